@@ -1,0 +1,106 @@
+"""conference: registration, agenda, badges, check-in, recommendations and reports for an industrial forum."""
+
+import logging
+
+from flask import Flask, render_template, request, session
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+
+from .config import INSTANCE_DIR, PROJECT_ROOT, load_config
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config())
+    if overrides:
+        app.config.update(overrides)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "conference" / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from . import i18n, models  # noqa: F401  (models: every table known to Alembic)
+
+    i18n.init_app(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+    _add_security_headers(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in ("ru", "en"):
+        return chosen
+    return "ru"  # Russian first, whatever the browser says: English is one click away
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .directories.views import bp as directories_bp
+    from .events.views import bp as events_bp
+    from .registration.views import manage_bp as participants_bp
+    from .registration.views import public_bp as registration_bp
+
+    for blueprint in (events_bp, registration_bp, accounts_bp, participants_bp, directories_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_error_pages(app: Flask) -> None:
+    def page(code: int):
+        def handler(error):
+            return render_template("errors/error.html", code=code, error=error), code
+
+        return handler
+
+    for code in (400, 403, 404, 405, 410, 429, 500):
+        app.register_error_handler(code, page(code))
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("errors/error.html", code=400, error=error, csrf_failed=True), 400
+
+
+def _add_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        # Private self-service links live in URLs: never hand them to another site through Referer.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith(("/manage", "/my/", "/login")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+@sa_event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

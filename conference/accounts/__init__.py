@@ -1,0 +1,1 @@
+"""Staff users, their roles (admin, organizer, checkin) and logging in."""

@@ -1,0 +1,69 @@
+"""Commands: `flask users create`, `flask directories load`, `flask demo`."""
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from .extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(directories)
+    app.cli.add_command(demo)
+
+
+@click.group(help="Staff users.")
+def users():
+    pass
+
+
+@users.command("create", help="Create a staff user (roles: admin, organizer, checkin).")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["admin", "organizer", "checkin"]), required=True)
+@click.option("--name", "full_name", default="")
+@click.password_option(help="Prompted for when not given.")
+def create_user_command(email: str, role: str, full_name: str, password: str):
+    from .accounts.services import UserError, create_user
+
+    try:
+        user = create_user(email, password, role, full_name)
+    except UserError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created {user.role} {user.email}")
+
+
+@click.group(help="Reference data: federal subjects and districts, countries, organization types.")
+def directories():
+    pass
+
+
+@directories.command("load", help="Add the reference rows that are missing; rows edited by organizers stay.")
+def load_directories_command():
+    from .directories.services import load_reference_data
+
+    added = load_reference_data()
+    click.echo("Reference data: " + ", ".join(f"{name} +{count}" for name, count in added.items()))
+
+
+@click.command(help="Create the demo conference «Промышленная Россия 4.0» with participants and staff logins.")
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no event yet.")
+def demo(if_empty: bool):
+    from flask import current_app
+
+    from .demo import DEMO_LOGINS, create_demo
+    from .directories.services import load_reference_data
+    from .events.models import Event
+
+    if current_app.config["APP_ENV"] == "production":
+        raise click.ClickException("the demo has well-known passwords and is not for production")
+    has_events = db.session.scalar(select(func.count()).select_from(Event)) > 0
+    if if_empty and has_events:
+        click.echo("The database already holds events: no demo added.")
+    else:
+        load_reference_data()
+        summary = create_demo()
+        click.echo(summary)
+    click.echo("Demo staff logins (http://127.0.0.1:5000/login):")
+    for role, email, password in DEMO_LOGINS:
+        click.echo(f"  {role:<10} {email}  /  {password}")

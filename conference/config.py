@@ -1,0 +1,73 @@
+"""Settings, read once from the environment (see the table in README.md)."""
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret_key() -> str:
+    """A development key kept in instance/ so self-service links survive a restart of `make run`."""
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config() -> dict:
+    app_env = os.environ.get("APP_ENV", "development")
+    secret_key = os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if app_env != "development":
+            raise RuntimeError(
+                "SECRET_KEY must be set when APP_ENV is not 'development' "
+                "(for example: export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))'))"
+            )
+        secret_key = _development_secret_key()
+
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'conference.db'}"
+    if database_url.startswith("postgres://"):  # the scheme some hosts hand out; SQLAlchemy wants the long one
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    return {
+        "APP_ENV": app_env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WTF_CSRF_TIME_LIMIT": None,  # a long registration form must not expire while someone types
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", app_env == "production"),
+        "BABEL_DEFAULT_LOCALE": "ru",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Moscow",
+        "LANGUAGES": ["ru", "en"],
+        "SELF_SERVICE_LINK_DAYS": int(os.environ.get("SELF_SERVICE_LINK_DAYS", "180")),
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),  # console | file | smtp
+        "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail")),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Конференция <noreply@localhost>"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _flag("SMTP_STARTTLS", False),
+        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "REGISTRATION_RATE_LIMIT": os.environ.get("REGISTRATION_RATE_LIMIT", "30 per minute"),
+        "PARTICIPANTS_PER_PAGE": 50,
+    }

@@ -1,0 +1,207 @@
+"""The demo conference: «Промышленная Россия 4.0», Moscow, 23 November 2018 (see shared/seed).
+
+Everything is generated from a fixed random seed, so every run of `flask demo` produces the same people.
+"""
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from .accounts.models import User
+from .directories.models import FederalSubject, OrganizationType
+from .events.models import Event
+from .events.services import DEFAULT_CONSENT_TEXT
+from .extensions import db
+from .registration.models import Participant
+
+DEMO_SLUG = "industrial-russia-2018"
+DEMO_LOGINS = (
+    ("organizer", "organizer@example.com", "demo-organizer"),
+    ("checkin", "checkin@example.com", "demo-checkin"),
+)
+PARTICIPANT_COUNT = 523
+SUBJECT_COUNT = 66
+EASTERNMOST, WESTERNMOST = "SAK", "KGD"  # «от Южно-Сахалинска до Калининграда»
+# A 2018 event: subjects admitted later are left out; so are those east of Sakhalin, to keep it the easternmost.
+LEFT_OUT = {"DPR", "LPR", "ZAP", "KHE", "CHU", "KAM", "MAG"}
+HEAVY = {"MOW": 120, "MOS": 28, "SPE": 22, "TA": 16, "SVE": 10, "NIZ": 9}
+
+MALE_FIRST = ["Александр", "Алексей", "Андрей", "Антон", "Артём", "Борис", "Вадим", "Валерий", "Василий",
+              "Виктор", "Владимир", "Дмитрий", "Евгений", "Игорь", "Илья", "Кирилл", "Константин", "Максим",
+              "Михаил", "Никита", "Николай", "Олег", "Павел", "Роман", "Руслан", "Сергей", "Станислав",
+              "Тимур", "Юрий", "Ярослав"]
+FEMALE_FIRST = ["Анастасия", "Анна", "Валентина", "Вера", "Виктория", "Галина", "Дарья", "Екатерина", "Елена",
+                "Ирина", "Ксения", "Лариса", "Любовь", "Марина", "Мария", "Наталья", "Нина", "Ольга",
+                "Светлана", "Татьяна", "Юлия"]
+FATHER_NAMES = [("Александрович", "Александровна"), ("Алексеевич", "Алексеевна"), ("Андреевич", "Андреевна"),
+                ("Борисович", "Борисовна"), ("Викторович", "Викторовна"), ("Владимирович", "Владимировна"),
+                ("Геннадьевич", "Геннадьевна"), ("Дмитриевич", "Дмитриевна"), ("Евгеньевич", "Евгеньевна"),
+                ("Иванович", "Ивановна"), ("Игоревич", "Игоревна"), ("Михайлович", "Михайловна"),
+                ("Николаевич", "Николаевна"), ("Олегович", "Олеговна"), ("Петрович", "Петровна"),
+                ("Сергеевич", "Сергеевна"), ("Юрьевич", "Юрьевна"), ("Анатольевич", "Анатольевна")]
+LAST_NAMES = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков",
+              "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов",
+              "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев", "Соловьёв",
+              "Борисов", "Яковлев", "Григорьев", "Романов", "Воробьёв", "Сергеев", "Кузьмин", "Фролов",
+              "Александров", "Дмитриев", "Королёв", "Гусев", "Киселёв", "Ильин", "Максимов", "Поляков",
+              "Сорокин", "Виноградов", "Ковалёв", "Белов", "Медведев", "Антонов", "Тарасов", "Жуков", "Баранов",
+              "Филиппов", "Комаров", "Давыдов", "Беляев", "Герасимов", "Богданов", "Осипов", "Сидоров",
+              "Матвеев", "Титов", "Марков", "Миронов", "Крылов", "Куликов", "Карпов", "Власов", "Мельников",
+              "Денисов", "Гаврилов", "Тихонов", "Казаков", "Афанасьев", "Данилов", "Савельев", "Тимофеев",
+              "Фомин", "Чернов", "Абрамов", "Мартынов", "Ефимов", "Федотов", "Щербаков", "Назаров", "Калинин",
+              "Исаев", "Чернышёв", "Быков", "Маслов", "Родионов", "Коновалов", "Лазарев", "Воронин", "Климов",
+              "Филатов", "Пономарёв", "Голубев", "Кудрявцев", "Прохоров", "Наумов", "Потапов", "Журавлёв",
+              "Овчинников", "Трофимов", "Леонов", "Соболев", "Ермаков", "Колесников", "Гончаров", "Емельянов",
+              "Никифоров", "Грачёв", "Котов", "Гришин", "Ефремов", "Архипов", "Громов", "Кириллов", "Малышев",
+              "Панов", "Моисеев", "Румянцев", "Акимов", "Кондратьев", "Бирюков", "Горбунов", "Анисимов",
+              "Еремин", "Тихомиров", "Галкин", "Лукьянов", "Михеев", "Скворцов", "Юдин", "Белоусов",
+              "Нестеров", "Симонов", "Прокофьев", "Харитонов", "Князев", "Цветков", "Левин", "Митрофанов",
+              "Воронов", "Аксёнов", "Софронов", "Мальцев", "Логинов", "Горшков", "Савин", "Краснов", "Майоров",
+              "Демидов", "Елисеев", "Рыбаков", "Сафонов", "Плотников", "Дёмин", "Хохлов", "Жданов", "Рябов",
+              "Островский", "Вишневский", "Покровский", "Успенский", "Ковальский", "Шевченко", "Бондаренко",
+              "Ткаченко", "Гарипов", "Хабибуллин", "Сафин", "Галиев", "Алиев", "Магомедов"]
+WORDS = ["Композит", "Станкострой", "Фотоника", "Авиапром", "Техноград", "Инновация", "Прогресс", "Энергия",
+         "Кристалл", "Вектор", "Импульс", "Меридиан", "Сплав", "Электрон", "Полимер", "Альтаир", "Синергия",
+         "Навигатор", "Интеграл", "Содружество", "Титан", "Квант", "Гранит", "Рубин", "Союз", "Каскад"]
+FIXED_ORGANIZATIONS = {
+    "federal_authority": ["Министерство промышленности и торговли Российской Федерации",
+                          "Министерство экономического развития Российской Федерации",
+                          "Государственная Дума Федерального Собрания Российской Федерации",
+                          "Федеральная антимонопольная служба"],
+    "development_institution": ["Фонд развития промышленности", "Российский экспортный центр",
+                                "Корпорация МСП", "Фонд содействия инновациям", "ВЭБ.РФ"],
+    "bank": ["ПАО Сбербанк", "Банк ВТБ (ПАО)", "АО «Россельхозбанк»", "ПАО «Промсвязьбанк»", "АО «МСП Банк»"],
+    "business_association": ["Ассоциация развития кластеров и технопарков России",
+                             "Торгово-промышленная палата Российской Федерации", "Союз машиностроителей России",
+                             "Общероссийская общественная организация «Деловая Россия»",
+                             "Общероссийская общественная организация «ОПОРА РОССИИ»"],
+    "media": ["Российская газета", "Журнал «Эксперт»", "ТАСС", "Интерфакс", "РБК"],
+}
+PATTERNS = {
+    "regional_authority": ["Министерство промышленности и торговли ({region})",
+                           "Министерство экономического развития ({region})",
+                           "Департамент инвестиций и промышленности ({region})"],
+    "industrial_cluster": ["Промышленный кластер «{word}»", "Ассоциация «Кластер {word}»"],
+    "technopark": ["Технопарк «{word}»", "Индустриальный парк «{word}»"],
+    "special_economic_zone": ["АО «ОЭЗ «{word}»", "ОЭЗ промышленно-производственного типа «{word}»"],
+    "regional_development_corporation": ["АО «Корпорация развития ({region})»"],
+    "industrial_enterprise": ["АО «{word}»", "ООО «{word}-Пром»", "ПАО «Завод {word}»",
+                              "Федеральное государственное унитарное предприятие «Научно-производственное "
+                              "объединение {word}»"],
+    "university_research": ["Политехнический университет ({region})", "НИИ «{word}»"],
+    "other": ["Консалтинговая группа «{word}»", "Инжиниринговый центр «{word}»"],
+}
+TYPE_WEIGHTS = {"industrial_enterprise": 26, "industrial_cluster": 14, "regional_authority": 12, "technopark": 11,
+                "special_economic_zone": 6, "regional_development_corporation": 5, "federal_authority": 5,
+                "development_institution": 5, "bank": 4, "business_association": 5, "university_research": 4,
+                "media": 2, "other": 1}
+POSITIONS = ["Генеральный директор", "Заместитель генерального директора", "Директор по развитию",
+             "Руководитель проекта", "Начальник отдела", "Главный специалист", "Министр", "Заместитель министра",
+             "Директор департамента", "Председатель правления", "Исполнительный директор", "Главный инженер",
+             "Ведущий эксперт", "Корреспондент"]
+CATEGORY_COUNTS = {"speaker": 24, "moderator": 6, "press": 12, "vip": 10, "organizer": 8, "staff": 6}
+TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
+                     "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"], strict=True))
+
+
+def transliterate(text: str) -> str:
+    return "".join(TRANSLIT.get(char, char) for char in text.lower())
+
+
+def feminine(last_name: str) -> str:
+    if last_name.endswith("ский"):
+        return last_name[:-2] + "ая"
+    if last_name.endswith(("ов", "ев", "ёв", "ин", "ын")):
+        return last_name + "а"
+    return last_name  # Шевченко, Алиев… stay as they are only where Russian grammar keeps them
+
+
+def pick_subjects(rng: random.Random) -> list[FederalSubject]:
+    subjects = db.session.scalars(select(FederalSubject).order_by(FederalSubject.code)).all()
+    fixed = [subject for subject in subjects if subject.code in {EASTERNMOST, WESTERNMOST, *HEAVY}]
+    pool = [subject for subject in subjects if subject not in fixed and subject.code not in LEFT_OUT]
+    return fixed + rng.sample(pool, SUBJECT_COUNT - len(fixed))
+
+
+def seats_per_subject(rng: random.Random, subjects: list[FederalSubject]) -> list[FederalSubject]:
+    """Who comes from where: the large industrial regions send many, every chosen subject sends at least two."""
+    seats = []
+    for subject in subjects:
+        seats += [subject] * HEAVY.get(subject.code, 2)
+    others = [subject for subject in subjects if subject.code not in HEAVY]
+    while len(seats) < PARTICIPANT_COUNT:
+        seats.append(rng.choice(others))
+    rng.shuffle(seats)
+    return seats
+
+
+def organization_for(rng: random.Random, type_code: str, subject: FederalSubject) -> str:
+    if type_code in FIXED_ORGANIZATIONS:
+        return rng.choice(FIXED_ORGANIZATIONS[type_code])
+    return rng.choice(PATTERNS[type_code]).format(word=rng.choice(WORDS), region=subject.name_ru)
+
+
+def create_demo() -> str:
+    rng = random.Random(2018)
+    event = Event(
+        slug=DEMO_SLUG,
+        title="Промышленная Россия 4.0",
+        title_en="Industrial Russia 4.0",
+        description=(
+            "III Ежегодная практическая конференция «Промышленная Россия 4.0 — повышение конкурентоспособности "
+            "регионов». Организатор — Ассоциация развития кластеров и технопарков России."
+        ),
+        starts_on=date(2018, 11, 23),
+        ends_on=date(2018, 11, 23),
+        venue="",
+        city="Москва",
+        timezone="Europe/Moscow",
+        # Opened in September 2018 and left open, so that a visitor of the demo can try registering.
+        registration_opens_at=datetime(2018, 9, 3, 7, 0, tzinfo=UTC),
+        registration_closes_at=None,
+        capacity=600,
+        moderation=True,
+        consent_text=DEFAULT_CONSENT_TEXT,
+        consent_version="2018-09",
+    )
+    db.session.add(event)
+    db.session.flush()
+
+    types = {kind.code: kind for kind in db.session.scalars(select(OrganizationType))}
+    type_codes = list(TYPE_WEIGHTS)
+    categories = [category for category, count in CATEGORY_COUNTS.items() for _ in range(count)]
+    categories += ["participant"] * (PARTICIPANT_COUNT - len(categories))
+    rng.shuffle(categories)
+    seats = seats_per_subject(rng, pick_subjects(rng))
+    for number, (subject, category) in enumerate(zip(seats, categories, strict=True), start=1):
+        woman = rng.random() < 0.32
+        last_name = rng.choice(LAST_NAMES)
+        first_name = rng.choice(FEMALE_FIRST if woman else MALE_FIRST)
+        patronymic = rng.choice(FATHER_NAMES)[1 if woman else 0]
+        if woman:
+            last_name = feminine(last_name)
+        type_code = "media" if category == "press" else rng.choices(type_codes, weights=TYPE_WEIGHTS.values())[0]
+        email = f"{transliterate(first_name)[0]}.{transliterate(last_name)}{number}@example.org"
+        registered_at = datetime(2018, 9, 3, 7, 0, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 80 * 24 * 60))
+        roll = rng.random()
+        status = "confirmed" if roll < 0.88 else ("pending" if roll < 0.95 else "cancelled")
+        db.session.add(Participant(
+            event_id=event.id, last_name=last_name, first_name=first_name, patronymic=patronymic, email=email,
+            phone=f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
+            organization=organization_for(rng, type_code, subject), organization_type_id=types[type_code].id,
+            position="Корреспондент" if category == "press" else rng.choice(POSITIONS[:-1]),
+            subject_id=subject.id, city=subject.capital_ru, category=category, status=status, language="ru",
+            consent_version=event.consent_version, consent_given_at=registered_at, created_at=registered_at,
+            updated_at=registered_at, status_changed_at=registered_at,
+        ))
+
+    for role, email, password in DEMO_LOGINS:
+        if db.session.scalar(select(User).where(User.email == email)) is None:
+            user = User(email=email, role=role, full_name=f"Демо: {role}")
+            user.set_password(password)
+            db.session.add(user)
+    db.session.commit()
+    return (f"Demo conference «{event.title}» created at /events/{event.slug}: {PARTICIPANT_COUNT} participants "
+            f"from {SUBJECT_COUNT} federal subjects.")

@@ -1,0 +1,1 @@
+"""Reference data: federal districts and subjects, countries, organization types."""

@@ -1,0 +1,49 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from .models import SUBJECT_KINDS
+
+CODE = Regexp(r"^[A-Za-z0-9_\-]+$", message=_l("Use Latin letters, digits, hyphens and underscores."))
+
+SUBJECT_KIND_LABELS = {
+    "republic": _l("Republic"),
+    "krai": _l("Krai"),
+    "oblast": _l("Oblast"),
+    "federal_city": _l("City of federal significance"),
+    "autonomous_oblast": _l("Autonomous oblast"),
+    "autonomous_okrug": _l("Autonomous okrug"),
+}
+
+
+class NamedForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), CODE])
+    name_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=150)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=150)])
+
+
+class DistrictForm(NamedForm):
+    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
+
+
+class SubjectForm(NamedForm):
+    iso_code = StringField(_l("ISO 3166-2 code"), validators=[Optional(), Length(max=10)],
+                           filters=[lambda value: value or None])
+    kind = SelectField(_l("Kind"), choices=[(kind, SUBJECT_KIND_LABELS[kind]) for kind in SUBJECT_KINDS])
+    district_id = SelectField(_l("Federal district"), coerce=int)
+    capital_ru = StringField(_l("Administrative centre in Russian"), validators=[DataRequired(), Length(max=100)])
+    capital_en = StringField(_l("Administrative centre in English"), validators=[DataRequired(), Length(max=100)])
+    latitude = FloatField(_l("Latitude"), validators=[DataRequired(), NumberRange(min=-90, max=90)])
+    longitude = FloatField(_l("Longitude"), validators=[DataRequired(), NumberRange(min=-180, max=180)])
+    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
+
+
+class CountryForm(NamedForm):
+    code = StringField(_l("ISO 3166-1 code"), validators=[
+        DataRequired(), Regexp(r"^[A-Z]{2}$", message=_l("Two Latin capital letters, e.g. KZ."))])
+
+
+class OrganizationTypeForm(NamedForm):
+    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
+    is_active = BooleanField(_l("Offered in the registration form"), default=True)

@@ -1,0 +1,1 @@
+"""Conference editions (one Event row per annual event) and the organizer dashboard."""

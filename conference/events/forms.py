@@ -1,0 +1,49 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from .services import RUSSIAN_TIME_ZONES
+
+
+class EventForm(FlaskForm):
+    slug = StringField(
+        _l("Address (slug)"),
+        validators=[
+            DataRequired(),
+            Length(max=80),
+            Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Use Latin lower-case letters, digits and hyphens.")),
+        ],
+        description=_l("Part of the web address: /events/<slug>"),
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    starts_on = DateField(_l("First day"), validators=[DataRequired()])
+    ends_on = DateField(_l("Last day"), validators=[DataRequired()])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=300)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    timezone = SelectField(_l("Time zone"), choices=[(zone, zone) for zone in RUSSIAN_TIME_ZONES],
+                           default="Europe/Moscow")
+    registration_opens_at = DateTimeLocalField(_l("Registration opens"), validators=[Optional()])
+    registration_closes_at = DateTimeLocalField(_l("Registration closes"), validators=[Optional()])
+    capacity = IntegerField(
+        _l("Capacity"),
+        validators=[Optional(), NumberRange(min=1, max=1_000_000, message=_l("Enter a whole number from 1."))],
+        description=_l("Leave empty for no limit."),
+    )
+    moderation = BooleanField(_l("Organizers approve each registration"))
+    consent_text = TextAreaField(
+        _l("Consent to personal data processing"), validators=[DataRequired(), Length(max=20000)]
+    )
+    consent_version = StringField(_l("Consent text version"), validators=[DataRequired(), Length(max=40)])
+
+    def validate_ends_on(self, field):
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The last day cannot be before the first day."))
+
+    def validate_registration_closes_at(self, field):
+        opens = self.registration_opens_at.data
+        if opens and field.data and field.data <= opens:
+            raise ValidationError(_l("Registration must close after it opens."))

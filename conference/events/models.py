@@ -1,0 +1,41 @@
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from conference.extensions import db
+from conference.timeutil import UTCDateTime, utcnow
+
+
+class Event(db.Model):
+    __tablename__ = "event"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint(
+            "registration_closes_at IS NULL OR registration_opens_at IS NULL "
+            "OR registration_closes_at > registration_opens_at",
+            name="registration_window_ordered",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    venue: Mapped[str] = mapped_column(String(300), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    capacity: Mapped[int | None]
+    moderation: Mapped[bool] = mapped_column(default=False)
+    consent_text: Mapped[str] = mapped_column(Text, default="")
+    consent_version: Mapped[str] = mapped_column(String(40), default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def display_title(self, language: str) -> str:
+        return self.title_en if language == "en" and self.title_en else self.title

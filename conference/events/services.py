@@ -1,0 +1,58 @@
+from sqlalchemy import select
+
+from conference.extensions import db
+from conference.timeutil import local_to_utc, to_zone
+
+from .models import Event
+
+# The zones an event in Russia is held in, west to east; organizers pick one of them.
+RUSSIAN_TIME_ZONES = (
+    "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk",
+    "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok",
+    "Asia/Sakhalin", "Asia/Magadan", "Asia/Kamchatka",
+)
+
+DEFAULT_CONSENT_TEXT = (
+    "Я даю согласие оператору — организатору мероприятия — на обработку моих персональных данных "
+    "(фамилия, имя, отчество, адрес электронной почты, номер телефона, организация, должность, регион) "
+    "в целях регистрации и участия в мероприятии, подготовки бейджа, учёта посещаемости и подготовки "
+    "итогового отчёта в обезличенном виде, в соответствии с Федеральным законом от 27.07.2006 № 152-ФЗ "
+    "«О персональных данных». Согласие действует до его отзыва; отозвать его можно, отменив регистрацию "
+    "по личной ссылке или написав организатору."
+)
+
+
+def get_event(slug: str) -> Event | None:
+    return db.session.scalar(select(Event).where(Event.slug == slug))
+
+
+def list_events() -> list[Event]:
+    return list(db.session.scalars(select(Event).order_by(Event.starts_on.desc())))
+
+
+def slug_taken(slug: str, except_event: Event | None = None) -> bool:
+    existing = get_event(slug)
+    return existing is not None and existing is not except_event
+
+
+def save_event(event: Event, data: dict) -> Event:
+    """`data` holds the form's fields; registration times arrive as wall-clock times in the event's zone."""
+    zone = data["timezone"]
+    for name in ("registration_opens_at", "registration_closes_at"):
+        if data.get(name) is not None:
+            data[name] = local_to_utc(data[name], zone)
+    for name, value in data.items():
+        setattr(event, name, value)
+    if event.id is None:
+        db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def event_form_data(event: Event) -> dict:
+    """The inverse of save_event's conversion: registration times as wall-clock times in the event's zone."""
+    naive = {}
+    for name in ("registration_opens_at", "registration_closes_at"):
+        value = getattr(event, name)
+        naive[name] = to_zone(value, event.timezone).replace(tzinfo=None) if value else None
+    return naive

@@ -1,0 +1,88 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from conference.accounts.access import organizer_required
+from conference.registration import services as registration
+from conference.registration.labels import STATUS_LABELS
+
+from . import services
+from .forms import EventForm
+from .models import Event
+
+bp = Blueprint("events", __name__)
+
+
+def event_or_404(slug: str) -> Event:
+    event = services.get_event(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.route("/")
+def index():
+    events = services.list_events()
+    return render_template("events/index.html", events=events,
+                           states={event.id: registration.registration_state(event) for event in events})
+
+
+@bp.route("/events/<slug>")
+def detail(slug: str):
+    event = event_or_404(slug)
+    return render_template("events/detail.html", event=event, state=registration.registration_state(event))
+
+
+@bp.route("/events/<slug>/consent")
+def consent(slug: str):
+    return render_template("events/consent.html", event=event_or_404(slug))
+
+
+# ---- organizers ------------------------------------------------------------------------------------------
+
+@bp.route("/manage/")
+@organizer_required
+def manage_index():
+    return render_template("events/manage_index.html", events=services.list_events())
+
+
+@bp.route("/manage/events/<slug>")
+@organizer_required
+def dashboard(slug: str):
+    event = event_or_404(slug)
+    counts = registration.status_counts(event)
+    return render_template("events/dashboard.html", event=event, counts=counts, status_labels=STATUS_LABELS,
+                           state=registration.registration_state(event))
+
+
+@bp.route("/manage/events/new", methods=["GET", "POST"])
+@organizer_required
+def create():
+    form = EventForm()
+    if request.method == "GET":
+        form.consent_text.data = services.DEFAULT_CONSENT_TEXT
+        form.consent_version.data = "1"
+    return _save_event_form(form, Event())
+
+
+@bp.route("/manage/events/<slug>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit(slug: str):
+    event = event_or_404(slug)
+    form = EventForm(obj=event)
+    if request.method == "GET":  # the form shows registration times in the event's zone, not UTC
+        for name, value in services.event_form_data(event).items():
+            getattr(form, name).data = value
+    return _save_event_form(form, event)
+
+
+def _save_event_form(form: EventForm, event: Event):
+    if form.validate_on_submit():
+        if services.slug_taken(form.slug.data, except_event=event):
+            form.slug.errors.append(_("Another event already uses this address."))
+        else:
+            data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+            data["title_en"] = data["title_en"] or ""
+            services.save_event(event, data)
+            flash(_("The event has been saved."), "success")
+            return redirect(url_for(".dashboard", slug=event.slug))
+    return render_template("events/edit.html", form=form, event=event)

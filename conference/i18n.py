@@ -1,0 +1,51 @@
+"""Language choice, and dates and times written the way the page's language writes them."""
+
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from babel.dates import format_interval
+from flask import Flask, redirect, request, session, url_for
+from flask_babel import format_date, format_datetime, get_locale
+
+from .timeutil import to_zone
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "ru"
+
+
+def date_range(start: date, end: date) -> str:
+    """«23 ноября 2018 г.» or «23–24 ноября 2018 г.»."""
+    if start == end:
+        return format_date(start, format="long")
+    return format_interval(start, end, skeleton="yMMMMd", locale=get_locale())
+
+
+def local_datetime(value: datetime | None, zone_name: str, fmt: str = "d MMMM y, HH:mm") -> str:
+    if value is None:
+        return ""
+    return format_datetime(to_zone(value, zone_name), fmt, rebase=False)
+
+
+def safe_next_url(target: str | None, fallback: str) -> str:
+    """Only local paths: a crafted ?next= must not send anyone to another site."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["date_long"] = lambda value: format_date(value, format="long") if value else ""
+    app.jinja_env.globals["date_range"] = date_range
+    app.jinja_env.globals["local_datetime"] = local_datetime
+    app.jinja_env.globals["current_language"] = current_language
+
+    @app.route("/lang/<code>")
+    def switch_language(code: str):
+        if code in app.config["LANGUAGES"]:
+            session["lang"] = code
+        return redirect(safe_next_url(request.args.get("next"), url_for("events.index")))

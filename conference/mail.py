@@ -1,0 +1,49 @@
+"""Outgoing email: to the console (default), to .eml files in a folder, or through SMTP."""
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+from .timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def build_message(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="conference.local")
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+def send_mail(to: str, subject: str, text: str, html: str | None = None) -> None:
+    message = build_message(to, subject, text, html)
+    backend = current_app.config["MAIL_BACKEND"]
+    if backend == "smtp":
+        _send_smtp(message)
+    elif backend == "file":
+        folder = Path(current_app.config["MAIL_FILE_DIR"])
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{utcnow():%Y%m%dT%H%M%S%f}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
+        (folder / name).write_bytes(bytes(message))
+    else:
+        print(f"---- email to {to}: {subject}\n{text}\n----", flush=True)
+
+
+def _send_smtp(message: EmailMessage) -> None:
+    config = current_app.config
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"]) as smtp:
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls()
+        if config["SMTP_USER"]:
+            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+        smtp.send_message(message)

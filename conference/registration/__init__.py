@@ -1,0 +1,1 @@
+"""Public registration, the private self-service link, participant administration and exports."""

@@ -1,0 +1,179 @@
+import phonenumbers
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TelField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from conference.directories import services as directories
+
+from .labels import CATEGORY_LABELS, STATUS_LABELS
+from .services import ParticipantFilter
+
+NAME_PUNCTUATION = set(" -'’.")
+
+
+def person_name(form, field):
+    """Letters of any alphabet with spaces, hyphens, apostrophes and dots: no digits, no markup."""
+    value = field.data or ""
+    if value and (not any(char.isalpha() for char in value)
+                  or any(not (char.isalpha() or char in NAME_PUNCTUATION) for char in value)):
+        raise ValidationError(_l("Use letters only (a hyphen, apostrophe or space may separate them)."))
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ParticipantDetailsForm(FlaskForm):
+    """What a participant tells about themselves; shared by registration, self-service and organizers."""
+
+    last_name = StringField(_l("Last name"), filters=[strip],
+                            validators=[DataRequired(), Length(max=100), person_name])
+    first_name = StringField(_l("First name"), filters=[strip],
+                             validators=[DataRequired(), Length(max=100), person_name])
+    patronymic = StringField(_l("Patronymic"), filters=[strip],
+                             validators=[Optional(), Length(max=100), person_name],
+                             description=_l("If you have one."))
+    email = EmailField(_l("Email"), filters=[strip],
+                       validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email address."))])
+    phone = TelField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)],
+                     description=_l("For example +7 916 123-45-67."))
+    organization = StringField(_l("Organization"), filters=[strip], validators=[DataRequired(), Length(max=300)])
+    organization_type_id = SelectField(_l("Organization type"), coerce=int,
+                                       validators=[InputRequired(message=_l("Choose the organization type."))])
+    position = StringField(_l("Position"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    residence = RadioField(_l("Where are you from?"), default="ru",
+                           choices=[("ru", _l("Russia")), ("foreign", _l("Another country"))])
+    subject_id = SelectField(_l("Region"), coerce=int, validators=[Optional()])
+    country_id = SelectField(_l("Country"), coerce=int, validators=[Optional()])
+    city = StringField(_l("City"), filters=[strip], validators=[Optional(), Length(max=100)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        empty = [(0, "—")]
+        self.organization_type_id.choices = empty + [(kind.id, kind.name) for kind in directories.organization_types()]
+        self.subject_id.choices = {
+            "": empty,
+            **{district.name: [(subject.id, subject.name) for subject in subjects]
+               for district, subjects in directories.subjects_by_district()},
+        }
+        self.country_id.choices = empty + [(country.id, country.name) for country in directories.countries()]
+
+    def validate_organization_type_id(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose the organization type."))
+
+    def validate_subject_id(self, field):
+        if self.residence.data == "ru" and not field.data:
+            raise ValidationError(_l("Choose your region."))
+
+    def validate_country_id(self, field):
+        if self.residence.data == "foreign" and not field.data:
+            raise ValidationError(_l("Choose your country."))
+
+    def validate_phone(self, field):
+        if not field.data:
+            return
+        try:
+            number = phonenumbers.parse(field.data, "RU")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValidationError(_l("Enter a phone number such as +7 916 123-45-67."))
+        field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+    def participant_data(self) -> dict:
+        foreign = self.residence.data == "foreign"
+        return {
+            "last_name": self.last_name.data,
+            "first_name": self.first_name.data,
+            "patronymic": self.patronymic.data or "",
+            "email": self.email.data,
+            "phone": self.phone.data or "",
+            "organization": self.organization.data,
+            "organization_type_id": self.organization_type_id.data,
+            "position": self.position.data,
+            "subject_id": None if foreign else self.subject_id.data,
+            "country_id": self.country_id.data if foreign else None,
+            "city": self.city.data or "",
+        }
+
+    def fill_from(self, participant) -> None:
+        """Prefills a GET form from a saved participant."""
+        for name in ("last_name", "first_name", "patronymic", "email", "phone", "organization",
+                     "organization_type_id", "position", "city"):
+            getattr(self, name).data = getattr(participant, name)
+        self.residence.data = "foreign" if participant.country_id else "ru"
+        self.subject_id.data = participant.subject_id or 0
+        self.country_id.data = participant.country_id or 0
+
+
+class RegistrationForm(ParticipantDetailsForm):
+    consent = BooleanField(
+        _l("I consent to the processing of my personal data"),
+        validators=[DataRequired(message=_l("Registration needs your consent to the processing of personal data."))],
+    )
+
+
+class ParticipantAdminForm(ParticipantDetailsForm):
+    category = SelectField(_l("Category"), choices=list(CATEGORY_LABELS.items()))
+    status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()))
+
+    def fill_from(self, participant) -> None:
+        super().fill_from(participant)
+        self.category.data = participant.category
+        self.status.data = participant.status
+
+
+class ResendLinkForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[strip],
+                       validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email address."))])
+
+
+class ParticipantFilterForm(FlaskForm):
+    """The list's filters travel in the query string, so a filtered view can be bookmarked and exported."""
+
+    class Meta:
+        csrf = False
+
+    text = StringField(_l("Search"), filters=[strip], validators=[Optional(), Length(max=200)])
+    status = SelectField(_l("Status"), choices=[("", _l("Any status"))] + list(STATUS_LABELS.items()),
+                         validators=[Optional()])
+    category = SelectField(_l("Category"), choices=[("", _l("Any category"))] + list(CATEGORY_LABELS.items()),
+                           validators=[Optional()])
+    district_id = SelectField(_l("Federal district"), coerce=int, validators=[Optional()])
+    subject_id = SelectField(_l("Region"), coerce=int, validators=[Optional()])
+    organization_type_id = SelectField(_l("Organization type"), coerce=int, validators=[Optional()])
+    sort = SelectField(_l("Sort by"), validators=[Optional()], choices=[
+        ("name", _l("Name")), ("organization", _l("Organization")), ("created", _l("Registration time")),
+        ("status", _l("Status")),
+    ])
+    order = SelectField(_l("Order"), validators=[Optional()],
+                        choices=[("asc", _l("Ascending")), ("desc", _l("Descending"))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        grouped = directories.subjects_by_district()
+        self.district_id.choices = [(0, _l("Any district"))] + [(district.id, district.name) for district, _ in grouped]
+        self.subject_id.choices = {
+            "": [(0, _l("Any region"))],
+            **{district.name: [(subject.id, subject.name) for subject in subjects] for district, subjects in grouped},
+        }
+        self.organization_type_id.choices = [(0, _l("Any type"))] + [
+            (kind.id, kind.name) for kind in directories.organization_types(include_inactive=True)
+        ]
+
+    def criteria(self):
+        valid = self.validate()
+        if not valid:  # a hand-edited query string: ignore what does not parse rather than fail the page
+            return ParticipantFilter(text=(self.text.data or "")[:200])
+        return ParticipantFilter(
+            status=self.status.data or "",
+            category=self.category.data or "",
+            district_id=self.district_id.data or None,
+            subject_id=self.subject_id.data or None,
+            organization_type_id=self.organization_type_id.data or None,
+            text=self.text.data or "",
+            sort=self.sort.data or "name",
+            descending=self.order.data == "desc",
+        )

@@ -1,0 +1,20 @@
+"""How statuses and categories read on pages, badges and exports."""
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "pending": _l("Awaiting approval"),
+    "confirmed": _l("Confirmed"),
+    "rejected": _l("Declined"),
+    "cancelled": _l("Cancelled"),
+}
+
+CATEGORY_LABELS = {
+    "participant": _l("Participant"),
+    "speaker": _l("Speaker"),
+    "moderator": _l("Moderator"),
+    "organizer": _l("Organizer"),
+    "press": _l("Press"),
+    "vip": _l("VIP"),
+    "staff": _l("Staff"),
+}

@@ -1,0 +1,75 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.directories.models import Country, FederalSubject, OrganizationType
+from conference.events.models import Event
+from conference.extensions import db
+from conference.timeutil import UTCDateTime, utcnow
+
+STATUSES = ("pending", "confirmed", "rejected", "cancelled")
+ACTIVE_STATUSES = ("pending", "confirmed")  # these hold a seat
+CATEGORIES = ("participant", "speaker", "moderator", "organizer", "press", "vip", "staff")
+
+
+class Participant(db.Model):
+    __tablename__ = "participant"
+    __table_args__ = (
+        UniqueConstraint("event_id", "email", name="uq_participant_event_email"),
+        CheckConstraint(f"status IN {STATUSES}", name="status"),
+        CheckConstraint(f"category IN {CATEGORIES}", name="category"),
+        # A participant comes from a Russian region or from another country, never both or neither.
+        CheckConstraint("(subject_id IS NULL) <> (country_id IS NULL)", name="region_or_country"),
+        Index("ix_participant_event_status", "event_id", "status"),
+        Index("ix_participant_event_name", "event_id", "last_name", "first_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    last_name: Mapped[str] = mapped_column(String(100))
+    first_name: Mapped[str] = mapped_column(String(100))
+    patronymic: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    organization: Mapped[str] = mapped_column(String(300))
+    organization_type_id: Mapped[int] = mapped_column(ForeignKey("organization_type.id"), index=True)
+    position: Mapped[str] = mapped_column(String(200))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("federal_subject.id"), index=True)
+    country_id: Mapped[int | None] = mapped_column(ForeignKey("country.id"))
+    city: Mapped[str] = mapped_column(String(100), default="")
+    category: Mapped[str] = mapped_column(String(20), default="participant")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    language: Mapped[str] = mapped_column(String(5), default="ru")
+    consent_version: Mapped[str] = mapped_column(String(40))
+    consent_given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Lower-cased name, email and organization: SQLite's LIKE folds only ASCII case, so Cyrillic search needs this.
+    search_text: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    organization_type: Mapped[OrganizationType] = relationship()
+    subject: Mapped[FederalSubject | None] = relationship()
+    country: Mapped[Country | None] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name, self.patronymic) if part)
+
+    @property
+    def place(self) -> str:
+        """Region for Russian participants, country for foreign guests."""
+        return self.subject.name if self.subject else (self.country.name if self.country else "")
+
+    def refresh_search_text(self) -> None:
+        self.search_text = " ".join(
+            (self.last_name, self.first_name, self.patronymic, self.email, self.organization)
+        ).lower()
+
+
+@event.listens_for(Participant, "before_insert")
+@event.listens_for(Participant, "before_update")
+def _keep_search_text_current(mapper, connection, participant: Participant) -> None:
+    participant.refresh_search_text()

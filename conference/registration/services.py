@@ -1,0 +1,320 @@
+"""What registration does: register, self-service, moderation, filtering and exports."""
+
+import csv
+import io
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from conference import tokens
+from conference.directories.models import FederalSubject
+from conference.events.models import Event
+from conference.extensions import db
+from conference.mail import send_mail
+from conference.timeutil import to_zone, utcnow
+
+from .labels import CATEGORY_LABELS, STATUS_LABELS
+from .models import ACTIVE_STATUSES, Participant
+
+log = logging.getLogger(__name__)
+
+SELF_SERVICE = "self-service"
+EDITABLE_FIELDS = (
+    "last_name", "first_name", "patronymic", "email", "phone", "organization", "organization_type_id",
+    "position", "subject_id", "country_id", "city",
+)
+
+
+class DuplicateRegistration(Exception):
+    """This email is already registered for the event."""
+
+
+class RegistrationUnavailable(Exception):
+    def __init__(self, state: str):
+        super().__init__(state)
+        self.state = state
+
+
+# ---- the registration window -------------------------------------------------------------------------------
+
+def active_count(event: Event) -> int:
+    return db.session.scalar(
+        select(func.count()).where(Participant.event_id == event.id, Participant.status.in_(ACTIVE_STATUSES))
+    )
+
+
+def registration_state(event: Event, now: datetime | None = None) -> str:
+    """open, not_open_yet, closed or full."""
+    now = now or utcnow()
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return "not_open_yet"
+    if event.registration_closes_at and now >= event.registration_closes_at:
+        return "closed"
+    if event.capacity is not None and active_count(event) >= event.capacity:
+        return "full"
+    return "open"
+
+
+# ---- registering and self-service ------------------------------------------------------------------------
+
+def find_by_email(event: Event, email: str) -> Participant | None:
+    return db.session.scalar(
+        select(Participant).where(Participant.event_id == event.id, Participant.email == email.strip().lower())
+    )
+
+
+def register(event: Event, data: dict, language: str) -> tuple[Participant, bool]:
+    """Saves a new registration (or revives a cancelled one) and emails the private link.
+
+    Returns the participant and whether the email went out."""
+    state = registration_state(event)
+    if state != "open":
+        raise RegistrationUnavailable(state)
+    data = dict(data, email=data["email"].strip().lower())
+    participant = find_by_email(event, data["email"])
+    if participant is not None and participant.status != "cancelled":
+        raise DuplicateRegistration(data["email"])
+    if participant is None:
+        participant = Participant(event_id=event.id)
+        db.session.add(participant)
+    _apply(participant, data)
+    participant.language = language
+    participant.status = "pending" if event.moderation else "confirmed"
+    participant.status_changed_at = utcnow()
+    participant.consent_version = event.consent_version
+    participant.consent_given_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # the same email, sent twice at the same moment
+        db.session.rollback()
+        raise DuplicateRegistration(data["email"]) from error
+    return participant, notify(participant, "registered")
+
+
+def _apply(participant: Participant, data: dict) -> None:
+    for name in EDITABLE_FIELDS:
+        if name in data:
+            setattr(participant, name, data[name])
+
+
+def update_details(participant: Participant, data: dict) -> None:
+    """Edits by the participant or an organizer; the email stays unique within the event."""
+    if "email" in data:
+        data = dict(data, email=data["email"].strip().lower())
+        other = find_by_email(participant.event, data["email"])
+        if other is not None and other.id != participant.id:
+            raise DuplicateRegistration(data["email"])
+    _apply(participant, data)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise DuplicateRegistration(data.get("email", "")) from error
+
+
+def cancel(participant: Participant) -> None:
+    if participant.status == "cancelled":
+        return
+    participant.status = "cancelled"
+    participant.status_changed_at = utcnow()
+    db.session.commit()
+    notify(participant, "cancelled")
+
+
+def self_service_token(participant: Participant) -> str:
+    return tokens.sign(SELF_SERVICE, {"p": participant.id, "e": participant.event_id})
+
+
+def participant_from_token(token: str) -> Participant | None:
+    """The participant a private link belongs to; raises tokens.InvalidToken for a tampered or old link."""
+    max_age = current_app.config["SELF_SERVICE_LINK_DAYS"] * 86400
+    payload = tokens.unsign(SELF_SERVICE, token, max_age)
+    if not isinstance(payload, dict):
+        raise tokens.InvalidToken(expired=False)
+    participant = db.session.get(Participant, payload.get("p"))
+    if participant is None or participant.event_id != payload.get("e"):
+        return None
+    return participant
+
+
+def self_service_url(participant: Participant) -> str:
+    return url_for("registration.self_service", token=self_service_token(participant), _external=True)
+
+
+def resend_link(event: Event, email: str) -> bool:
+    participant = find_by_email(event, email)
+    if participant is None:
+        return False
+    notify(participant, "link")
+    return True
+
+
+# ---- moderation ------------------------------------------------------------------------------------------
+
+def set_status(participant: Participant, status: str) -> bool:
+    """Approve (confirmed), reject or restore; the participant hears about a decision by email."""
+    if participant.status == status:
+        return False
+    participant.status = status
+    participant.status_changed_at = utcnow()
+    db.session.commit()
+    if status in ("confirmed", "rejected"):
+        notify(participant, status)
+    return True
+
+
+def bulk_set_status(event: Event, participant_ids: list[int], status: str) -> int:
+    participants = db.session.scalars(
+        select(Participant).where(Participant.event_id == event.id, Participant.id.in_(participant_ids))
+    ).all()
+    changed = [participant for participant in participants if participant.status != status]
+    for participant in changed:
+        participant.status = status
+        participant.status_changed_at = utcnow()
+    db.session.commit()
+    for participant in changed:
+        notify(participant, status)
+    return len(changed)
+
+
+# ---- email -----------------------------------------------------------------------------------------------
+
+def notify(participant: Participant, reason: str) -> bool:
+    """Emails the participant in their language; a mail failure is logged and never loses the registration."""
+    with force_locale(participant.language):
+        context = {"participant": participant, "event": participant.event, "reason": reason,
+                   "link": self_service_url(participant)}
+        subjects = {
+            "registered": _("Registration received: %(title)s"),
+            "confirmed": _("Registration confirmed: %(title)s"),
+            "rejected": _("Registration declined: %(title)s"),
+            "cancelled": _("Registration cancelled: %(title)s"),
+            "link": _("Your private link: %(title)s"),
+        }
+        subject = subjects[reason] % {"title": participant.event.title}
+        text = render_template("registration/email.txt", **context)
+        html = render_template("registration/email.html", **context)
+    try:
+        send_mail(participant.email, subject, text, html)
+        return True
+    except Exception:  # noqa: BLE001 - any mail failure: keep the registration, show the link on the page
+        log.exception("could not email participant %s", participant.id)
+        return False
+
+
+# ---- the organizer's list --------------------------------------------------------------------------------
+
+SORTS = {
+    "name": (Participant.last_name, Participant.first_name, Participant.id),
+    "organization": (Participant.organization, Participant.id),
+    "created": (Participant.created_at, Participant.id),
+    "status": (Participant.status, Participant.last_name, Participant.id),
+}
+
+
+@dataclass
+class ParticipantFilter:
+    status: str = ""
+    category: str = ""
+    district_id: int | None = None
+    subject_id: int | None = None
+    organization_type_id: int | None = None
+    text: str = ""
+    sort: str = "name"
+    descending: bool = False
+
+
+def filtered_query(event: Event, criteria: ParticipantFilter) -> Select:
+    query = select(Participant).where(Participant.event_id == event.id)
+    if criteria.status:
+        query = query.where(Participant.status == criteria.status)
+    if criteria.category:
+        query = query.where(Participant.category == criteria.category)
+    if criteria.subject_id:
+        query = query.where(Participant.subject_id == criteria.subject_id)
+    if criteria.district_id:
+        in_district = select(FederalSubject.id).where(FederalSubject.district_id == criteria.district_id)
+        query = query.where(Participant.subject_id.in_(in_district))
+    if criteria.organization_type_id:
+        query = query.where(Participant.organization_type_id == criteria.organization_type_id)
+    for word in criteria.text.lower().split()[:5]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Participant.search_text.like(f"%{escaped}%", escape="\\"))
+    columns = SORTS.get(criteria.sort, SORTS["name"])
+    return query.order_by(*(column.desc() if criteria.descending else column for column in columns))
+
+
+def with_references(query: Select) -> Select:
+    return query.options(
+        joinedload(Participant.subject).joinedload(FederalSubject.district),
+        joinedload(Participant.country),
+        joinedload(Participant.organization_type),
+    )
+
+
+def status_counts(event: Event) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Participant.status, func.count()).where(Participant.event_id == event.id).group_by(Participant.status)
+    )
+    return {status: count for status, count in rows}
+
+
+# ---- exports ---------------------------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_formula(value):
+    """A cell that a spreadsheet would run as a formula (=, +, -, @) is kept as text behind an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_table(event: Event, criteria: ParticipantFilter) -> tuple[list[str], list[list]]:
+    header = [
+        _("Last name"), _("First name"), _("Patronymic"), _("Email"), _("Phone"), _("Organization"),
+        _("Organization type"), _("Position"), _("Federal district"), _("Region or country"), _("City"),
+        _("Category"), _("Status"), _("Registered at"),
+    ]
+    rows = []
+    for participant in db.session.scalars(with_references(filtered_query(event, criteria))):
+        district = participant.subject.district.name if participant.subject else ""
+        rows.append([
+            participant.last_name, participant.first_name, participant.patronymic, participant.email,
+            participant.phone, participant.organization, participant.organization_type.name, participant.position,
+            district, participant.place, participant.city, str(CATEGORY_LABELS[participant.category]),
+            str(STATUS_LABELS[participant.status]),
+            to_zone(participant.created_at, event.timezone).strftime("%Y-%m-%d %H:%M"),
+        ])
+    return header, [[neutralize_formula(cell) for cell in row] for row in rows]
+
+
+def export_csv(event: Event, criteria: ParticipantFilter) -> bytes:
+    header, rows = export_table(event, criteria)
+    buffer = io.StringIO()
+    # Semicolons and a byte-order mark: what Excel with Russian regional settings opens correctly.
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_xlsx(event: Event, criteria: ParticipantFilter) -> bytes:
+    header, rows = export_table(event, criteria)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title="Participants")
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

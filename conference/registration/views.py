@@ -1,0 +1,229 @@
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from conference import tokens
+from conference.accounts.access import organizer_required
+from conference.events.models import Event
+from conference.events.services import get_event
+from conference.extensions import db, limiter
+from conference.i18n import current_language, safe_next_url
+
+from . import services
+from .forms import ParticipantAdminForm, ParticipantDetailsForm, ParticipantFilterForm, RegistrationForm
+from .forms import ResendLinkForm
+from .labels import CATEGORY_LABELS, STATUS_LABELS
+from .models import Participant
+
+public_bp = Blueprint("registration", __name__)
+manage_bp = Blueprint("participants", __name__, url_prefix="/manage/events/<slug>/participants")
+
+
+def event_or_404(slug: str) -> Event:
+    event = get_event(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _registration_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
+# ---- public registration ---------------------------------------------------------------------------------
+
+@public_bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(_registration_limit, methods=["POST"])
+def register(slug: str):
+    event = event_or_404(slug)
+    state = services.registration_state(event)
+    if state != "open":
+        return render_template("registration/unavailable.html", event=event, state=state)
+    form = RegistrationForm()
+    duplicate = False
+    if form.validate_on_submit():
+        try:
+            participant, mailed = services.register(event, form.participant_data(), current_language())
+        except services.DuplicateRegistration:
+            duplicate = True
+            form.email.errors.append(_("This email is already registered for this event."))
+        except services.RegistrationUnavailable as refused:
+            return render_template("registration/unavailable.html", event=event, state=refused.state)
+        else:
+            token = services.self_service_token(participant)
+            return redirect(url_for(".registered", token=token, mailed=int(mailed)))
+    return render_template(
+        "registration/register.html", event=event, form=form, duplicate=duplicate,
+        resend_form=ResendLinkForm(formdata=None, email=form.email.data),
+    )
+
+
+@public_bp.route("/events/<slug>/link", methods=["GET", "POST"])
+@limiter.limit(_registration_limit, methods=["POST"])
+def resend_link(slug: str):
+    event = event_or_404(slug)
+    form = ResendLinkForm()
+    if form.validate_on_submit():
+        services.resend_link(event, form.email.data)
+        # The same answer whether or not the address is registered: this page tells no one who is.
+        return render_template("registration/link_sent.html", event=event, email=form.email.data)
+    return render_template("registration/resend_link.html", event=event, form=form)
+
+
+# ---- the private self-service link -----------------------------------------------------------------------
+
+def participant_or_error(token: str) -> Participant:
+    try:
+        participant = services.participant_from_token(token)
+    except tokens.InvalidToken as error:
+        abort(410 if error.expired else 404)
+    if participant is None:
+        abort(404)
+    return participant
+
+
+@public_bp.route("/my/<token>")
+def self_service(token: str):
+    participant = participant_or_error(token)
+    return render_template("registration/self_service.html", participant=participant, event=participant.event,
+                           token=token, status_labels=STATUS_LABELS, category_labels=CATEGORY_LABELS)
+
+
+@public_bp.route("/my/<token>/registered")
+def registered(token: str):
+    participant = participant_or_error(token)
+    return render_template("registration/registered.html", participant=participant, event=participant.event,
+                           token=token, mailed=request.args.get("mailed") == "1", status_labels=STATUS_LABELS)
+
+
+@public_bp.route("/my/<token>/edit", methods=["GET", "POST"])
+def edit_own(token: str):
+    participant = participant_or_error(token)
+    if participant.status in ("cancelled", "rejected"):
+        flash(_("This registration can no longer be changed."), "warning")
+        return redirect(url_for(".self_service", token=token))
+    form = ParticipantDetailsForm()
+    if request.method == "GET":
+        form.fill_from(participant)
+    elif form.validate_on_submit():
+        try:
+            services.update_details(participant, form.participant_data())
+        except services.DuplicateRegistration:
+            form.email.errors.append(_("Another registration for this event already uses this email."))
+        else:
+            flash(_("Your changes have been saved."), "success")
+            return redirect(url_for(".self_service", token=token))
+    return render_template("registration/edit_own.html", participant=participant, event=participant.event,
+                           form=form, token=token)
+
+
+@public_bp.route("/my/<token>/cancel", methods=["GET", "POST"])
+def cancel_own(token: str):
+    participant = participant_or_error(token)
+    if request.method == "POST":  # CSRFProtect has checked the form's token by now
+        services.cancel(participant)
+        flash(_("Your registration has been cancelled."), "info")
+        return redirect(url_for(".self_service", token=token))
+    return render_template("registration/cancel_own.html", participant=participant, event=participant.event,
+                           token=token)
+
+
+# ---- organizers: the participant list --------------------------------------------------------------------
+
+def _filter_form() -> ParticipantFilterForm:
+    return ParticipantFilterForm(formdata=request.args)
+
+
+@manage_bp.route("/")
+@organizer_required
+def index(slug: str):
+    event = event_or_404(slug)
+    filters = _filter_form()
+    criteria = filters.criteria()
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(
+        services.with_references(services.filtered_query(event, criteria)),
+        page=max(page, 1), per_page=current_app.config["PARTICIPANTS_PER_PAGE"], error_out=False,
+    )
+    query_args = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template(
+        "registration/manage_list.html", event=event, filters=filters, pagination=pagination,
+        counts=services.status_counts(event), query_args=query_args,
+        status_labels=STATUS_LABELS, category_labels=CATEGORY_LABELS,
+    )
+
+
+@manage_bp.route("/bulk", methods=["POST"])
+@organizer_required
+def bulk(slug: str):
+    event = event_or_404(slug)
+    action = request.form.get("action")
+    statuses = {"approve": "confirmed", "reject": "rejected"}
+    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    if action not in statuses or not ids:
+        flash(_("Select participants and an action."), "warning")
+    else:
+        changed = services.bulk_set_status(event, ids, statuses[action])
+        flash(ngettext("%(num)d registration updated.", "%(num)d registrations updated.", changed), "success")
+    return redirect(url_for(".index", slug=slug, **_list_args()))
+
+
+def _list_args() -> dict:
+    """The list's filters, carried through a POST so the organizer lands back where they were."""
+    allowed = {"text", "status", "category", "district_id", "subject_id", "organization_type_id", "sort", "order",
+               "page"}
+    return {key: value for key, value in request.form.items() if key in allowed and value}
+
+
+@manage_bp.route("/export.<any(csv, xlsx):fmt>")
+@organizer_required
+def export(slug: str, fmt: str):
+    event = event_or_404(slug)
+    criteria = _filter_form().criteria()
+    if fmt == "csv":
+        body, mimetype = services.export_csv(event, criteria), "text/csv; charset=utf-8"
+    else:
+        body = services.export_xlsx(event, criteria)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename={event.slug}-participants.{fmt}"})
+
+
+@manage_bp.route("/<int:participant_id>", methods=["GET", "POST"])
+@organizer_required
+def detail(slug: str, participant_id: int):
+    event = event_or_404(slug)
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.event_id != event.id:
+        abort(404)
+    form = ParticipantAdminForm()
+    if request.method == "GET":
+        form.fill_from(participant)
+    elif form.validate_on_submit():
+        try:
+            services.update_details(participant, dict(form.participant_data(), category=form.category.data))
+        except services.DuplicateRegistration:
+            form.email.errors.append(_("Another registration for this event already uses this email."))
+        else:
+            services.set_status(participant, form.status.data)
+            flash(_("Saved."), "success")
+            return redirect(url_for(".detail", slug=slug, participant_id=participant.id))
+    return render_template("registration/manage_detail.html", event=event, participant=participant, form=form,
+                           status_labels=STATUS_LABELS, category_labels=CATEGORY_LABELS,
+                           self_service_url=services.self_service_url(participant))
+
+
+@manage_bp.route("/<int:participant_id>/status", methods=["POST"])
+@organizer_required
+def change_status(slug: str, participant_id: int):
+    event = event_or_404(slug)
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.event_id != event.id:
+        abort(404)
+    status = {"approve": "confirmed", "reject": "rejected"}.get(request.form.get("action"))
+    if status is None:
+        abort(400)
+    services.set_status(participant, status)
+    flash(_("Status changed: %(status)s.", status=STATUS_LABELS[status]), "success")
+    return redirect(safe_next_url(request.form.get("back"),
+                                  url_for(".detail", slug=slug, participant_id=participant.id)))

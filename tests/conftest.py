@@ -1,0 +1,239 @@
+"""Fixtures: a migrated database per test (SQLite file, or PostgreSQL when DATABASE_URL names one), staff clients,
+events and participants made through the real services."""
+
+import itertools
+import os
+import shutil
+from datetime import date, timedelta
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from conference import create_app
+from conference.accounts.services import create_user
+from conference.directories.models import Country, FederalSubject, OrganizationType
+from conference.directories.services import load_reference_data
+from conference.events.models import Event
+from conference.events.services import DEFAULT_CONSENT_TEXT
+from conference.extensions import db
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = DATABASE_URL.startswith(("postgresql", "postgres"))
+PASSWORD = "correct-horse-battery"
+_numbers = itertools.count()
+
+
+def base_config(database_uri: str, tmp_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_BACKEND": "file",
+        "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        "SERVER_NAME": None,
+    }
+
+
+def _postgres_url(database: str) -> str:
+    url = make_url(DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    return url.set(database=database).render_as_string(hide_password=False)
+
+
+def _admin_engine():
+    return create_engine(_postgres_url("postgres"), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory):
+    """Migrated once, with reference data; every test gets a copy."""
+    folder = tmp_path_factory.mktemp("template")
+    if ON_POSTGRES:
+        name = f"conference_template_{os.getpid()}"
+        admin = _admin_engine()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        uri = _postgres_url(name)
+    else:
+        uri = f"sqlite:///{folder / 'template.db'}"
+    app = create_app(base_config(uri, folder))
+    with app.app_context():
+        upgrade()
+        load_reference_data()
+        db.session.remove()
+        db.engine.dispose()
+    yield uri
+    if ON_POSTGRES:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def database_uri(template_database, tmp_path):
+    if ON_POSTGRES:
+        name = f"conference_test_{os.getpid()}_{next(_numbers)}"
+        template_name = make_url(template_database).database
+        admin = _admin_engine()
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+        yield _postgres_url(name)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        path = tmp_path / "test.db"
+        shutil.copy(make_url(template_database).database, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config(database_uri, tmp_path) -> dict:
+    """Tests change settings here before the app is made (e.g. CSRF on, rate limits on)."""
+    return base_config(database_uri, tmp_path)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for calling services directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+# ---- data made through the services --------------------------------------------------------------------
+
+@pytest.fixture
+def make_event(app):
+    def make(**fields) -> Event:
+        number = next(_numbers)
+        values = {
+            "slug": f"forum-{number}",
+            "title": f"Промышленный форум {number}",
+            "title_en": f"Industrial forum {number}",
+            "starts_on": date.today() + timedelta(days=30),
+            "ends_on": date.today() + timedelta(days=31),
+            "city": "Москва",
+            "venue": "Экспоцентр",
+            "timezone": "Europe/Moscow",
+            "moderation": False,
+            "consent_text": DEFAULT_CONSENT_TEXT,
+            "consent_version": "2026-1",
+        }
+        values.update(fields)
+        with app.app_context():
+            event = Event(**values)
+            db.session.add(event)
+            db.session.commit()
+            db.session.refresh(event)
+            db.session.expunge(event)
+        return event
+
+    return make
+
+
+@pytest.fixture
+def event(make_event):
+    return make_event()
+
+
+def reference_ids(app) -> dict:
+    with app.app_context():
+        return {
+            "subject": {s.code: s.id for s in db.session.scalars(select(FederalSubject))},
+            "country": {c.code: c.id for c in db.session.scalars(select(Country))},
+            "org_type": {t.code: t.id for t in db.session.scalars(select(OrganizationType))},
+        }
+
+
+@pytest.fixture
+def refs(app):
+    return reference_ids(app)
+
+
+@pytest.fixture
+def form_data(refs):
+    """A valid registration form, as a browser would post it."""
+
+    def make(**overrides) -> dict:
+        data = {
+            "last_name": "Сидорова",
+            "first_name": "Анна",
+            "patronymic": "Петровна",
+            "email": "anna.sidorova@example.org",
+            "phone": "8 (916) 123-45-67",
+            "organization": "АО «Технопарк Сколково»",
+            "organization_type_id": str(refs["org_type"]["technopark"]),
+            "position": "Директор по развитию",
+            "residence": "ru",
+            "subject_id": str(refs["subject"]["SAK"]),
+            "country_id": "0",
+            "city": "Южно-Сахалинск",
+            "consent": "y",
+        }
+        data.update(overrides)
+        return data
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    def make(role: str, email: str | None = None):
+        with app.app_context():
+            user = create_user(email or f"{role}{next(_numbers)}@example.com", PASSWORD, role)
+            return user.email
+
+    return make
+
+
+def log_in(client, email: str) -> None:
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def organizer_client(app, make_user):
+    client = app.test_client()
+    log_in(client, make_user("organizer"))
+    return client
+
+
+@pytest.fixture
+def checkin_client(app, make_user):
+    client = app.test_client()
+    log_in(client, make_user("checkin"))
+    return client
+
+
+# ---- mail written by the file backend -------------------------------------------------------------------
+
+def sent_mail(app) -> list:
+    folder = Path(app.config["MAIL_FILE_DIR"])
+    if not folder.exists():
+        return []
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(path.read_bytes()) for path in sorted(folder.glob("*.eml"))]
+
+
+def mail_text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
