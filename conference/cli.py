@@ -2,6 +2,7 @@
 
 import click
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -13,9 +14,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
 
 
-@click.group(help="Staff users.")
-def users():
-    pass
+users = AppGroup("users", help="Staff users.")
 
 
 @users.command("create", help="Create a staff user (roles: admin, organizer, checkin).")
@@ -33,9 +32,9 @@ def create_user_command(email: str, role: str, full_name: str, password: str):
     click.echo(f"Created {user.role} {user.email}")
 
 
-@click.group(help="Reference data: federal subjects and districts, countries, organization types.")
-def directories():
-    pass
+directories = AppGroup(
+    "directories", help="Reference data: federal subjects and districts, countries, organization types."
+)
 
 
 @directories.command("load", help="Add the reference rows that are missing; rows edited by organizers stay.")
@@ -48,6 +47,7 @@ def load_directories_command():
 
 @click.command(help="Create the demo conference «Промышленная Россия 4.0» with participants and staff logins.")
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no event yet.")
+@with_appcontext
 def demo(if_empty: bool):
     from flask import current_app
 

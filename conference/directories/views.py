@@ -26,21 +26,22 @@ class Directory:
     order_by: tuple
 
 
+NAMES = (("code", _l("Code")), ("name_ru", _l("Name in Russian")), ("name_en", _l("Name in English")))
 DIRECTORIES = {
     "districts": Directory(_l("Federal districts"), FederalDistrict, DistrictForm,
-                           (("code", _l("Code")), ("name_ru", _l("Name in Russian")), ("name_en", _l("Name in English"))),
+                           NAMES,
                            (FederalDistrict.sort_order,)),
     "subjects": Directory(_l("Federal subjects"), FederalSubject, SubjectForm,
-                          (("code", _l("Code")), ("name_ru", _l("Name in Russian")), ("district", _l("Federal district")),
-                           ("capital_ru", _l("Administrative centre")), ("latitude", _l("Latitude")),
+                          (("code", _l("Code")), ("name_ru", _l("Name in Russian")),
+                           ("district", _l("Federal district")), ("capital_ru", _l("Administrative centre")),
+                           ("latitude", _l("Latitude")),
                            ("longitude", _l("Longitude"))),
                           (FederalSubject.sort_order, FederalSubject.name_ru)),
     "countries": Directory(_l("Countries"), Country, CountryForm,
-                           (("code", _l("Code")), ("name_ru", _l("Name in Russian")), ("name_en", _l("Name in English"))),
+                           NAMES,
                            (Country.name_ru,)),
     "organization-types": Directory(_l("Organization types"), OrganizationType, OrganizationTypeForm,
-                                    (("code", _l("Code")), ("name_ru", _l("Name in Russian")),
-                                     ("name_en", _l("Name in English")), ("is_active", _l("Offered"))),
+                                    (*NAMES, ("is_active", _l("Offered"))),
                                     (OrganizationType.sort_order,)),
 }
 

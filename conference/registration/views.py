@@ -10,8 +10,13 @@ from conference.extensions import db, limiter
 from conference.i18n import current_language, safe_next_url
 
 from . import services
-from .forms import ParticipantAdminForm, ParticipantDetailsForm, ParticipantFilterForm, RegistrationForm
-from .forms import ResendLinkForm
+from .forms import (
+    ParticipantAdminForm,
+    ParticipantDetailsForm,
+    ParticipantFilterForm,
+    RegistrationForm,
+    ResendLinkForm,
+)
 from .labels import CATEGORY_LABELS, STATUS_LABELS
 from .models import Participant
 

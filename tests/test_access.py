@@ -1,0 +1,80 @@
+"""Who may open what: every staff page is checked for anonymous visitors, check-in staff and organizers."""
+
+import pytest
+
+from conference.extensions import db
+from conference.registration.models import Participant
+
+
+def staff_urls(app, event, participant_id) -> list[tuple[str, str]]:
+    """Every /manage route of the app, filled with real arguments: a new staff page is covered automatically."""
+    samples = {"slug": event.slug, "participant_id": participant_id, "kind": "subjects", "row_id": 1, "fmt": "csv"}
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/manage"):
+            continue
+        url = rule.rule
+        for argument in rule.arguments:
+            url = url.replace(f"<{argument}>", str(samples[argument]))
+            url = url.replace(f"<int:{argument}>", str(samples[argument]))
+            url = url.replace(f"<any(csv, xlsx):{argument}>", str(samples[argument]))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            urls.append((method, url))
+    return urls
+
+
+@pytest.fixture
+def participant_id(app, client, event, form_data):
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    with app.app_context():
+        return db.session.query(Participant.id).scalar()
+
+
+def test_the_matrix_covers_the_staff_pages(app, event, participant_id):
+    urls = {url for _, url in staff_urls(app, event, participant_id)}
+    assert f"/manage/events/{event.slug}/participants/" in urls
+    assert "/manage/directories/subjects/" in urls
+    assert len(urls) >= 12
+
+
+def test_anonymous_visitors_are_sent_to_log_in(app, client, event, participant_id):
+    for method, url in staff_urls(app, event, participant_id):
+        response = client.open(url, method=method)
+        assert response.status_code == 302, (method, url)
+        assert response.location.startswith("/login"), (method, url)
+
+
+def test_checkin_staff_get_a_friendly_403(app, checkin_client, event, participant_id):
+    for method, url in staff_urls(app, event, participant_id):
+        response = checkin_client.open(url, method=method)
+        assert response.status_code == 403, (method, url)
+        assert "Доступ запрещён" in response.get_data(as_text=True)
+
+
+def test_organizers_open_every_staff_page(app, organizer_client, event, participant_id):
+    for method, url in staff_urls(app, event, participant_id):
+        if method != "GET":
+            continue
+        response = organizer_client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+
+
+def test_admins_are_organizers_too(app, make_user, event, participant_id):
+    from .conftest import log_in
+
+    client = app.test_client()
+    log_in(client, make_user("admin"))
+    assert client.get(f"/manage/events/{event.slug}/participants/").status_code == 200
+
+
+def test_log_in_sends_back_to_the_page_asked_for_but_never_off_site(app, make_user, event):
+    from .conftest import PASSWORD
+
+    email = make_user("organizer")
+    client = app.test_client()
+    target = f"/manage/events/{event.slug}/participants/"
+    response = client.post(f"/login?next={target}", data={"email": email, "password": PASSWORD})
+    assert response.location == target
+    client.post("/logout")
+    response = client.post("/login?next=https://evil.example/", data={"email": email, "password": PASSWORD})
+    assert response.location == "/manage/"
