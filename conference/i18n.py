@@ -19,6 +19,11 @@ def date_range(start: date, end: date) -> str:
     """«23 ноября 2018 г.» or «23–24 ноября 2018 г.»."""
     if start == end:
         return format_date(start, format="long")
+    if current_language() == "ru" and start.year == end.year:
+        # CLDR's Russian intervals abbreviate the month («22—23 нояб.»); organizers write it out in full.
+        head = str(start.day) if start.month == end.month else format_date(start, "d MMMM")
+        separator = "–" if start.month == end.month else " – "
+        return f"{head}{separator}{format_date(end, format='long')}"
     return format_interval(start, end, skeleton="yMMMMd", locale=get_locale())
 
 

@@ -14,6 +14,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from .services import RUSSIAN_TIME_ZONES
 
 
+# What browsers send for <input type=datetime-local>; the first is also how the value is written back.
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
 class EventForm(FlaskForm):
     slug = StringField(
         _l("Address (slug)"),
@@ -33,8 +37,9 @@ class EventForm(FlaskForm):
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
     timezone = SelectField(_l("Time zone"), choices=[(zone, zone) for zone in RUSSIAN_TIME_ZONES],
                            default="Europe/Moscow")
-    registration_opens_at = DateTimeLocalField(_l("Registration opens"), validators=[Optional()])
-    registration_closes_at = DateTimeLocalField(_l("Registration closes"), validators=[Optional()])
+    registration_opens_at = DateTimeLocalField(_l("Registration opens"), format=LOCAL_FORMATS, validators=[Optional()])
+    registration_closes_at = DateTimeLocalField(_l("Registration closes"), format=LOCAL_FORMATS,
+                                                validators=[Optional()])
     capacity = IntegerField(
         _l("Capacity"),
         validators=[Optional(), NumberRange(min=1, max=1_000_000, message=_l("Enter a whole number from 1."))],

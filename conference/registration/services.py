@@ -99,20 +99,20 @@ def register(event: Event, data: dict, language: str) -> tuple[Participant, bool
     return participant, notify(participant, "registered")
 
 
-def _apply(participant: Participant, data: dict) -> None:
-    for name in EDITABLE_FIELDS:
+def _apply(participant: Participant, data: dict, fields: tuple[str, ...] = EDITABLE_FIELDS) -> None:
+    for name in fields:
         if name in data:
             setattr(participant, name, data[name])
 
 
-def update_details(participant: Participant, data: dict) -> None:
-    """Edits by the participant or an organizer; the email stays unique within the event."""
+def update_details(participant: Participant, data: dict, by_organizer: bool = False) -> None:
+    """Edits by the participant or an organizer (who may also set the category); the email stays unique."""
     if "email" in data:
         data = dict(data, email=data["email"].strip().lower())
         other = find_by_email(participant.event, data["email"])
         if other is not None and other.id != participant.id:
             raise DuplicateRegistration(data["email"])
-    _apply(participant, data)
+    _apply(participant, data, EDITABLE_FIELDS + ("category",) if by_organizer else EDITABLE_FIELDS)
     try:
         db.session.commit()
     except IntegrityError as error:

@@ -206,7 +206,8 @@ def detail(slug: str, participant_id: int):
         form.fill_from(participant)
     elif form.validate_on_submit():
         try:
-            services.update_details(participant, dict(form.participant_data(), category=form.category.data))
+            services.update_details(participant, dict(form.participant_data(), category=form.category.data),
+                                    by_organizer=True)
         except services.DuplicateRegistration:
             form.email.errors.append(_("Another registration for this event already uses this email."))
         else:

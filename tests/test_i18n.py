@@ -1,0 +1,68 @@
+"""Russian first, English second: the catalogue is complete, plurals and dates are Russian."""
+
+from datetime import date
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from flask_babel import force_locale, ngettext
+
+from conference.i18n import date_range
+
+CATALOGUE = Path(__file__).parent.parent / "conference" / "translations" / "ru" / "LC_MESSAGES" / "messages.po"
+
+
+def test_every_message_has_a_russian_translation():
+    with CATALOGUE.open("rb") as handle:
+        catalogue = read_po(handle)
+    missing = [message.id for message in catalogue if message.id and not (
+        all(message.string) if isinstance(message.string, tuple) else message.string)]
+    assert missing == []
+    assert catalogue.num_plurals == 3
+
+
+def test_the_catalogue_knows_every_message_in_the_code(tmp_path):
+    """A message added to the code without `make extract-messages` would stay English on a Russian page."""
+    from babel.messages.frontend import CommandLineInterface
+
+    template = tmp_path / "messages.pot"
+    root = Path(__file__).parent.parent
+    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(root / "babel.cfg"), "-k", "_l",
+                                "-o", str(template), str(root)])
+    with template.open("rb") as handle:
+        wanted = {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle)}
+    with CATALOGUE.open("rb") as handle:
+        known = {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle)}
+    assert sorted(wanted - known - {""}) == []
+
+
+def test_russian_plural_forms(app):
+    with app.test_request_context(), force_locale("ru"):
+        found = [ngettext("%(num)d participant found", "%(num)d participants found", n) for n in (1, 3, 5, 21, 11)]
+    assert found == ["Найден 1 участник", "Найдено 3 участника", "Найдено 5 участников", "Найден 21 участник",
+                     "Найдено 11 участников"]
+
+
+def test_dates_the_russian_way(app):
+    with app.test_request_context(), force_locale("ru"):
+        assert date_range(date(2018, 11, 23), date(2018, 11, 23)) == "23 ноября 2018\u202fг."  # CLDR's narrow no-break space
+        assert date_range(date(2018, 11, 22), date(2018, 11, 23)) == "22–23 ноября 2018\u202fг."
+        assert date_range(date(2018, 11, 30), date(2018, 12, 1)) == "30 ноября – 1 декабря 2018\u202fг."
+    with app.test_request_context(), force_locale("en"):
+        assert date_range(date(2018, 11, 23), date(2018, 11, 23)) == "November 23, 2018"
+
+
+def test_english_is_one_click_away_and_sticks(client, event):
+    page = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert "Фамилия" in page and 'lang="ru"' in page
+    response = client.get(f"/lang/en?next=/events/{event.slug}/register")
+    assert response.location == f"/events/{event.slug}/register"
+    page = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert "Last name" in page and "Фамилия" not in page and event.title_en in page
+    assert "Far Eastern Federal District" in page and "Sakhalin Oblast" in page
+    assert client.get("/lang/en?next=https://evil.example/").location == "/"
+
+
+def test_english_form_errors_are_english(client, event, form_data):
+    client.get("/lang/en")
+    page = client.post(f"/events/{event.slug}/register", data=form_data(last_name="", email="x")).get_data(as_text=True)
+    assert "This field is required." in page and "Enter a valid email address." in page

@@ -1,0 +1,201 @@
+"""The organizer's participant list: filters, sorting, pages, moderation and exports."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from conference.extensions import db
+from conference.registration.models import Participant
+
+from .conftest import mail_text, sent_mail
+
+PEOPLE = [
+    # last name, first name, email, organization, organization type, subject, category
+    ("Иванов", "Пётр", "ivanov@example.org", "АО «Композит»", "industrial_enterprise", "MOW", "participant"),
+    ("Яковлева", "Ольга", "olga@example.org", "Технопарк «Техноград»", "technopark", "SAK", "speaker"),
+    ("Абрамов", "Илья", "abramov@example.org", "ПАО Сбербанк", "bank", "KGD", "press"),
+    ("Щербаков", "Олег", "oleg@example.org", "=HYPERLINK(\"http://evil\")", "other", "TA", "participant"),
+]
+
+
+@pytest.fixture
+def people(app, client, make_event, form_data, refs):
+    event = make_event(moderation=True)
+    for last, first, email, organization, org_type, subject, _ in PEOPLE:
+        response = client.post(f"/events/{event.slug}/register", data=form_data(
+            last_name=last, first_name=first, patronymic="", email=email, organization=organization,
+            organization_type_id=str(refs["org_type"][org_type]), subject_id=str(refs["subject"][subject]),
+        ))
+        assert response.status_code == 302
+    with app.app_context():
+        for _, _, email, _, _, _, category in PEOPLE:
+            db.session.scalar(select(Participant).where(Participant.email == email)).category = category
+        db.session.commit()
+    return event
+
+
+def ids_by_email(app) -> dict[str, int]:
+    with app.app_context():
+        return {email: pid for email, pid in db.session.execute(select(Participant.email, Participant.id))}
+
+
+def table_of(page: str) -> str:
+    """The participants table only: region names in the filters (Ивановская область…) must not count."""
+    return page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+
+
+def names_in(page: str) -> list[str]:
+    return [last for last, *_ in PEOPLE if last in table_of(page)]
+
+
+def listing(organizer_client, event, **args) -> str:
+    response = organizer_client.get(f"/manage/events/{event.slug}/participants/", query_string=args)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_counts_and_default_order_by_name(organizer_client, people):
+    page = listing(organizer_client, people)
+    assert "Ожидает подтверждения — 4" in page and "Найдено 4 участника" in page
+    page = table_of(page)
+    assert [page.index(name) for name in ("Абрамов", "Иванов", "Щербаков", "Яковлева")] == sorted(
+        page.index(name) for name in ("Абрамов", "Иванов", "Щербаков", "Яковлева"))
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ({"text": "сбербанк"}, ["Абрамов"]),          # organization, Cyrillic, any case
+    ({"text": "ЯКОВЛЕВА"}, ["Яковлева"]),         # name
+    ({"text": "oleg@"}, ["Щербаков"]),            # email
+    ({"text": "100%_"}, []),                      # LIKE wildcards are taken literally
+    ({"category": "speaker"}, ["Яковлева"]),
+    ({"status": "confirmed"}, []),
+])
+def test_text_category_and_status_filters(organizer_client, people, args, expected):
+    assert sorted(names_in(listing(organizer_client, people, **args))) == sorted(expected)
+
+
+def test_region_district_and_organization_type_filters(organizer_client, people, refs, app):
+    from conference.directories.models import FederalDistrict
+
+    with app.app_context():
+        far_east = db.session.scalar(select(FederalDistrict.id).where(FederalDistrict.code == "FEFD"))
+    assert names_in(listing(organizer_client, people, district_id=far_east)) == ["Яковлева"]
+    assert names_in(listing(organizer_client, people, subject_id=refs["subject"]["KGD"])) == ["Абрамов"]
+    assert names_in(listing(organizer_client, people, organization_type_id=refs["org_type"]["bank"])) == ["Абрамов"]
+
+
+def test_sorting_descending_and_by_organization(organizer_client, people):
+    page = table_of(listing(organizer_client, people, sort="name", order="desc"))
+    assert page.index("Яковлева") < page.index("Абрамов")
+    page = table_of(listing(organizer_client, people, sort="organization"))
+    assert page.index("АО «Композит»") < page.index("ПАО Сбербанк")
+
+
+def test_a_hand_edited_query_string_does_not_break_the_page(organizer_client, people):
+    assert names_in(listing(organizer_client, people, district_id="abc", sort="drop table", page="-3"))
+
+
+def test_pagination(app, organizer_client, people):
+    app.config["PARTICIPANTS_PER_PAGE"] = 3
+    first = listing(organizer_client, people)
+    second = listing(organizer_client, people, page=2)
+    assert len(names_in(first)) == 3 and names_in(second) == ["Яковлева"]
+    assert "page=2" in first
+
+
+def test_approve_and_reject_one_by_one_notify_the_participant(app, organizer_client, people):
+    ids = ids_by_email(app)
+    url = f"/manage/events/{people.slug}/participants/{ids['olga@example.org']}/status"
+    assert organizer_client.post(url, data={"action": "approve"}).status_code == 302
+    assert "подтверждена" in sent_mail(app)[-1]["Subject"].lower()
+    organizer_client.post(url, data={"action": "reject"})
+    with app.app_context():
+        assert db.session.get(Participant, ids["olga@example.org"]).status == "rejected"
+    assert "отклонена" in sent_mail(app)[-1]["Subject"].lower()
+    assert organizer_client.post(url, data={"action": "explode"}).status_code == 400
+
+
+def test_bulk_approval_changes_only_this_events_participants(app, organizer_client, people, make_event, client,
+                                                             form_data):
+    other = make_event()
+    client.post(f"/events/{other.slug}/register", data=form_data(email="outsider@example.org"))
+    ids = ids_by_email(app)
+    mails_before = len(sent_mail(app))
+    response = organizer_client.post(f"/manage/events/{people.slug}/participants/bulk", data={
+        "action": "approve", "ids": [ids["ivanov@example.org"], ids["oleg@example.org"], ids["outsider@example.org"]],
+        "status": "pending",
+    })
+    assert response.status_code == 302 and "status=pending" in response.location
+    with app.app_context():
+        statuses = {p.email: p.status for p in db.session.scalars(select(Participant))}
+    assert statuses["ivanov@example.org"] == statuses["oleg@example.org"] == "confirmed"
+    assert statuses["olga@example.org"] == "pending"
+    assert len(sent_mail(app)) == mails_before + 2
+    assert "2 регистрации обновлены." in organizer_client.get(response.location).get_data(as_text=True)
+
+
+def test_bulk_with_nothing_selected_says_so(organizer_client, people):
+    response = organizer_client.post(f"/manage/events/{people.slug}/participants/bulk", data={"action": "approve"},
+                                     follow_redirects=True)
+    assert "Выберите участников и действие" in response.get_data(as_text=True)
+
+
+def test_the_participant_page_edits_details_category_and_status(app, organizer_client, people, form_data):
+    ids = ids_by_email(app)
+    url = f"/manage/events/{people.slug}/participants/{ids['ivanov@example.org']}"
+    page = organizer_client.get(url).get_data(as_text=True)
+    assert 'value="Иванов"' in page and "/my/" in page  # the private link, for a phone request
+    response = organizer_client.post(url, data=form_data(
+        last_name="Иванов-Петров", first_name="Пётр", email="ivanov@example.org", category="vip", status="confirmed"))
+    assert response.status_code == 302
+    with app.app_context():
+        participant = db.session.get(Participant, ids["ivanov@example.org"])
+        assert (participant.last_name, participant.category, participant.status) == ("Иванов-Петров", "vip", "confirmed")
+    taken = organizer_client.post(url, data=form_data(email="olga@example.org", category="vip", status="confirmed"))
+    assert "уже указан в другой регистрации" in taken.get_data(as_text=True)
+
+
+def test_a_participant_of_another_event_is_not_found_here(app, organizer_client, people, make_event):
+    other = make_event()
+    ids = ids_by_email(app)
+    assert organizer_client.get(f"/manage/events/{other.slug}/participants/{ids['olga@example.org']}").status_code == 404
+
+
+def test_csv_export_follows_the_filter_and_neutralizes_formulas(organizer_client, people):
+    response = organizer_client.get(f"/manage/events/{people.slug}/participants/export.csv",
+                                    query_string={"category": "participant"})
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    body = response.get_data().decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["Фамилия", "Имя", "Отчество"]
+    assert sorted(row[0] for row in rows[1:]) == ["Иванов", "Щербаков"]
+    organization = next(row[5] for row in rows[1:] if row[0] == "Щербаков")
+    assert organization == "'=HYPERLINK(\"http://evil\")"
+    phone = rows[1][4]
+    assert phone.startswith("'+7")  # a leading + would also start a formula
+
+
+def test_xlsx_export_has_every_filtered_row_as_text(organizer_client, people):
+    response = organizer_client.get(f"/manage/events/{people.slug}/participants/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 1 + len(PEOPLE)
+    assert rows[0][0] == "Фамилия"
+    cells = [cell for row in rows for cell in row]
+    assert "'=HYPERLINK(\"http://evil\")" in cells
+    assert all(not (isinstance(cell, str) and cell.startswith("=")) for cell in cells)
+
+
+def test_status_email_is_written_in_the_participants_language(app, organizer_client, make_event, form_data, client):
+    event = make_event(moderation=True)
+    client.get("/lang/en")
+    client.post(f"/events/{event.slug}/register", data=form_data(email="guest@example.org"))
+    participant_id = ids_by_email(app)["guest@example.org"]
+    organizer_client.post(f"/manage/events/{event.slug}/participants/{participant_id}/status", data={"action": "approve"})
+    message = sent_mail(app)[-1]
+    assert message["Subject"].startswith("Registration confirmed")
+    assert "is confirmed" in mail_text(message)
