@@ -237,3 +237,6 @@ def sent_mail(app) -> list:
 
 def mail_text(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+pytest_plugins = ["tests.browser"]

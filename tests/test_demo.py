@@ -1,0 +1,67 @@
+"""The demo conference reads like the seed: about 520 people from 66 federal subjects,
+from Yuzhno-Sakhalinsk to Kaliningrad, across every kind of organization."""
+
+from sqlalchemy import delete, func, select
+
+from conference.accounts.models import User
+from conference.demo import DEMO_SLUG, create_demo
+from conference.directories.models import FederalSubject, OrganizationType
+from conference.events.models import Event
+from conference.extensions import db
+from conference.registration.models import Participant
+
+
+def demo_people() -> list[tuple]:
+    return list(db.session.execute(
+        select(Participant.last_name, Participant.first_name, Participant.patronymic, Participant.organization,
+               Participant.subject_id, Participant.status, Participant.category).order_by(Participant.email)))
+
+
+def test_flask_demo_creates_the_seed_conference(app):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "organizer@example.com" in result.output and "checkin@example.com" in result.output
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
+        assert event.title == "Промышленная Россия 4.0" and event.starts_on.isoformat() == "2018-11-23"
+        assert event.city == "Москва" and event.timezone == "Europe/Moscow"
+        count = db.session.scalar(select(func.count()).where(Participant.event_id == event.id))
+        assert 500 < count < 540
+        subjects = db.session.scalars(
+            select(FederalSubject).where(FederalSubject.id.in_(select(Participant.subject_id).distinct()))).all()
+        assert len(subjects) == 66
+        assert max(subjects, key=lambda subject: subject.longitude).capital_ru == "Южно-Сахалинск"
+        assert min(subjects, key=lambda subject: subject.longitude).capital_ru == "Калининград"
+        used_types = set(db.session.scalars(select(OrganizationType.code).join(
+            Participant, Participant.organization_type_id == OrganizationType.id).distinct()))
+        assert used_types == set(db.session.scalars(select(OrganizationType.code)))
+        roles = set(db.session.scalars(select(User.role)))
+        assert {"organizer", "checkin"} <= roles
+        statuses = {status for *_, status, _ in demo_people()}
+        assert statuses == {"confirmed", "pending", "cancelled"}
+
+
+def test_demo_names_look_russian_and_are_deterministic(ctx):
+    create_demo()
+    first = demo_people()
+    assert all(patronymic.endswith(("ич", "на")) for _, _, patronymic, *_ in first)
+    women = [last for last, first_name, patronymic, *_ in first if patronymic.endswith("на")]
+    assert women and all(not last.endswith(("ов", "ев", "ин", "ский")) for last in women)
+    db.session.execute(delete(Participant))
+    db.session.execute(delete(Event))
+    db.session.commit()
+    create_demo()
+    assert demo_people() == first
+
+
+def test_demo_if_empty_adds_nothing_to_a_used_database(app, event):
+    result = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0 and "no demo added" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 1
+
+
+def test_demo_refuses_production(app):
+    app.config["APP_ENV"] = "production"
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code != 0 and "not for production" in result.output
