@@ -25,6 +25,7 @@ run: translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask directories load
 	$(BIN)/flask demo --if-empty
+	$(BIN)/flask refresh-statistics
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: translations

@@ -12,6 +12,21 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(directories)
     app.cli.add_command(demo)
+    app.cli.add_command(refresh_statistics_command)
+
+
+def refresh_statistics() -> None:
+    """ANALYZE: the query planner's row counts. Without them SQLite walks the name index through all 20,000
+    participants to find the 200 of one region; PostgreSQL keeps them fresh by itself, SQLite needs asking."""
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+
+
+@click.command("refresh-statistics", help="Refresh the database's query statistics (after large imports).")
+@with_appcontext
+def refresh_statistics_command():
+    refresh_statistics()
+    click.echo("Query statistics refreshed.")
 
 
 users = AppGroup("users", help="Staff users.")
@@ -63,6 +78,7 @@ def demo(if_empty: bool):
     else:
         load_reference_data()
         summary = create_demo()
+        refresh_statistics()
         click.echo(summary)
     click.echo("Demo staff logins (http://127.0.0.1:5000/login):")
     for role, email, password in DEMO_LOGINS:

@@ -33,6 +33,11 @@ def local_datetime(value: datetime | None, zone_name: str, fmt: str = "d MMMM y,
     return format_datetime(to_zone(value, zone_name), fmt, rebase=False)
 
 
+def numeric_datetime(value: datetime | None, zone_name: str) -> str:
+    """«23.11.2018 09:41»: the same in both languages, and cheap enough for every row of a long table."""
+    return to_zone(value, zone_name).strftime("%d.%m.%Y %H:%M") if value else ""
+
+
 def safe_next_url(target: str | None, fallback: str) -> str:
     """Only local paths: a crafted ?next= must not send anyone to another site."""
     if not target:
@@ -47,6 +52,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date_long"] = lambda value: format_date(value, format="long") if value else ""
     app.jinja_env.globals["date_range"] = date_range
     app.jinja_env.globals["local_datetime"] = local_datetime
+    app.jinja_env.globals["numeric_datetime"] = numeric_datetime
     app.jinja_env.globals["current_language"] = current_language
 
     @app.route("/lang/<code>")

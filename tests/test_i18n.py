@@ -44,7 +44,8 @@ def test_russian_plural_forms(app):
 
 def test_dates_the_russian_way(app):
     with app.test_request_context(), force_locale("ru"):
-        assert date_range(date(2018, 11, 23), date(2018, 11, 23)) == "23 ноября 2018\u202fг."  # CLDR's narrow no-break space
+        # CLDR puts a narrow no-break space before «г.»
+        assert date_range(date(2018, 11, 23), date(2018, 11, 23)) == "23 ноября 2018\u202fг."
         assert date_range(date(2018, 11, 22), date(2018, 11, 23)) == "22–23 ноября 2018\u202fг."
         assert date_range(date(2018, 11, 30), date(2018, 12, 1)) == "30 ноября – 1 декабря 2018\u202fг."
     with app.test_request_context(), force_locale("en"):

@@ -7,12 +7,17 @@ from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select, text
 
 from conference.extensions import db
-from conference.registration.models import Participant
+from conference.registration.models import SEARCH_INDEX, Participant
+
+
+def include_name(name, type_, parent_names):
+    return not (name or "").startswith(SEARCH_INDEX)
 
 
 def test_the_revisions_match_the_models(ctx):
     with db.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": include_name})
+        differences = compare_metadata(context, db.metadata)
     assert differences == []
 
 
@@ -21,7 +26,7 @@ def test_upgrading_again_keeps_every_row(app, client, event, form_data):
     with app.app_context():
         upgrade()
         assert db.session.scalar(select(func.count()).select_from(Participant)) == 1
-        assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
 
 
 def test_constraints_live_in_the_database(ctx):

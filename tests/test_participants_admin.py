@@ -70,11 +70,23 @@ def test_counts_and_default_order_by_name(organizer_client, people):
     ({"text": "ЯКОВЛЕВА"}, ["Яковлева"]),         # name
     ({"text": "oleg@"}, ["Щербаков"]),            # email
     ({"text": "100%_"}, []),                      # LIKE wildcards are taken literally
+    ({"text": "ль"}, ["Абрамов", "Яковлева"]),     # two letters, too short for trigrams: Илья, Ольга
+    ({"text": "пётр композит"}, ["Иванов"]),       # every word must match
+    ({"text": '"композит'}, []),                  # a stray quote is not search syntax
     ({"category": "speaker"}, ["Яковлева"]),
     ({"status": "confirmed"}, []),
 ])
 def test_text_category_and_status_filters(organizer_client, people, args, expected):
     assert sorted(names_in(listing(organizer_client, people, **args))) == sorted(expected)
+
+
+def test_search_follows_edits(app, organizer_client, people):
+    with app.app_context():
+        participant = db.session.scalar(select(Participant).where(Participant.email == "olga@example.org"))
+        participant.last_name = "Воронцова"
+        db.session.commit()
+    assert "Воронцова" in table_of(listing(organizer_client, people, text="воронцова"))
+    assert "Воронцова" not in table_of(listing(organizer_client, people, text="яковлева"))
 
 
 def test_region_district_and_organization_type_filters(organizer_client, people, refs, app):
@@ -153,7 +165,8 @@ def test_the_participant_page_edits_details_category_and_status(app, organizer_c
     assert response.status_code == 302
     with app.app_context():
         participant = db.session.get(Participant, ids["ivanov@example.org"])
-        assert (participant.last_name, participant.category, participant.status) == ("Иванов-Петров", "vip", "confirmed")
+        saved = (participant.last_name, participant.category, participant.status)
+        assert saved == ("Иванов-Петров", "vip", "confirmed")
     taken = organizer_client.post(url, data=form_data(email="olga@example.org", category="vip", status="confirmed"))
     assert "уже указан в другой регистрации" in taken.get_data(as_text=True)
 
@@ -161,7 +174,8 @@ def test_the_participant_page_edits_details_category_and_status(app, organizer_c
 def test_a_participant_of_another_event_is_not_found_here(app, organizer_client, people, make_event):
     other = make_event()
     ids = ids_by_email(app)
-    assert organizer_client.get(f"/manage/events/{other.slug}/participants/{ids['olga@example.org']}").status_code == 404
+    url = f"/manage/events/{other.slug}/participants/{ids['olga@example.org']}"
+    assert organizer_client.get(url).status_code == 404
 
 
 def test_csv_export_follows_the_filter_and_neutralizes_formulas(organizer_client, people):
@@ -195,7 +209,8 @@ def test_status_email_is_written_in_the_participants_language(app, organizer_cli
     client.get("/lang/en")
     client.post(f"/events/{event.slug}/register", data=form_data(email="guest@example.org"))
     participant_id = ids_by_email(app)["guest@example.org"]
-    organizer_client.post(f"/manage/events/{event.slug}/participants/{participant_id}/status", data={"action": "approve"})
+    url = f"/manage/events/{event.slug}/participants/{participant_id}/status"
+    organizer_client.post(url, data={"action": "approve"})
     message = sent_mail(app)[-1]
     assert message["Subject"].startswith("Registration confirmed")
     assert "is confirmed" in mail_text(message)

@@ -80,22 +80,41 @@ def load_reference_data() -> dict[str, int]:
     return counts
 
 
-def subjects_by_district() -> list[tuple[FederalDistrict, list[FederalSubject]]]:
-    districts = db.session.scalars(select(FederalDistrict).order_by(FederalDistrict.sort_order)).all()
-    subjects = db.session.scalars(select(FederalSubject).order_by(FederalSubject.name_ru)).all()
-    grouped: dict[int, list[FederalSubject]] = {district.id: [] for district in districts}
-    for subject in subjects:
-        grouped[subject.district_id].append(subject)
-    return [(district, grouped[district.id]) for district in districts]
+# Choices for forms: plain (id, name) pairs in the page's language, read with one light query each, because the
+# region list alone has 89 entries and sits on every registration form and participant list.
+
+def _name(model, language: str):
+    return model.name_en if language == "en" else model.name_ru
 
 
-def countries() -> list[Country]:
-    items = db.session.scalars(select(Country)).all()
-    return sorted(items, key=lambda country: country.name)
+def district_choices(language: str) -> list[tuple[int, str]]:
+    query = select(FederalDistrict.id, _name(FederalDistrict, language)).order_by(FederalDistrict.sort_order)
+    return [(row_id, name) for row_id, name in db.session.execute(query)]
 
 
-def organization_types(include_inactive: bool = False) -> list[OrganizationType]:
-    query = select(OrganizationType).order_by(OrganizationType.sort_order, OrganizationType.name_ru)
+def region_choice_groups(language: str) -> dict[str, list[tuple[int, str]]]:
+    """Federal subjects grouped by federal district, districts in their order, subjects by name."""
+    subject_name = _name(FederalSubject, language)
+    query = (
+        select(_name(FederalDistrict, language), FederalSubject.id, subject_name)
+        .join(FederalDistrict, FederalSubject.district_id == FederalDistrict.id)
+        .order_by(FederalDistrict.sort_order, subject_name)
+    )
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for district, subject_id, name in db.session.execute(query):
+        groups.setdefault(district, []).append((subject_id, name))
+    return groups
+
+
+def country_choices(language: str) -> list[tuple[int, str]]:
+    name = _name(Country, language)
+    return [(row_id, label) for row_id, label in db.session.execute(select(Country.id, name).order_by(name))]
+
+
+def organization_type_choices(language: str, include_inactive: bool = False) -> list[tuple[int, str]]:
+    query = select(OrganizationType.id, _name(OrganizationType, language)).order_by(
+        OrganizationType.sort_order, OrganizationType.name_ru
+    )
     if not include_inactive:
         query = query.where(OrganizationType.is_active)
-    return list(db.session.scalars(query))
+    return [(row_id, name) for row_id, name in db.session.execute(query)]

@@ -13,7 +13,6 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from .services import RUSSIAN_TIME_ZONES
 
-
 # What browsers send for <input type=datetime-local>; the first is also how the value is written back.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 

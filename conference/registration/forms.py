@@ -1,10 +1,12 @@
 import phonenumbers
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from conference.directories import services as directories
+from conference.i18n import current_language
 
 from .labels import CATEGORY_LABELS, STATUS_LABELS
 from .services import ParticipantFilter
@@ -50,14 +52,10 @@ class ParticipantDetailsForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        empty = [(0, "—")]
-        self.organization_type_id.choices = empty + [(kind.id, kind.name) for kind in directories.organization_types()]
-        self.subject_id.choices = {
-            "": empty,
-            **{district.name: [(subject.id, subject.name) for subject in subjects]
-               for district, subjects in directories.subjects_by_district()},
-        }
-        self.country_id.choices = empty + [(country.id, country.name) for country in directories.countries()]
+        language, empty = current_language(), [(0, "—")]
+        self.organization_type_id.choices = empty + directories.organization_type_choices(language)
+        self.subject_id.choices = {"": empty, **directories.region_choice_groups(language)}
+        self.country_id.choices = empty + directories.country_choices(language)
 
     def validate_organization_type_id(self, field):
         if not field.data:
@@ -153,15 +151,15 @@ class ParticipantFilterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        grouped = directories.subjects_by_district()
-        self.district_id.choices = [(0, _l("Any district"))] + [(district.id, district.name) for district, _ in grouped]
-        self.subject_id.choices = {
-            "": [(0, _l("Any region"))],
-            **{district.name: [(subject.id, subject.name) for subject in subjects] for district, subjects in grouped},
-        }
-        self.organization_type_id.choices = [(0, _l("Any type"))] + [
-            (kind.id, kind.name) for kind in directories.organization_types(include_inactive=True)
-        ]
+        # Plain strings, translated once: a lazy label would be translated again at every option of every render.
+        for select in (self.status, self.category, self.sort, self.order):
+            select.choices = [(value, str(label)) for value, label in select.choices]
+        language = current_language()
+        self.district_id.choices = [(0, _("Any district"))] + directories.district_choices(language)
+        self.subject_id.choices = {"": [(0, _("Any region"))], **directories.region_choice_groups(language)}
+        self.organization_type_id.choices = [(0, _("Any type"))] + directories.organization_type_choices(
+            language, include_inactive=True
+        )
 
     def criteria(self):
         valid = self.validate()

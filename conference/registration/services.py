@@ -10,7 +10,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, column, func, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -22,7 +22,7 @@ from conference.mail import send_mail
 from conference.timeutil import to_zone, utcnow
 
 from .labels import CATEGORY_LABELS, STATUS_LABELS
-from .models import ACTIVE_STATUSES, Participant
+from .models import ACTIVE_STATUSES, SEARCH_INDEX, Participant
 
 log = logging.getLogger(__name__)
 
@@ -232,24 +232,79 @@ class ParticipantFilter:
     descending: bool = False
 
 
-def filtered_query(event: Event, criteria: ParticipantFilter) -> Select:
-    query = select(Participant).where(Participant.event_id == event.id)
+def _conditions(event: Event, criteria: ParticipantFilter) -> list:
+    conditions = [Participant.event_id == event.id]
     if criteria.status:
-        query = query.where(Participant.status == criteria.status)
+        conditions.append(Participant.status == criteria.status)
     if criteria.category:
-        query = query.where(Participant.category == criteria.category)
+        conditions.append(Participant.category == criteria.category)
     if criteria.subject_id:
-        query = query.where(Participant.subject_id == criteria.subject_id)
+        conditions.append(Participant.subject_id == criteria.subject_id)
     if criteria.district_id:
         in_district = select(FederalSubject.id).where(FederalSubject.district_id == criteria.district_id)
-        query = query.where(Participant.subject_id.in_(in_district))
+        conditions.append(Participant.subject_id.in_(in_district))
     if criteria.organization_type_id:
-        query = query.where(Participant.organization_type_id == criteria.organization_type_id)
+        conditions.append(Participant.organization_type_id == criteria.organization_type_id)
     for word in criteria.text.lower().split()[:5]:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Participant.search_text.like(f"%{escaped}%", escape="\\"))
+        conditions.append(_contains(word))
+    return conditions
+
+
+_search_table = table(SEARCH_INDEX, column("rowid"), column(SEARCH_INDEX))
+
+
+def _contains(word: str):
+    """Substring match on name, email and organization, through the search index where one can serve."""
+    if db.session.get_bind().dialect.name == "sqlite" and len(word) >= 3:  # trigrams need three characters
+        phrase = '"' + word.replace('"', '""') + '"'
+        matching = select(_search_table.c.rowid).where(_search_table.c[SEARCH_INDEX].op("MATCH")(phrase))
+        return Participant.id.in_(matching)
+    # PostgreSQL's pg_trgm index serves this LIKE directly; on SQLite it is the fallback for 1-2 characters.
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Participant.search_text.like(f"%{escaped}%", escape="\\")
+
+
+def filtered_query(event: Event, criteria: ParticipantFilter) -> Select:
     columns = SORTS.get(criteria.sort, SORTS["name"])
-    return query.order_by(*(column.desc() if criteria.descending else column for column in columns))
+    return select(Participant).where(*_conditions(event, criteria)).order_by(
+        *(column.desc() if criteria.descending else column for column in columns)
+    )
+
+
+def count_matching(event: Event, criteria: ParticipantFilter) -> int:
+    """A bare count(*) over the filters: no joins, no columns, so the database can answer from its indexes."""
+    return db.session.scalar(select(func.count()).select_from(Participant).where(*_conditions(event, criteria)))
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def numbers(self, around: int = 2) -> list[int | None]:
+        """Page numbers to offer: the first, the last and a few around the current one; None marks a gap."""
+        wanted = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        shown: list[int | None] = []
+        for number in sorted(n for n in wanted if 1 <= n <= self.pages):
+            if shown and number - shown[-1] > 1:
+                shown.append(None)
+            shown.append(number)
+        return shown
+
+
+def page_of_participants(event: Event, criteria: ParticipantFilter, page: int, per_page: int) -> Page:
+    total = count_matching(event, criteria)
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    items = db.session.scalars(
+        with_references(filtered_query(event, criteria)).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(items), total=total, page=page, per_page=per_page)
 
 
 def with_references(query: Select) -> Select:

@@ -135,6 +135,11 @@ def cancel_own(token: str):
 
 # ---- organizers: the participant list --------------------------------------------------------------------
 
+def translated(labels: dict) -> dict[str, str]:
+    """Labels translated once per page rather than once per table row."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def _filter_form() -> ParticipantFilterForm:
     return ParticipantFilterForm(formdata=request.args)
 
@@ -145,16 +150,14 @@ def index(slug: str):
     event = event_or_404(slug)
     filters = _filter_form()
     criteria = filters.criteria()
-    page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(
-        services.with_references(services.filtered_query(event, criteria)),
-        page=max(page, 1), per_page=current_app.config["PARTICIPANTS_PER_PAGE"], error_out=False,
+    pagination = services.page_of_participants(
+        event, criteria, request.args.get("page", 1, type=int), current_app.config["PARTICIPANTS_PER_PAGE"]
     )
     query_args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "registration/manage_list.html", event=event, filters=filters, pagination=pagination,
         counts=services.status_counts(event), query_args=query_args,
-        status_labels=STATUS_LABELS, category_labels=CATEGORY_LABELS,
+        status_labels=translated(STATUS_LABELS), category_labels=translated(CATEGORY_LABELS),
     )
 
 
