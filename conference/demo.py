@@ -96,10 +96,15 @@ TYPE_WEIGHTS = {"industrial_enterprise": 26, "industrial_cluster": 14, "regional
                 "special_economic_zone": 6, "regional_development_corporation": 5, "federal_authority": 5,
                 "development_institution": 5, "bank": 4, "business_association": 5, "university_research": 4,
                 "media": 2, "other": 1}
-POSITIONS = ["Генеральный директор", "Заместитель генерального директора", "Директор по развитию",
-             "Руководитель проекта", "Начальник отдела", "Главный специалист", "Министр", "Заместитель министра",
-             "Директор департамента", "Председатель правления", "Исполнительный директор", "Главный инженер",
-             "Ведущий эксперт", "Корреспондент"]
+POSITIONS = {
+    "government": ["Министр", "Заместитель министра", "Директор департамента", "Начальник отдела", "Советник",
+                   "Консультант"],
+    "university_research": ["Ректор", "Проректор по научной работе", "Заведующий кафедрой", "Научный сотрудник"],
+    "media": ["Корреспондент", "Редактор", "Обозреватель"],
+    "business": ["Генеральный директор", "Заместитель генерального директора", "Директор по развитию",
+                 "Руководитель проекта", "Начальник отдела", "Главный специалист", "Председатель правления",
+                 "Исполнительный директор", "Главный инженер", "Ведущий эксперт"],
+}
 CATEGORY_COUNTS = {"speaker": 24, "moderator": 6, "press": 12, "vip": 10, "organizer": 8, "staff": 6}
 TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
@@ -135,6 +140,12 @@ def seats_per_subject(rng: random.Random, subjects: list[FederalSubject]) -> lis
         seats.append(rng.choice(others))
     rng.shuffle(seats)
     return seats
+
+
+def position_kind(type_code: str) -> str:
+    if type_code in ("federal_authority", "regional_authority"):
+        return "government"
+    return type_code if type_code in POSITIONS else "business"
 
 
 def organization_for(rng: random.Random, type_code: str, subject: FederalSubject) -> str:
@@ -191,7 +202,7 @@ def create_demo() -> str:
             event_id=event.id, last_name=last_name, first_name=first_name, patronymic=patronymic, email=email,
             phone=f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
             organization=organization_for(rng, type_code, subject), organization_type_id=types[type_code].id,
-            position="Корреспондент" if category == "press" else rng.choice(POSITIONS[:-1]),
+            position=rng.choice(POSITIONS[position_kind(type_code)]),
             subject_id=subject.id, city=subject.capital_ru, category=category, status=status, language="ru",
             consent_version=event.consent_version, consent_given_at=registered_at, created_at=registered_at,
             updated_at=registered_at, status_changed_at=registered_at,

@@ -55,4 +55,5 @@ def test_bad_event_input_is_refused_field_by_field(app, organizer_client, event)
 def test_dashboard_counts_by_status(organizer_client, client, event, form_data):
     client.post(f"/events/{event.slug}/register", data=form_data())
     page = organizer_client.get(f"/manage/events/{event.slug}").get_data(as_text=True)
-    assert "Подтверждена" in page and '<span class="number">1</span>' in page
+    assert "Подтверждена" in page and "<span class=\"number\">1</span>" in page
+    assert "открыта" in page and "без ограничения" in page

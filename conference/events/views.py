@@ -1,5 +1,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference.accounts.access import organizer_required
 from conference.registration import services as registration
@@ -10,6 +11,13 @@ from .forms import EventForm
 from .models import Event
 
 bp = Blueprint("events", __name__)
+
+REGISTRATION_STATE_LABELS = {
+    "open": _l("open"),
+    "not_open_yet": _l("not open yet"),
+    "closed": _l("closed"),
+    "full": _l("closed: all places are taken"),
+}
 
 
 def event_or_404(slug: str) -> Event:
@@ -51,7 +59,7 @@ def dashboard(slug: str):
     event = event_or_404(slug)
     counts = registration.status_counts(event)
     return render_template("events/dashboard.html", event=event, counts=counts, status_labels=STATUS_LABELS,
-                           state=registration.registration_state(event))
+                           state=registration.registration_state(event), state_labels=REGISTRATION_STATE_LABELS)
 
 
 @bp.route("/manage/events/new", methods=["GET", "POST"])
