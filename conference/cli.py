@@ -1,5 +1,7 @@
 """Commands: `flask users create`, `flask directories load`, `flask demo`."""
 
+import os
+
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
@@ -80,6 +82,6 @@ def demo(if_empty: bool):
         summary = create_demo()
         refresh_statistics()
         click.echo(summary)
-    click.echo("Demo staff logins (http://127.0.0.1:5000/login):")
+    click.echo(f"Demo staff logins (http://127.0.0.1:{os.environ.get('PORT', '5000')}/login):")
     for role, email, password in DEMO_LOGINS:
         click.echo(f"  {role:<10} {email}  /  {password}")

@@ -227,6 +227,19 @@ def test_a_link_for_one_event_does_not_open_a_participant_of_another(app, client
     assert "Другая" not in client.get(links[0]).get_data(as_text=True)
 
 
+def test_registration_is_rate_limited(app_config, event, form_data):
+    from conference import create_app
+
+    limited = create_app(dict(app_config, RATELIMIT_ENABLED=True, REGISTRATION_RATE_LIMIT="2 per minute"))
+    client = limited.test_client()
+    for number in range(2):
+        assert client.post(f"/events/{event.slug}/register",
+                           data=form_data(email=f"n{number}@example.org")).status_code == 302
+    blocked = client.post(f"/events/{event.slug}/register", data=form_data(email="third@example.org"))
+    assert blocked.status_code == 429 and "Подождите минуту" in blocked.get_data(as_text=True)
+    assert count_participants(limited) == 2
+
+
 def test_security_headers_are_set(client, event):
     headers = client.get(f"/events/{event.slug}/register").headers
     assert "default-src 'self'" in headers["Content-Security-Policy"]
