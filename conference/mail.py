@@ -6,7 +6,8 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
 
 from .timeutil import utcnow
 
@@ -47,3 +48,18 @@ def _send_smtp(message: EmailMessage) -> None:
         if config["SMTP_USER"]:
             smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
         smtp.send_message(message)
+
+
+def send_templated(to: str, language: str, subject, subject_args: dict, template: str, **context) -> bool:
+    """Renders `template`.txt and .html in the recipient's language and sends them; `subject` is a lazy_gettext
+    string. A mail failure is logged and reported as False: what the letter is about has already been saved."""
+    with force_locale(language):
+        subject_text = str(subject) % subject_args
+        text = render_template(f"{template}.txt", **context)
+        html = render_template(f"{template}.html", **context)
+    try:
+        send_mail(to, subject_text, text, html)
+        return True
+    except Exception:  # noqa: BLE001 - SMTP errors come in many classes; all mean the same here
+        log.exception("could not email %s (%s)", to, template)
+        return False

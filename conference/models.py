@@ -1,6 +1,7 @@
 """Every table of the application, imported in one place so that Alembic and `flask shell` see them all."""
 
 from .accounts.models import User  # noqa: F401
+from .agenda.models import AgendaSession, Room, SessionPerson, SessionSignup  # noqa: F401
 from .directories.models import Country, FederalDistrict, FederalSubject, OrganizationType  # noqa: F401
 from .events.models import Event  # noqa: F401
 from .registration.models import Participant  # noqa: F401

@@ -2,13 +2,13 @@
 
 import csv
 import io
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from blinker import Namespace
+from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import Select, column, func, select, table
 from sqlalchemy.exc import IntegrityError
@@ -18,13 +18,15 @@ from conference import tokens
 from conference.directories.models import FederalSubject
 from conference.events.models import Event
 from conference.extensions import db
-from conference.mail import send_mail
+from conference.mail import send_templated
 from conference.timeutil import to_zone, utcnow
 
 from .labels import CATEGORY_LABELS, STATUS_LABELS
 from .models import ACTIVE_STATUSES, SEARCH_INDEX, Participant
 
-log = logging.getLogger(__name__)
+# Sent when a participant stops taking part (cancelled or declined): the agenda frees their seats.
+participant_withdrawn = Namespace().signal("participant-withdrawn")
+WITHDRAWN = ("cancelled", "rejected")
 
 SELF_SERVICE = "self-service"
 EDITABLE_FIELDS = (
@@ -126,6 +128,7 @@ def cancel(participant: Participant) -> None:
     participant.status = "cancelled"
     participant.status_changed_at = utcnow()
     db.session.commit()
+    participant_withdrawn.send(participant)
     notify(participant, "cancelled")
 
 
@@ -166,6 +169,8 @@ def set_status(participant: Participant, status: str) -> bool:
     participant.status = status
     participant.status_changed_at = utcnow()
     db.session.commit()
+    if status in WITHDRAWN:
+        participant_withdrawn.send(participant)
     if status in ("confirmed", "rejected"):
         notify(participant, status)
     return True
@@ -181,6 +186,8 @@ def bulk_set_status(event: Event, participant_ids: list[int], status: str) -> in
         participant.status_changed_at = utcnow()
     db.session.commit()
     for participant in changed:
+        if status in WITHDRAWN:
+            participant_withdrawn.send(participant)
         notify(participant, status)
     return len(changed)
 
@@ -189,25 +196,20 @@ def bulk_set_status(event: Event, participant_ids: list[int], status: str) -> in
 
 def notify(participant: Participant, reason: str) -> bool:
     """Emails the participant in their language; a mail failure is logged and never loses the registration."""
-    with force_locale(participant.language):
-        context = {"participant": participant, "event": participant.event, "reason": reason,
-                   "link": self_service_url(participant)}
-        subjects = {
-            "registered": _("Registration received: %(title)s"),
-            "confirmed": _("Registration confirmed: %(title)s"),
-            "rejected": _("Registration declined: %(title)s"),
-            "cancelled": _("Registration cancelled: %(title)s"),
-            "link": _("Your private link: %(title)s"),
-        }
-        subject = subjects[reason] % {"title": participant.event.title}
-        text = render_template("registration/email.txt", **context)
-        html = render_template("registration/email.html", **context)
-    try:
-        send_mail(participant.email, subject, text, html)
-        return True
-    except Exception:  # noqa: BLE001 - any mail failure: keep the registration, show the link on the page
-        log.exception("could not email participant %s", participant.id)
-        return False
+    return send_templated(
+        participant.email, participant.language, NOTICE_SUBJECTS[reason], {"title": participant.event.title},
+        "registration/email", participant=participant, event=participant.event, reason=reason,
+        link=self_service_url(participant),
+    )
+
+
+NOTICE_SUBJECTS = {
+    "registered": _l("Registration received: %(title)s"),
+    "confirmed": _l("Registration confirmed: %(title)s"),
+    "rejected": _l("Registration declined: %(title)s"),
+    "cancelled": _l("Registration cancelled: %(title)s"),
+    "link": _l("Your private link: %(title)s"),
+}
 
 
 # ---- the organizer's list --------------------------------------------------------------------------------
