@@ -4,6 +4,7 @@ Everything is generated from a fixed random seed, so every run of `flask demo` p
 """
 
 import random
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -208,6 +209,9 @@ def create_demo() -> str:
             updated_at=registered_at, status_changed_at=registered_at,
         ))
 
+    db.session.commit()
+    create_demo_program(event, rng)
+
     for role, email, password in DEMO_LOGINS:
         if db.session.scalar(select(User).where(User.email == email)) is None:
             user = User(email=email, role=role, full_name=f"Демо: {role}")
@@ -216,3 +220,92 @@ def create_demo() -> str:
     db.session.commit()
     return (f"Demo conference «{event.title}» created at /events/{event.slug}: {PARTICIPANT_COUNT} participants "
             f"from {SUBJECT_COUNT} federal subjects.")
+
+
+# ---- the program of 23 November 2018 (from the seed), Moscow time ----------------------------------------
+
+ROOMS = (
+    # name, seats, floor, address (an off-site venue has one)
+    ("Фойе", 600, "1 этаж", ""),
+    ("Большой зал", 500, "2 этаж", ""),
+    ("Зал «Технопарк»", 120, "3 этаж", ""),
+    ("Зал заседаний комитета Государственной Думы", 60, "", "Москва, ул. Охотный Ряд, д. 1"),
+)
+COUNCIL = ("Выездное заседание Экспертного совета по импортозамещению при комитете Государственной Думы по "
+           "экономической политике, промышленности, инновационному развитию и предпринимательству")
+PROGRAM = (
+    # start, end, kind, room, title, description, moderators, speakers
+    ("09:00", "10:00", "break", 0, "Регистрация участников, приветственный кофе", "", 0, 0),
+    ("10:00", "12:30", "plenary", 1,
+     "Наращивание внутренней кооперации как основа для экспортного рывка российской промышленности", "", 1, 6),
+    ("12:30", "13:30", "break", 0, "Обед", "", 0, 0),
+    ("13:30", "16:30", "seminar", 2, "Эффективный технопарк: меры поддержки и практические решения",
+     "Практический семинар для управляющих компаний технопарков и региональных команд.", 1, 4),
+    ("14:00", "15:30", "expert_council", 3, COUNCIL,
+     "Совмещено с проектной сессией «Инвестиционные ниши промышленных кластеров».", 1, 4),
+    ("15:30", "17:00", "project_session", 3, "Инвестиционные ниши промышленных кластеров",
+     "Проектная сессия, совмещённая с выездным заседанием Экспертного совета по импортозамещению.", 1, 3),
+    ("17:00", "18:00", "awards", 1,
+     "Награждение победителей II Национального рейтинга инвестиционной привлекательности особых экономических "
+     "зон России и IV Национального рейтинга технопарков России", "", 1, 2),
+    ("18:00", "19:30", "networking", 0, "Фуршет и деловое общение", "", 0, 0),
+)
+
+
+def create_demo_program(event: Event, rng: random.Random) -> None:
+    from .agenda.models import AgendaSession, Room, SessionSignup
+    from .agenda.services import SessionData, save_session
+    from .timeutil import local_to_utc
+
+    rooms = []
+    for order, (name, seats, floor, address) in enumerate(ROOMS):
+        rooms.append(Room(event_id=event.id, name=name, capacity=seats, floor=floor, address=address,
+                          sort_order=order))
+    db.session.add_all(rooms)
+    db.session.commit()
+
+    def people(category: str) -> list[int]:
+        return list(db.session.scalars(select(Participant.id).where(
+            Participant.event_id == event.id, Participant.category == category, Participant.status == "confirmed")
+            .order_by(Participant.id)))
+
+    moderators, speakers = people("moderator"), people("speaker")
+    sessions = []
+    for start, end, kind, room, title, description, moderator_count, speaker_count in PROGRAM:
+        day = event.starts_on.isoformat()
+        data = SessionData(
+            title=title, kind=kind, room_id=rooms[room].id, description=description,
+            starts_at=local_to_utc(datetime.fromisoformat(f"{day}T{start}"), event.timezone),
+            ends_at=local_to_utc(datetime.fromisoformat(f"{day}T{end}"), event.timezone),
+            moderator_ids=[moderators.pop(0) for _ in range(moderator_count)],
+            speaker_ids=[speakers.pop(0) for _ in range(speaker_count)],
+        )
+        if kind == "expert_council":
+            data.external_speakers = [("Орлова Наталья Викторовна", "Эксперт", "Фонд развития промышленности")]
+        session = AgendaSession()
+        save_session(event, session, data)
+        sessions.append(session)
+
+    by_kind = {session.kind: session for session in sessions}
+    attendees = list(db.session.scalars(select(Participant).where(
+        Participant.event_id == event.id, Participant.status == "confirmed").order_by(Participant.id)))
+    rng.shuffle(attendees)
+    taken = Counter()
+    for participant in attendees:
+        choices = []
+        if rng.random() < 0.65:
+            choices.append(by_kind["plenary"])
+        afternoon = rng.random()
+        if afternoon < 0.3:
+            choices.append(by_kind["seminar"])
+        elif afternoon < 0.45:
+            choices += [by_kind["expert_council"], by_kind["project_session"]]
+        if rng.random() < 0.4:
+            choices.append(by_kind["awards"])
+        for session in choices:  # never overlapping; seats first come first served, then the waiting list
+            taken[session.id] += 1
+            status = "registered" if taken[session.id] <= session.seats else "waiting"
+            signed_at = participant.created_at + timedelta(days=rng.randint(0, 20))
+            db.session.add(SessionSignup(session_id=session.id, participant_id=participant.id, status=status,
+                                         created_at=min(signed_at, datetime(2018, 11, 22, 18, tzinfo=UTC))))
+    db.session.commit()

@@ -1,14 +1,18 @@
 """Who may open what: every staff page is checked for anonymous visitors, check-in staff and organizers."""
 
+from datetime import UTC, datetime, time, timedelta
+
 import pytest
 
+from conference.agenda import services
+from conference.agenda.models import AgendaSession, Room
 from conference.extensions import db
 from conference.registration.models import Participant
 
 
-def staff_urls(app, event, participant_id) -> list[tuple[str, str]]:
+def staff_urls(app, event, ids) -> list[tuple[str, str]]:
     """Every /manage route of the app, filled with real arguments: a new staff page is covered automatically."""
-    samples = {"slug": event.slug, "participant_id": participant_id, "kind": "subjects", "row_id": 1, "fmt": "csv"}
+    samples = {"slug": event.slug, "kind": "subjects", "row_id": 1, "fmt": "csv", **ids}
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/manage"):
@@ -25,9 +29,17 @@ def staff_urls(app, event, participant_id) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def participant_id(app, client, event, form_data):
+    """The ids a staff URL may need: a participant, a room and a session of the event."""
     client.post(f"/events/{event.slug}/register", data=form_data())
     with app.app_context():
-        return db.session.query(Participant.id).scalar()
+        room = services.save_room(event, Room(), {"name": "Большой зал", "capacity": 100})
+        session = AgendaSession()
+        starts = datetime.combine(event.starts_on, time(10), tzinfo=UTC)
+        services.save_session(event, session, services.SessionData(
+            title="Пленарное заседание", kind="plenary", room_id=room.id, starts_at=starts,
+            ends_at=starts + timedelta(hours=2)))
+        return {"participant_id": db.session.query(Participant.id).scalar(), "room_id": room.id,
+                "session_id": session.id}
 
 
 def test_the_matrix_covers_the_staff_pages(app, event, participant_id):

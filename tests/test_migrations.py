@@ -1,9 +1,9 @@
 """The schema comes from Alembic revisions only, and they match the models."""
 
 import pytest
-from alembic.script import ScriptDirectory
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select, text
 

@@ -2,7 +2,6 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from conference import tokens
 from conference.accounts.access import organizer_required
 from conference.events.models import Event
 from conference.events.services import get_event
@@ -10,6 +9,7 @@ from conference.extensions import db, limiter
 from conference.i18n import current_language, safe_next_url
 
 from . import services
+from .access import participant_or_abort
 from .forms import (
     ParticipantAdminForm,
     ParticipantDetailsForm,
@@ -77,33 +77,23 @@ def resend_link(slug: str):
 
 # ---- the private self-service link -----------------------------------------------------------------------
 
-def participant_or_error(token: str) -> Participant:
-    try:
-        participant = services.participant_from_token(token)
-    except tokens.InvalidToken as error:
-        abort(410 if error.expired else 404)
-    if participant is None:
-        abort(404)
-    return participant
-
-
 @public_bp.route("/my/<token>")
 def self_service(token: str):
-    participant = participant_or_error(token)
+    participant = participant_or_abort(token)
     return render_template("registration/self_service.html", participant=participant, event=participant.event,
                            token=token, status_labels=STATUS_LABELS, category_labels=CATEGORY_LABELS)
 
 
 @public_bp.route("/my/<token>/registered")
 def registered(token: str):
-    participant = participant_or_error(token)
+    participant = participant_or_abort(token)
     return render_template("registration/registered.html", participant=participant, event=participant.event,
                            token=token, mailed=request.args.get("mailed") == "1", status_labels=STATUS_LABELS)
 
 
 @public_bp.route("/my/<token>/edit", methods=["GET", "POST"])
 def edit_own(token: str):
-    participant = participant_or_error(token)
+    participant = participant_or_abort(token)
     if participant.status in ("cancelled", "rejected"):
         flash(_("This registration can no longer be changed."), "warning")
         return redirect(url_for(".self_service", token=token))
@@ -124,7 +114,7 @@ def edit_own(token: str):
 
 @public_bp.route("/my/<token>/cancel", methods=["GET", "POST"])
 def cancel_own(token: str):
-    participant = participant_or_error(token)
+    participant = participant_or_abort(token)
     if request.method == "POST":  # CSRFProtect has checked the form's token by now
         services.cancel(participant)
         flash(_("Your registration has been cancelled."), "info")

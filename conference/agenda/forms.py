@@ -1,0 +1,124 @@
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from conference.extensions import db
+from conference.registration.models import ACTIVE_STATUSES, Participant
+from conference.timeutil import local_to_utc, to_zone
+
+from .labels import KIND_LABELS
+from .services import SessionData, rooms
+
+PICK_SEVERAL = _l("Registered participants; hold Ctrl (⌘ on a Mac) to pick several. Type a name to jump to it.")
+POSITIVE = NumberRange(min=1, max=100_000, message=_l("Enter a whole number from 1."))
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class RoomForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    capacity = IntegerField(_l("Seats"), validators=[DataRequired(), POSITIVE])
+    floor = StringField(_l("Floor"), filters=[strip], validators=[Optional(), Length(max=100)])
+    address = StringField(_l("Address of an off-site venue"), filters=[strip], validators=[Optional(), Length(max=300)],
+                          description=_l("Leave empty for a room at the main venue."))
+    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
+
+    def room_data(self) -> dict:
+        return {"name": self.name.data, "capacity": self.capacity.data, "floor": self.floor.data or "",
+                "address": self.address.data or "", "sort_order": self.sort_order.data or 0}
+
+
+class SessionForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=300)])
+    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
+    description = TextAreaField(_l("Description"), filters=[strip], validators=[Optional(), Length(max=5000)])
+    room_id = SelectField(_l("Room"), coerce=int, validators=[DataRequired(message=_l("Choose a room."))])
+    day = DateField(_l("Day"), validators=[DataRequired(message=_l("Enter the day."))])
+    start_time = TimeField(_l("Starts"), validators=[DataRequired(message=_l("Enter a time such as 10:00."))])
+    end_time = TimeField(_l("Ends"), validators=[DataRequired(message=_l("Enter a time such as 11:30."))])
+    capacity = IntegerField(_l("Seats"), validators=[Optional(), POSITIVE],
+                            description=_l("Leave empty to use the room's seats."))
+    is_public = BooleanField(_l("In the public program"), default=True)
+    moderator_ids = SelectMultipleField(_l("Moderators"), coerce=int, validators=[Optional()],
+                                        render_kw={"size": 6}, description=PICK_SEVERAL)
+    speaker_ids = SelectMultipleField(_l("Speakers"), coerce=int, validators=[Optional()],
+                                      render_kw={"size": 8}, description=PICK_SEVERAL)
+    keep_external_ids = SelectMultipleField(_l("External speakers"), coerce=int, validators=[Optional()],
+                                            widget=widgets.ListWidget(prefix_label=False),
+                                            option_widget=widgets.CheckboxInput(),
+                                            description=_l("Untick to remove."))
+    external_name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=200)])
+    external_position = StringField(_l("Position"), filters=[strip], validators=[Optional(), Length(max=200)])
+    external_organization = StringField(_l("Organization"), filters=[strip],
+                                        validators=[Optional(), Length(max=300)])
+
+    def __init__(self, event, session=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.room_id.choices = [(0, "—")] + [
+            (room.id, f"{room.name} ({room.capacity})") for room in rooms(event)]
+        people = db.session.execute(
+            select(Participant.id, Participant.last_name, Participant.first_name, Participant.patronymic,
+                   Participant.organization)
+            .where(Participant.event_id == event.id, Participant.status.in_(ACTIVE_STATUSES))
+            .order_by(Participant.last_name, Participant.first_name)
+        )
+        choices = [(pid, f"{' '.join(filter(None, (last, first, middle)))} — {organization}")
+                   for pid, last, first, middle, organization in people]
+        self.moderator_ids.choices = self.speaker_ids.choices = choices
+        external = [person for person in (session.people if session else []) if person.participant_id is None]
+        self.keep_external_ids.choices = [
+            (person.id, ", ".join(filter(None, (person.external_name, person.external_position,
+                                                person.external_organization)))) for person in external]
+
+    def validate_end_time(self, field):
+        if self.start_time.data and field.data and field.data <= self.start_time.data:
+            raise ValidationError(_l("The session must end after it starts."))
+
+    def validate_external_name(self, field):
+        if not field.data and (self.external_position.data or self.external_organization.data):
+            raise ValidationError(_l("Enter the external speaker's name."))
+
+    def fill_from(self, session) -> None:
+        zone = self.event.timezone
+        start, end = to_zone(session.starts_at, zone), to_zone(session.ends_at, zone)
+        self.title.data, self.kind.data, self.description.data = session.title, session.kind, session.description
+        self.room_id.data, self.capacity.data = session.room_id, session.capacity
+        self.is_public.data = session.is_public
+        self.day.data, self.start_time.data, self.end_time.data = start.date(), start.time(), end.time()
+        self.moderator_ids.data = [p.participant_id for p in session.people_in("moderator") if p.participant_id]
+        self.speaker_ids.data = [p.participant_id for p in session.people_in("speaker") if p.participant_id]
+        self.keep_external_ids.data = [value for value, _ in self.keep_external_ids.choices]
+
+    def session_data(self, keep_external: bool = True) -> SessionData:
+        zone = self.event.timezone
+        external = []
+        if self.external_name.data:
+            external.append((self.external_name.data, self.external_position.data or "",
+                             self.external_organization.data or ""))
+        return SessionData(
+            title=self.title.data, kind=self.kind.data, description=self.description.data or "",
+            room_id=self.room_id.data,
+            starts_at=local_to_utc(datetime.combine(self.day.data, self.start_time.data), zone),
+            ends_at=local_to_utc(datetime.combine(self.day.data, self.end_time.data), zone),
+            capacity=self.capacity.data, is_public=self.is_public.data,
+            speaker_ids=self.speaker_ids.data or [], moderator_ids=self.moderator_ids.data or [],
+            external_speakers=external,
+            keep_external_ids=(self.keep_external_ids.data or []) if keep_external else [],
+        )

@@ -1,0 +1,440 @@
+"""What the agenda does: rooms and sessions without clashes, the program, calendars, sign-ups and waiting lists."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from conference.events.models import Event
+from conference.extensions import db
+from conference.mail import send_templated
+from conference.registration.models import ACTIVE_STATUSES, Participant
+from conference.registration.services import participant_withdrawn, self_service_url
+from conference.timeutil import to_zone, utcnow
+
+from .models import AgendaSession, Room, SessionPerson, SessionSignup
+
+
+class AgendaError(ValueError):
+    """A refusal that belongs beside one form field."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    """Half-open intervals: a session ending at 11:00 and one starting at 11:00 do not overlap."""
+    return a_start < b_end and b_start < a_end
+
+
+def time_span(session: AgendaSession) -> str:
+    zone = session.event.timezone
+    return f"{to_zone(session.starts_at, zone):%d.%m %H:%M}–{to_zone(session.ends_at, zone):%H:%M}"
+
+
+# ---- rooms -----------------------------------------------------------------------------------------------
+
+def rooms(event: Event) -> list[Room]:
+    return list(db.session.scalars(select(Room).where(Room.event_id == event.id).order_by(Room.sort_order, Room.name)))
+
+
+def room_of(event: Event, room_id: int | None) -> Room | None:
+    room = db.session.get(Room, room_id) if room_id else None
+    return room if room is not None and room.event_id == event.id else None
+
+
+def save_room(event: Event, room: Room, data: dict) -> Room:
+    for name, value in data.items():
+        setattr(room, name, value)
+    room.event_id = event.id
+    if room.id is None:
+        db.session.add(room)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise AgendaError("name", str(_l("This event already has a room with this name."))) from error
+    return room
+
+
+def delete_room(room: Room) -> None:
+    used = db.session.scalar(select(func.count()).where(AgendaSession.room_id == room.id))
+    if used:
+        raise AgendaError("name", str(_l("Sessions take place in this room: move or delete them first.")))
+    db.session.delete(room)
+    db.session.commit()
+
+
+# ---- sessions --------------------------------------------------------------------------------------------
+
+@dataclass
+class SessionData:
+    """A session as the organizer's form describes it; times already in UTC."""
+
+    title: str
+    kind: str
+    room_id: int
+    starts_at: datetime
+    ends_at: datetime
+    description: str = ""
+    capacity: int | None = None
+    is_public: bool = True
+    speaker_ids: list[int] = field(default_factory=list)
+    moderator_ids: list[int] = field(default_factory=list)
+    external_speakers: list[tuple[str, str, str]] = field(default_factory=list)  # name, position, organization
+    keep_external_ids: list[int] | None = None  # None: keep every external speaker the session has
+
+
+def sessions_of(event: Event, public_only: bool = False) -> list[AgendaSession]:
+    query = (
+        select(AgendaSession)
+        .where(AgendaSession.event_id == event.id)
+        .options(joinedload(AgendaSession.room),
+                 selectinload(AgendaSession.people).joinedload(SessionPerson.participant))
+        .order_by(AgendaSession.starts_at, AgendaSession.room_id)
+    )
+    if public_only:
+        query = query.where(AgendaSession.is_public)
+    return list(db.session.scalars(query).unique())
+
+
+def session_of(event: Event, session_id: int) -> AgendaSession | None:
+    session = db.session.get(AgendaSession, session_id)
+    return session if session is not None and session.event_id == event.id else None
+
+
+def room_clash(event: Event, room_id: int, starts_at: datetime, ends_at: datetime,
+               ignore_id: int | None = None) -> AgendaSession | None:
+    query = select(AgendaSession).where(
+        AgendaSession.event_id == event.id, AgendaSession.room_id == room_id,
+        AgendaSession.starts_at < ends_at, AgendaSession.ends_at > starts_at,
+    )
+    if ignore_id is not None:
+        query = query.where(AgendaSession.id != ignore_id)
+    return db.session.scalars(query.order_by(AgendaSession.starts_at)).first()
+
+
+def save_session(event: Event, session: AgendaSession, data: SessionData) -> list[str]:
+    """Saves the session, or refuses it with an AgendaError (nothing half-saved); returns the warnings."""
+    room = room_of(event, data.room_id)
+    if room is None:
+        raise AgendaError("room_id", str(_l("Choose a room of this event.")))
+    if data.ends_at <= data.starts_at:
+        raise AgendaError("end_time", str(_l("The session must end after it starts.")))
+    people_ids = set(data.speaker_ids) | set(data.moderator_ids)
+    known = set(db.session.scalars(
+        select(Participant.id).where(Participant.event_id == event.id, Participant.id.in_(people_ids))))
+    if people_ids - known:
+        raise AgendaError("speaker_ids", str(_l("Speakers and moderators must be participants of this event.")))
+    other = room_clash(event, room.id, data.starts_at, data.ends_at, ignore_id=session.id)
+    if other is not None:
+        raise AgendaError("room_id", str(_l(
+            "%(room)s is taken at this time by «%(title)s» (%(span)s). Choose another room or time.",
+            room=room.name, title=other.title, span=time_span(other))))
+
+    for name in ("title", "kind", "description", "starts_at", "ends_at", "capacity", "is_public"):
+        setattr(session, name, getattr(data, name))
+    session.event_id, session.room_id = event.id, room.id
+    _set_people(session, data)
+    if session.id is None:
+        db.session.add(session)
+    db.session.commit()
+    db.session.refresh(session)
+    return [problem.message for problem in warnings_for(session)]
+
+
+def _set_people(session: AgendaSession, data: SessionData) -> None:
+    kept_external = [
+        person for person in session.people
+        if person.participant_id is None and (data.keep_external_ids is None or person.id in data.keep_external_ids)
+    ]
+    people = list(kept_external)
+    for role, ids in (("moderator", data.moderator_ids), ("speaker", data.speaker_ids)):
+        for participant_id in dict.fromkeys(ids):  # the order the organizer chose, without repeats
+            people.append(SessionPerson(role=role, participant_id=participant_id))
+            participant = db.session.get(Participant, participant_id)
+            if participant.category == "participant":  # a VIP or the press keep their own badge colour
+                participant.category = role
+    for name, position, organization in data.external_speakers:
+        people.append(SessionPerson(role="speaker", external_name=name, external_position=position,
+                                    external_organization=organization))
+    for order, person in enumerate(people):
+        person.sort_order = order
+    session.people = people
+
+
+def delete_session(session: AgendaSession) -> int:
+    """Deletes the session and tells everyone signed up for it; returns how many were told."""
+    signups = db.session.scalars(
+        select(SessionSignup).where(SessionSignup.session_id == session.id)
+        .options(joinedload(SessionSignup.participant))
+    ).all()
+    people = [signup.participant for signup in signups]
+    title, span, event = session.title, time_span(session), session.event
+    db.session.delete(session)
+    db.session.commit()
+    for participant in people:
+        send_templated(participant.email, participant.language, _l("Session cancelled: %(title)s"),
+                       {"title": title}, "agenda/email_session_cancelled", participant=participant, event=event,
+                       title=title, span=span, link=self_service_url(participant))
+    return len(people)
+
+
+def signup_count(session: AgendaSession) -> int:
+    return db.session.scalar(select(func.count()).where(SessionSignup.session_id == session.id))
+
+
+# ---- problems: refused clashes and the warnings beside them ----------------------------------------------
+
+@dataclass
+class Problem:
+    kind: str  # room_clash (an error), person_clash, outside_dates, over_capacity (warnings)
+    session: AgendaSession
+    message: str
+    other: AgendaSession | None = None
+
+
+def warnings_for(session: AgendaSession, others: list[AgendaSession] | None = None) -> list[Problem]:
+    event = session.event
+    problems = []
+    first_day, last_day = event.starts_on, event.ends_on
+    local_start, local_end = to_zone(session.starts_at, event.timezone), to_zone(session.ends_at, event.timezone)
+    if local_start.date() < first_day or local_end.date() > last_day:
+        problems.append(Problem("outside_dates", session, str(_l(
+            "«%(title)s» is outside the event's dates.", title=session.title))))
+    if session.capacity and session.capacity > session.room.capacity:
+        problems.append(Problem("over_capacity", session, str(_l(
+            "«%(title)s» expects %(capacity)d people, but %(room)s seats %(seats)d.", title=session.title,
+            capacity=session.capacity, room=session.room.name, seats=session.room.capacity))))
+    others = sessions_of(event) if others is None else others
+    mine = {person.participant_id: person for person in session.people if person.participant_id}
+    for other in others:
+        if other.id == session.id or not overlaps(session.starts_at, session.ends_at, other.starts_at, other.ends_at):
+            continue
+        for person in other.people:
+            if person.participant_id in mine:
+                problems.append(Problem("person_clash", session, str(_l(
+                    "%(name)s is in «%(title)s» and «%(other)s» at the same time (%(span)s).",
+                    name=person.name, title=session.title, other=other.title, span=time_span(other))), other))
+    return problems
+
+
+def all_problems(event: Event) -> list[Problem]:
+    sessions = sessions_of(event)
+    problems = []
+    by_room = defaultdict(list)
+    for session in sessions:
+        by_room[session.room_id].append(session)
+    for in_room in by_room.values():
+        for earlier, later in zip(in_room, in_room[1:], strict=False):
+            if overlaps(earlier.starts_at, earlier.ends_at, later.starts_at, later.ends_at):
+                problems.append(Problem("room_clash", later, str(_l(
+                    "«%(title)s» and «%(other)s» overlap in %(room)s.", title=later.title, other=earlier.title,
+                    room=later.room.name)), earlier))
+    for session in sessions:
+        for problem in warnings_for(session, sessions):
+            # A clash between two people's sessions is listed once, from the earlier session's side.
+            if problem.kind == "person_clash" and (problem.other.starts_at, problem.other.id) < (
+                    session.starts_at, session.id):
+                continue
+            problems.append(problem)
+    return problems
+
+
+# ---- the program -----------------------------------------------------------------------------------------
+
+def program_days(event: Event, sessions: list[AgendaSession]) -> list[tuple[date, list[AgendaSession]]]:
+    days: dict[date, list[AgendaSession]] = defaultdict(list)
+    for session in sessions:
+        days[to_zone(session.starts_at, event.timezone).date()].append(session)
+    return sorted(days.items())
+
+
+def filter_sessions(sessions: list[AgendaSession], kind: str = "", room_id: int | None = None) -> list[AgendaSession]:
+    return [session for session in sessions
+            if (not kind or session.kind == kind) and (not room_id or session.room_id == room_id)]
+
+
+def program_json(event: Event, sessions: list[AgendaSession]) -> dict:
+    """The public program for other sites and apps: times in ISO 8601 with the event's UTC offset."""
+    def person(entry: SessionPerson) -> dict:
+        return {"name": entry.name, "position": entry.position, "organization": entry.organization}
+
+    return {
+        "event": {"slug": event.slug, "title": event.title, "title_en": event.title_en,
+                  "starts_on": event.starts_on.isoformat(), "ends_on": event.ends_on.isoformat(),
+                  "city": event.city, "venue": event.venue, "timezone": event.timezone},
+        "rooms": [{"id": room.id, "name": room.name, "capacity": room.capacity, "floor": room.floor,
+                   "address": room.address} for room in rooms(event)],
+        "sessions": [{
+            "id": session.id, "title": session.title, "kind": session.kind, "description": session.description,
+            "room_id": session.room_id, "room": session.room.name,
+            "starts_at": to_zone(session.starts_at, event.timezone).isoformat(),
+            "ends_at": to_zone(session.ends_at, event.timezone).isoformat(),
+            "capacity": session.seats,
+            "moderators": [person(entry) for entry in session.people_in("moderator")],
+            "speakers": [person(entry) for entry in session.people_in("speaker")],
+            "calendar": url_for("agenda.session_calendar", slug=event.slug, session_id=session.id, _external=True),
+        } for session in sessions],
+    }
+
+
+def day_grid(event: Event, sessions: list[AgendaSession], day: date, step_minutes: int = 15) -> dict:
+    """The organizer's day as a table: one column per room, one row per step; a session spans its rows."""
+    day_sessions = [s for s in sessions if to_zone(s.starts_at, event.timezone).date() == day]
+    columns = rooms(event)
+    if not day_sessions:
+        return {"rooms": columns, "rows": []}
+
+    def slot(moment: datetime) -> int:
+        local = to_zone(moment, event.timezone)
+        return (local.hour * 60 + local.minute) // step_minutes
+
+    first = min(slot(s.starts_at) for s in day_sessions)
+    last = max(slot(s.ends_at - timedelta(seconds=1)) for s in day_sessions)
+    index = {room.id: position for position, room in enumerate(columns)}
+    cells = [[None] * len(columns) for _ in range(first, last + 1)]
+    for session in day_sessions:
+        top = slot(session.starts_at) - first
+        height = max(1, slot(session.ends_at - timedelta(seconds=1)) - first - top + 1)
+        column = index[session.room_id]
+        if cells[top][column] is not None:
+            continue  # rounded to the step, two touching sessions may share a row: the first keeps it
+        cells[top][column] = {"session": session, "rowspan": height}
+        for row in range(top + 1, min(top + height, len(cells))):
+            cells[row][column] = "covered"
+    rows = []
+    for offset, row in enumerate(cells):
+        minutes = (first + offset) * step_minutes
+        rows.append({"time": f"{minutes // 60:02d}:{minutes % 60:02d}", "cells": row})
+    return {"rooms": columns, "rows": rows}
+
+
+# ---- calendars (RFC 5545) --------------------------------------------------------------------------------
+
+def calendar(event: Event, sessions: list[AgendaSession], name: str) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//conference//program//RU")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", event.timezone)
+    stamp = utcnow()
+    for session in sessions:
+        entry = CalendarEvent()
+        entry.add("uid", f"session-{session.id}@{event.slug}.conference")
+        entry.add("dtstamp", stamp)
+        entry.add("dtstart", to_zone(session.starts_at, event.timezone))
+        entry.add("dtend", to_zone(session.ends_at, event.timezone))
+        entry.add("summary", session.title)
+        location = session.room.name + (f", {session.room.address}" if session.room.address else "")
+        if event.venue and not session.room.address:
+            location += f", {event.venue}"
+        entry.add("location", location)
+        people = [f"{person.name} ({person.organization})" if person.organization else person.name
+                  for person in session.people]
+        entry.add("description", "\n".join(filter(None, [session.description, "; ".join(people)])))
+        cal.add_component(entry)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+# ---- sign-ups and the waiting list -----------------------------------------------------------------------
+
+class SignupError(ValueError):
+    pass
+
+
+def signups_of(participant: Participant) -> dict[int, SessionSignup]:
+    rows = db.session.scalars(select(SessionSignup).where(SessionSignup.participant_id == participant.id))
+    return {signup.session_id: signup for signup in rows}
+
+
+def taken_seats(session_ids: list[int]) -> dict[int, int]:
+    query = (select(SessionSignup.session_id, func.count())
+             .where(SessionSignup.session_id.in_(session_ids), SessionSignup.status == "registered")
+             .group_by(SessionSignup.session_id))
+    return {session_id: count for session_id, count in db.session.execute(query)}
+
+
+def sign_up(participant: Participant, session: AgendaSession, wait: bool = False) -> SessionSignup:
+    """A seat, or with `wait` a place in the waiting list of a full session; refuses with a SignupError."""
+    if session.event_id != participant.event_id or not session.is_public:
+        raise SignupError(str(_l("This session is not part of your event's program.")))
+    if participant.status not in ACTIVE_STATUSES:
+        raise SignupError(str(_l("Only participants with an active registration can sign up for sessions.")))
+    mine = signups_of(participant)
+    if session.id in mine:
+        return mine[session.id]
+    for signup in mine.values():
+        other = signup.session
+        if overlaps(session.starts_at, session.ends_at, other.starts_at, other.ends_at):
+            raise SignupError(str(_l(
+                "«%(title)s» overlaps with «%(other)s» (%(span)s), which you have already chosen. "
+                "Cancel that one first.", title=session.title, other=other.title, span=time_span(other))))
+    full = taken_seats([session.id]).get(session.id, 0) >= session.seats
+    if full and not wait:
+        raise SignupError(str(_l("«%(title)s» is full. You can join its waiting list.", title=session.title)))
+    signup = SessionSignup(session_id=session.id, participant_id=participant.id,
+                           status="waiting" if full else "registered")
+    db.session.add(signup)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same click twice at once: the first one counts
+        db.session.rollback()
+        return signups_of(participant)[session.id]
+    return signup
+
+
+def cancel_signup(participant: Participant, session: AgendaSession) -> bool:
+    signup = signups_of(participant).get(session.id)
+    if signup is None:
+        return False
+    freed = signup.status == "registered"
+    db.session.delete(signup)
+    db.session.commit()
+    if freed:
+        promote_waiting(session)
+    return True
+
+
+def promote_waiting(session: AgendaSession) -> list[Participant]:
+    """Fills free seats from the waiting list, first come first served, and emails each person promoted."""
+    free = session.seats - taken_seats([session.id]).get(session.id, 0)
+    if free <= 0:
+        return []
+    waiting = db.session.scalars(
+        select(SessionSignup).where(SessionSignup.session_id == session.id, SessionSignup.status == "waiting")
+        .order_by(SessionSignup.created_at, SessionSignup.id).limit(free)
+    ).all()
+    for signup in waiting:
+        signup.status = "registered"
+    db.session.commit()
+    promoted = [signup.participant for signup in waiting]
+    for participant in promoted:
+        send_templated(participant.email, participant.language, _l("A seat is yours: %(title)s"),
+                       {"title": session.title}, "agenda/email_promoted", participant=participant,
+                       event=session.event, session=session, span=time_span(session),
+                       link=self_service_url(participant))
+    return promoted
+
+
+@participant_withdrawn.connect
+def release_seats(participant: Participant) -> None:
+    """A cancelled or declined participant gives their seats to the waiting lists."""
+    signups = list(signups_of(participant).values())
+    sessions = [signup.session for signup in signups if signup.status == "registered"]
+    for signup in signups:
+        db.session.delete(signup)
+    db.session.commit()
+    for session in sessions:
+        promote_waiting(session)

@@ -1,0 +1,268 @@
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from conference.accounts.access import organizer_required
+from conference.events.models import Event
+from conference.events.services import get_event
+from conference.i18n import current_language
+from conference.pdf import render_pdf
+from conference.registration.access import participant_or_abort
+
+from . import services
+from .forms import RoomForm, SessionForm
+from .labels import KIND_LABELS
+from .models import AgendaSession, Room
+
+bp = Blueprint("agenda", __name__)
+MANAGE = "/manage/events/<slug>/agenda"
+
+
+def event_or_404(slug: str) -> Event:
+    event = get_event(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+def session_or_404(event: Event, session_id: int) -> AgendaSession:
+    session = services.session_of(event, session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+def labels() -> dict[str, str]:
+    return {kind: str(label) for kind, label in KIND_LABELS.items()}
+
+
+# ---- organizers: the editor ------------------------------------------------------------------------------
+
+@bp.route(f"{MANAGE}/")
+@organizer_required
+def manage(slug: str):
+    event = event_or_404(slug)
+    sessions = services.sessions_of(event)
+    problems = services.all_problems(event)
+    counts = services.taken_seats([session.id for session in sessions])
+    return render_template("agenda/manage.html", event=event, days=services.program_days(event, sessions),
+                           problems=problems, kind_labels=labels(), seats_taken=counts,
+                           problem_sessions={problem.session.id for problem in problems})
+
+
+@bp.route(f"{MANAGE}/grid")
+@organizer_required
+def grid(slug: str):
+    event = event_or_404(slug)
+    sessions = services.sessions_of(event)
+    days = [day for day, _ in services.program_days(event, sessions)] or [event.starts_on]
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        day = days[0]
+    return render_template("agenda/grid.html", event=event, day=day, days=days, kind_labels=labels(),
+                           grid=services.day_grid(event, sessions, day))
+
+
+@bp.route(f"{MANAGE}/conflicts")
+@organizer_required
+def conflicts(slug: str):
+    event = event_or_404(slug)
+    return render_template("agenda/conflicts.html", event=event, problems=services.all_problems(event))
+
+
+@bp.route(f"{MANAGE}/sessions/new", methods=["GET", "POST"])
+@bp.route(f"{MANAGE}/sessions/<int:session_id>", methods=["GET", "POST"])
+@organizer_required
+def edit_session(slug: str, session_id: int | None = None):
+    event = event_or_404(slug)
+    session = session_or_404(event, session_id) if session_id else AgendaSession()
+    # «Duplicate» opens the new-session form filled from another session, to be moved to its own room or time.
+    copy_of = request.args.get("from", type=int) if session_id is None else None
+    source = session_or_404(event, copy_of) if copy_of else None
+    form = SessionForm(event, session if session_id else source)
+    if request.method == "GET":
+        if session_id or source:
+            form.fill_from(session if session_id else source)
+        if source:
+            form.title.data = source.title
+        else:
+            form.day.data = form.day.data or event.starts_on
+    elif form.validate_on_submit():
+        data = form.session_data()
+        if source:  # the copy gets its own external speakers
+            data.external_speakers += [
+                (person.external_name, person.external_position, person.external_organization)
+                for person in source.people if person.participant_id is None and person.id in data.keep_external_ids]
+            data.keep_external_ids = []
+        try:
+            warnings = services.save_session(event, session, data)
+        except services.AgendaError as refused:
+            getattr(form, refused.field).errors.append(refused.message)
+        else:
+            flash(_("The session has been saved."), "success")
+            for warning in warnings:
+                flash(warning, "warning")
+            return redirect(url_for(".manage", slug=slug, _anchor=f"session-{session.id}"))
+    return render_template("agenda/edit_session.html", event=event, session=session, form=form, source=source,
+                           signups=services.signup_count(session) if session.id else 0)
+
+
+@bp.route(f"{MANAGE}/sessions/<int:session_id>/delete", methods=["GET", "POST"])
+@organizer_required
+def delete_session(slug: str, session_id: int):
+    event = event_or_404(slug)
+    session = session_or_404(event, session_id)
+    signups = services.signup_count(session)
+    if request.method == "POST":
+        told = services.delete_session(session)
+        flash(ngettext("The session has been deleted; %(num)d participant has been told.",
+                       "The session has been deleted; %(num)d participants have been told.", told), "success")
+        return redirect(url_for(".manage", slug=slug))
+    return render_template("agenda/delete_session.html", event=event, session=session, signups=signups)
+
+
+@bp.route(f"{MANAGE}/rooms/")
+@organizer_required
+def room_list(slug: str):
+    event = event_or_404(slug)
+    return render_template("agenda/rooms.html", event=event, rooms=services.rooms(event))
+
+
+@bp.route(f"{MANAGE}/rooms/new", methods=["GET", "POST"])
+@bp.route(f"{MANAGE}/rooms/<int:room_id>", methods=["GET", "POST"])
+@organizer_required
+def edit_room(slug: str, room_id: int | None = None):
+    event = event_or_404(slug)
+    room = services.room_of(event, room_id) if room_id else Room()
+    if room is None:
+        abort(404)
+    form = RoomForm(obj=room if room_id else None)
+    if form.validate_on_submit():
+        try:
+            services.save_room(event, room, form.room_data())
+        except services.AgendaError as refused:
+            getattr(form, refused.field).errors.append(refused.message)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".room_list", slug=slug))
+    return render_template("agenda/edit_room.html", event=event, room=room, form=form)
+
+
+@bp.route(f"{MANAGE}/rooms/<int:room_id>/delete", methods=["POST"])
+@organizer_required
+def delete_room(slug: str, room_id: int):
+    event = event_or_404(slug)
+    room = services.room_of(event, room_id)
+    if room is None:
+        abort(404)
+    try:
+        services.delete_room(room)
+    except services.AgendaError as refused:
+        flash(refused.message, "warning")
+    else:
+        flash(_("The room has been deleted."), "success")
+    return redirect(url_for(".room_list", slug=slug))
+
+
+# ---- the public program ----------------------------------------------------------------------------------
+
+def public_program(event: Event) -> tuple[list[AgendaSession], str, int | None]:
+    kind = request.args.get("kind", "")
+    room_id = request.args.get("room", type=int)
+    sessions = services.sessions_of(event, public_only=True)
+    return services.filter_sessions(sessions, kind if kind in KIND_LABELS else "", room_id), kind, room_id
+
+
+@bp.route("/events/<slug>/program")
+def program(slug: str):
+    event = event_or_404(slug)
+    sessions, kind, room_id = public_program(event)
+    return render_template("agenda/program.html", event=event, days=services.program_days(event, sessions),
+                           kind_labels=labels(), rooms=services.rooms(event), kind=kind, room_id=room_id)
+
+
+@bp.route("/events/<slug>/program.pdf")
+def program_pdf(slug: str):
+    event = event_or_404(slug)
+    sessions, _kind, _room = public_program(event)
+    html = render_template("agenda/program_pdf.html", event=event, days=services.program_days(event, sessions),
+                           kind_labels=labels())
+    return Response(render_pdf(html), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename={event.slug}-program.pdf"})
+
+
+@bp.route("/api/v1/events/<slug>/program")
+def program_api(slug: str):
+    event = get_event(slug)
+    if event is None:
+        return jsonify(error="not_found", message="No event with this address."), 404
+    return jsonify(services.program_json(event, services.sessions_of(event, public_only=True)))
+
+
+def ics(body: bytes, filename: str) -> Response:
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.route("/events/<slug>/program.ics")
+def program_calendar(slug: str):
+    event = event_or_404(slug)
+    sessions = services.sessions_of(event, public_only=True)
+    return ics(services.calendar(event, sessions, event.display_title(current_language())), f"{event.slug}.ics")
+
+
+@bp.route("/events/<slug>/sessions/<int:session_id>.ics")
+def session_calendar(slug: str, session_id: int):
+    event = event_or_404(slug)
+    session = services.session_of(event, session_id)
+    if session is None or not session.is_public:  # an internal session is not there for the public
+        abort(404)
+    return ics(services.calendar(event, [session], session.title), f"{event.slug}-session-{session.id}.ics")
+
+
+# ---- participants: choosing sessions through the private link ------------------------------------------
+
+@bp.route("/my/<token>/sessions")
+def my_sessions(token: str):
+    participant = participant_or_abort(token)
+    event = participant.event
+    sessions = services.sessions_of(event, public_only=True)
+    return render_template("agenda/my_sessions.html", participant=participant, event=event, token=token,
+                           days=services.program_days(event, sessions), kind_labels=labels(),
+                           signups=services.signups_of(participant),
+                           seats_taken=services.taken_seats([session.id for session in sessions]))
+
+
+@bp.route("/my/<token>/sessions/<int:session_id>", methods=["POST"])
+def change_my_session(token: str, session_id: int):
+    participant = participant_or_abort(token)
+    session = services.session_of(participant.event, session_id)
+    if session is None or not session.is_public:
+        abort(404)
+    action = request.form.get("action")
+    try:
+        if action in ("join", "wait"):
+            signup = services.sign_up(participant, session, wait=action == "wait")
+            flash(_("You are on the waiting list for «%(title)s».", title=session.title) if signup.status == "waiting"
+                  else _("You are signed up for «%(title)s».", title=session.title), "success")
+        elif action == "leave":
+            services.cancel_signup(participant, session)
+            flash(_("You are no longer signed up for «%(title)s».", title=session.title), "info")
+        else:
+            abort(400)
+    except services.SignupError as refused:
+        flash(str(refused), "warning")
+    return redirect(url_for(".my_sessions", token=token, _anchor=f"session-{session.id}"))
+
+
+@bp.route("/my/<token>/calendar.ics")
+def my_calendar(token: str):
+    participant = participant_or_abort(token)
+    chosen = {session_id for session_id, signup in services.signups_of(participant).items()
+              if signup.status == "registered"}
+    sessions = [session for session in services.sessions_of(participant.event) if session.id in chosen]
+    name = _("%(title)s: my sessions", title=participant.event.display_title(current_language()))
+    return ics(services.calendar(participant.event, sessions, name), f"{participant.event.slug}-my-sessions.ics")
