@@ -5,6 +5,7 @@ import logging
 from flask import Flask, render_template, request, session
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -21,7 +22,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    if app.config["TRUST_PROXY_HOPS"]:
+        hops = app.config["TRUST_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # it narrates every rendering step at INFO
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "conference" / "migrations"))
@@ -91,6 +97,8 @@ def _add_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         # Private self-service links live in URLs: never hand them to another site through Referer.
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS: browsers should never try plain HTTP
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.path.startswith(("/manage", "/my/", "/login")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -72,7 +72,7 @@ def demo(if_empty: bool):
     from .directories.services import load_reference_data
     from .events.models import Event
 
-    if current_app.config["APP_ENV"] == "production":
+    if current_app.config["APP_ENV"] != "development":
         raise click.ClickException("the demo has well-known passwords and is not for production")
     has_events = db.session.scalar(select(func.count()).select_from(Event)) > 0
     if if_empty and has_events:

@@ -27,14 +27,20 @@ def _development_secret_key() -> str:
 
 def load_config() -> dict:
     app_env = os.environ.get("APP_ENV", "development")
+    development = app_env == "development"
     secret_key = os.environ.get("SECRET_KEY")
     if not secret_key:
-        if app_env != "development":
+        if not development:
             raise RuntimeError(
                 "SECRET_KEY must be set when APP_ENV is not 'development' "
                 "(for example: export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))'))"
             )
         secret_key = _development_secret_key()
+    mail_backend = os.environ.get("MAIL_BACKEND", "console" if development else "")
+    if mail_backend not in ("console", "file", "smtp"):
+        # Outside development a letter printed to the console would tell a participant "we have sent you a
+        # letter" while their private link sits in a log: the deployment has to say where mail goes.
+        raise RuntimeError("MAIL_BACKEND must be set to smtp (or file) when APP_ENV is not 'development'")
 
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'conference.db'}"
     if database_url.startswith("postgres://"):  # the scheme some hosts hand out; SQLAlchemy wants the long one
@@ -50,12 +56,12 @@ def load_config() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # a long registration form must not expire while someone types
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", app_env == "production"),
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not development),
         "BABEL_DEFAULT_LOCALE": "ru",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Moscow",
         "LANGUAGES": ["ru", "en"],
         "SELF_SERVICE_LINK_DAYS": int(os.environ.get("SELF_SERVICE_LINK_DAYS", "180")),
-        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),  # console | file | smtp
+        "MAIL_BACKEND": mail_backend,  # console | file | smtp
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail")),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Конференция <noreply@localhost>"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
@@ -70,4 +76,8 @@ def load_config() -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "REGISTRATION_RATE_LIMIT": os.environ.get("REGISTRATION_RATE_LIMIT", "30 per minute"),
         "PARTICIPANTS_PER_PAGE": 50,
+        # Behind nginx or another proxy: how many proxies to trust for the client's address and scheme, so that
+        # rate limits count people rather than the proxy.
+        "TRUST_PROXY_HOPS": int(os.environ.get("TRUST_PROXY_HOPS", "0")),
+        "RESEND_LINK_RATE_LIMIT": os.environ.get("RESEND_LINK_RATE_LIMIT", "5 per hour"),
     }

@@ -64,7 +64,7 @@ def test_organizers_edit_and_add_reference_rows(app, organizer_client):
     assert added.status_code in (200, 302)
     duplicate = organizer_client.post("/manage/directories/countries/new",
                                       data={"code": "KZ", "name_ru": "Казахстан", "name_en": "Kazakhstan"})
-    assert "Этот код уже используется" in duplicate.get_data(as_text=True)
+    assert "Этот код (или код ISO) уже занят" in duplicate.get_data(as_text=True)
     bad = organizer_client.post("/manage/directories/subjects/new", data={
         "code": "NEW", "name_ru": "Новый", "name_en": "New", "kind": "oblast", "district_id": "1",
         "capital_ru": "Город", "capital_en": "Town", "latitude": "95", "longitude": "abc"})

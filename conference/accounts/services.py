@@ -1,4 +1,7 @@
+from functools import cache
+
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference.extensions import db
 from conference.timeutil import utcnow
@@ -29,9 +32,18 @@ def create_user(email: str, password: str, role: str, full_name: str = "") -> Us
     return user
 
 
+@cache
+def _decoy_hash() -> str:
+    """Checked against when the email is unknown, so that a wrong email takes as long as a wrong password."""
+    return generate_password_hash("not anyone's password")
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
-    if user is None or not user.is_enabled or not user.check_password(password):
+    if user is None:
+        check_password_hash(_decoy_hash(), password)
+        return None
+    if not user.is_enabled or not user.check_password(password):
         return None
     user.last_login_at = utcnow()
     db.session.commit()

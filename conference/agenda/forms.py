@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from conference.extensions import db
+from conference.formtools import clean, plausible_year
 from conference.registration.models import ACTIVE_STATUSES, Participant
 from conference.timeutil import local_to_utc, to_zone
 
@@ -27,17 +28,13 @@ PICK_SEVERAL = _l("Registered participants; hold Ctrl (⌘ on a Mac) to pick sev
 POSITIVE = NumberRange(min=1, max=100_000, message=_l("Enter a whole number from 1."))
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class RoomForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), filters=[clean], validators=[DataRequired(), Length(max=200)])
     capacity = IntegerField(_l("Seats"), validators=[DataRequired(), POSITIVE])
-    floor = StringField(_l("Floor"), filters=[strip], validators=[Optional(), Length(max=100)])
-    address = StringField(_l("Address of an off-site venue"), filters=[strip], validators=[Optional(), Length(max=300)],
+    floor = StringField(_l("Floor"), filters=[clean], validators=[Optional(), Length(max=100)])
+    address = StringField(_l("Address of an off-site venue"), filters=[clean], validators=[Optional(), Length(max=300)],
                           description=_l("Leave empty for a room at the main venue."))
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
+    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(min=-10_000, max=10_000)])
 
     def room_data(self) -> dict:
         return {"name": self.name.data, "capacity": self.capacity.data, "floor": self.floor.data or "",
@@ -45,11 +42,11 @@ class RoomForm(FlaskForm):
 
 
 class SessionForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(), Length(max=300)])
     kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
-    description = TextAreaField(_l("Description"), filters=[strip], validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(_l("Description"), filters=[clean], validators=[Optional(), Length(max=5000)])
     room_id = SelectField(_l("Room"), coerce=int, validators=[DataRequired(message=_l("Choose a room."))])
-    day = DateField(_l("Day"), validators=[DataRequired(message=_l("Enter the day."))])
+    day = DateField(_l("Day"), validators=[DataRequired(message=_l("Enter the day.")), plausible_year])
     start_time = TimeField(_l("Starts"), validators=[DataRequired(message=_l("Enter a time such as 10:00."))])
     end_time = TimeField(_l("Ends"), validators=[DataRequired(message=_l("Enter a time such as 11:30."))])
     capacity = IntegerField(_l("Seats"), validators=[Optional(), POSITIVE],
@@ -63,9 +60,9 @@ class SessionForm(FlaskForm):
                                             widget=widgets.ListWidget(prefix_label=False),
                                             option_widget=widgets.CheckboxInput(),
                                             description=_l("Untick to remove."))
-    external_name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=200)])
-    external_position = StringField(_l("Position"), filters=[strip], validators=[Optional(), Length(max=200)])
-    external_organization = StringField(_l("Organization"), filters=[strip],
+    external_name = StringField(_l("Name"), filters=[clean], validators=[Optional(), Length(max=200)])
+    external_position = StringField(_l("Position"), filters=[clean], validators=[Optional(), Length(max=200)])
+    external_organization = StringField(_l("Organization"), filters=[clean],
                                         validators=[Optional(), Length(max=300)])
 
     def __init__(self, event, session=None, *args, **kwargs):

@@ -3,8 +3,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from conference.formtools import clean
+
 from .models import SUBJECT_KINDS
 
+ORDER_RANGE = NumberRange(min=-10_000, max=10_000)
 CODE = Regexp(r"^[A-Za-z0-9_\-]+$", message=_l("Use Latin letters, digits, hyphens and underscores."))
 
 SUBJECT_KIND_LABELS = {
@@ -18,32 +21,34 @@ SUBJECT_KIND_LABELS = {
 
 
 class NamedForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), CODE])
-    name_ru = StringField(_l("Name in Russian"), validators=[DataRequired(), Length(max=150)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=150)])
+    code = StringField(_l("Code"), filters=[clean], validators=[DataRequired(), Length(max=40), CODE])
+    name_ru = StringField(_l("Name in Russian"), filters=[clean], validators=[DataRequired(), Length(max=150)])
+    name_en = StringField(_l("Name in English"), filters=[clean], validators=[DataRequired(), Length(max=150)])
 
 
 class DistrictForm(NamedForm):
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
+    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), ORDER_RANGE])
 
 
 class SubjectForm(NamedForm):
     iso_code = StringField(_l("ISO 3166-2 code"), validators=[Optional(), Length(max=10)],
-                           filters=[lambda value: value or None])
+                           filters=[clean, lambda value: value or None])
     kind = SelectField(_l("Kind"), choices=[(kind, SUBJECT_KIND_LABELS[kind]) for kind in SUBJECT_KINDS])
     district_id = SelectField(_l("Federal district"), coerce=int)
-    capital_ru = StringField(_l("Administrative centre in Russian"), validators=[DataRequired(), Length(max=100)])
-    capital_en = StringField(_l("Administrative centre in English"), validators=[DataRequired(), Length(max=100)])
+    capital_ru = StringField(_l("Administrative centre in Russian"), filters=[clean],
+                             validators=[DataRequired(), Length(max=100)])
+    capital_en = StringField(_l("Administrative centre in English"), filters=[clean],
+                             validators=[DataRequired(), Length(max=100)])
     latitude = FloatField(_l("Latitude"), validators=[DataRequired(), NumberRange(min=-90, max=90)])
     longitude = FloatField(_l("Longitude"), validators=[DataRequired(), NumberRange(min=-180, max=180)])
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
+    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), ORDER_RANGE])
 
 
 class CountryForm(NamedForm):
-    code = StringField(_l("ISO 3166-1 code"), validators=[
+    code = StringField(_l("ISO 3166-1 code"), filters=[clean], validators=[
         DataRequired(), Regexp(r"^[A-Z]{2}$", message=_l("Two Latin capital letters, e.g. KZ."))])
 
 
 class OrganizationTypeForm(NamedForm):
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
+    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), ORDER_RANGE])
     is_active = BooleanField(_l("Offered in the registration form"), default=True)

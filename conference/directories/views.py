@@ -88,7 +88,7 @@ def edit(kind: str, row_id: int | None = None):
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            form.code.errors.append(_("This code is already in use."))
+            form.code.errors.append(_("This code (or ISO code) is already used by another entry."))
         else:
             flash(_("Saved."), "success")
             return redirect(url_for(".listing", kind=kind))

@@ -11,6 +11,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from conference.formtools import clean, plausible_year
+
 from .services import RUSSIAN_TIME_ZONES
 
 # What browsers send for <input type=datetime-local>; the first is also how the value is written back.
@@ -27,18 +29,19 @@ class EventForm(FlaskForm):
         ],
         description=_l("Part of the web address: /events/<slug>"),
     )
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    starts_on = DateField(_l("First day"), validators=[DataRequired()])
-    ends_on = DateField(_l("Last day"), validators=[DataRequired()])
-    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=300)])
-    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(), Length(max=300)])
+    title_en = StringField(_l("Title in English"), filters=[clean], validators=[Optional(), Length(max=300)])
+    description = TextAreaField(_l("Description"), filters=[clean], validators=[Optional(), Length(max=5000)])
+    starts_on = DateField(_l("First day"), validators=[DataRequired(), plausible_year])
+    ends_on = DateField(_l("Last day"), validators=[DataRequired(), plausible_year])
+    venue = StringField(_l("Venue"), filters=[clean], validators=[Optional(), Length(max=300)])
+    city = StringField(_l("City"), filters=[clean], validators=[Optional(), Length(max=100)])
     timezone = SelectField(_l("Time zone"), choices=[(zone, zone) for zone in RUSSIAN_TIME_ZONES],
                            default="Europe/Moscow")
-    registration_opens_at = DateTimeLocalField(_l("Registration opens"), format=LOCAL_FORMATS, validators=[Optional()])
+    registration_opens_at = DateTimeLocalField(_l("Registration opens"), format=LOCAL_FORMATS,
+                                               validators=[Optional(), plausible_year])
     registration_closes_at = DateTimeLocalField(_l("Registration closes"), format=LOCAL_FORMATS,
-                                                validators=[Optional()])
+                                                validators=[Optional(), plausible_year])
     capacity = IntegerField(
         _l("Capacity"),
         validators=[Optional(), NumberRange(min=1, max=1_000_000, message=_l("Enter a whole number from 1."))],
@@ -46,9 +49,10 @@ class EventForm(FlaskForm):
     )
     moderation = BooleanField(_l("Organizers approve each registration"))
     consent_text = TextAreaField(
-        _l("Consent to personal data processing"), validators=[DataRequired(), Length(max=20000)]
+        _l("Consent to personal data processing"), filters=[clean], validators=[DataRequired(), Length(max=20000)]
     )
-    consent_version = StringField(_l("Consent text version"), validators=[DataRequired(), Length(max=40)])
+    consent_version = StringField(_l("Consent text version"), filters=[clean],
+                                  validators=[DataRequired(), Length(max=40)])
 
     def validate_ends_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:

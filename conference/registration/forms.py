@@ -6,12 +6,14 @@ from wtforms import BooleanField, EmailField, RadioField, SelectField, StringFie
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from conference.directories import services as directories
+from conference.formtools import clean
 from conference.i18n import current_language
 
 from .labels import CATEGORY_LABELS, STATUS_LABELS
 from .services import ParticipantFilter
 
 NAME_PUNCTUATION = set(" -'’.")
+PHONE_LENGTH = 32  # the column's width
 
 
 def person_name(form, field):
@@ -22,40 +24,38 @@ def person_name(form, field):
         raise ValidationError(_l("Use letters only (a hyphen, apostrophe or space may separate them)."))
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class ParticipantDetailsForm(FlaskForm):
     """What a participant tells about themselves; shared by registration, self-service and organizers."""
 
-    last_name = StringField(_l("Last name"), filters=[strip],
+    last_name = StringField(_l("Last name"), filters=[clean],
                             validators=[DataRequired(), Length(max=100), person_name])
-    first_name = StringField(_l("First name"), filters=[strip],
+    first_name = StringField(_l("First name"), filters=[clean],
                              validators=[DataRequired(), Length(max=100), person_name])
-    patronymic = StringField(_l("Patronymic"), filters=[strip],
+    patronymic = StringField(_l("Patronymic"), filters=[clean],
                              validators=[Optional(), Length(max=100), person_name],
                              description=_l("If you have one."))
-    email = EmailField(_l("Email"), filters=[strip],
+    email = EmailField(_l("Email"), filters=[clean],
                        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email address."))])
-    phone = TelField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)],
+    phone = TelField(_l("Phone"), filters=[clean], validators=[Optional(), Length(max=40)],
                      description=_l("For example +7 916 123-45-67."))
-    organization = StringField(_l("Organization"), filters=[strip], validators=[DataRequired(), Length(max=300)])
+    organization = StringField(_l("Organization"), filters=[clean], validators=[DataRequired(), Length(max=300)])
     organization_type_id = SelectField(_l("Organization type"), coerce=int,
                                        validators=[InputRequired(message=_l("Choose the organization type."))])
-    position = StringField(_l("Position"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    position = StringField(_l("Position"), filters=[clean], validators=[DataRequired(), Length(max=200)])
     residence = RadioField(_l("Where are you from?"), default="ru",
                            choices=[("ru", _l("Russia")), ("foreign", _l("Another country"))])
     subject_id = SelectField(_l("Region"), coerce=int, validators=[Optional()])
     country_id = SelectField(_l("Country"), coerce=int, validators=[Optional()])
-    city = StringField(_l("City"), filters=[strip], validators=[Optional(), Length(max=100)])
+    city = StringField(_l("City"), filters=[clean], validators=[Optional(), Length(max=100)])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, participant=None, **kwargs):
         super().__init__(*args, **kwargs)
         language, empty = current_language(), [(0, "—")]
         self.organization_type_id.choices = empty + directories.organization_type_choices(language)
         self.subject_id.choices = {"": empty, **directories.region_choice_groups(language)}
         self.country_id.choices = empty + directories.country_choices(language)
+        if participant is not None:
+            self.keep_current_type(participant)
 
     def validate_organization_type_id(self, field):
         if not field.data:
@@ -78,7 +78,10 @@ class ParticipantDetailsForm(FlaskForm):
             number = None
         if number is None or not phonenumbers.is_valid_number(number):
             raise ValidationError(_l("Enter a phone number such as +7 916 123-45-67."))
-        field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        if len(formatted) > PHONE_LENGTH:
+            raise ValidationError(_l("Enter a phone number such as +7 916 123-45-67."))
+        field.data = formatted
 
     def participant_data(self) -> dict:
         foreign = self.residence.data == "foreign"
@@ -95,6 +98,12 @@ class ParticipantDetailsForm(FlaskForm):
             "country_id": self.country_id.data if foreign else None,
             "city": self.city.data or "",
         }
+
+    def keep_current_type(self, participant) -> None:
+        """A type organizers have since withdrawn stays selectable for the people who already have it."""
+        if participant.organization_type_id not in dict(self.organization_type_id.choices):
+            self.organization_type_id.choices.append((participant.organization_type_id,
+                                                      participant.organization_type.name))
 
     def fill_from(self, participant) -> None:
         """Prefills a GET form from a saved participant."""
@@ -124,7 +133,7 @@ class ParticipantAdminForm(ParticipantDetailsForm):
 
 
 class ResendLinkForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[strip],
+    email = EmailField(_l("Email"), filters=[clean],
                        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email address."))])
 
 
@@ -134,7 +143,7 @@ class ParticipantFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    text = StringField(_l("Search"), filters=[strip], validators=[Optional(), Length(max=200)])
+    text = StringField(_l("Search"), filters=[clean], validators=[Optional(), Length(max=200)])
     status = SelectField(_l("Status"), choices=[("", _l("Any status"))] + list(STATUS_LABELS.items()),
                          validators=[Optional()])
     category = SelectField(_l("Category"), choices=[("", _l("Any category"))] + list(CATEGORY_LABELS.items()),
@@ -161,17 +170,19 @@ class ParticipantFilterForm(FlaskForm):
             language, include_inactive=True
         )
 
-    def criteria(self):
-        valid = self.validate()
-        if not valid:  # a hand-edited query string: ignore what does not parse rather than fail the page
-            return ParticipantFilter(text=(self.text.data or "")[:200])
+    def criteria(self) -> ParticipantFilter:
+        """The filters that parse. A hand-edited value that does not is dropped alone (and marked on the form),
+        never taking the other filters with it: an export must not grow to the whole list."""
+        self.validate()
+        for name in self.errors:
+            getattr(self, name).data = self[name].default if name in ("sort", "order") else None
         return ParticipantFilter(
             status=self.status.data or "",
             category=self.category.data or "",
             district_id=self.district_id.data or None,
             subject_id=self.subject_id.data or None,
             organization_type_id=self.organization_type_id.data or None,
-            text=self.text.data or "",
+            text=(self.text.data or "")[:200],
             sort=self.sort.data or "name",
             descending=self.order.data == "desc",
         )

@@ -1,3 +1,4 @@
+import secrets
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
@@ -7,6 +8,16 @@ from conference.directories.models import Country, FederalSubject, OrganizationT
 from conference.events.models import Event
 from conference.extensions import db
 from conference.timeutil import UTCDateTime, utcnow
+
+
+def new_link_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def searchable(text: str) -> str:
+    """Lower case, ё read as е: people type «Семенов» for «Семёнов»."""
+    return text.lower().replace("ё", "е")
+
 
 STATUSES = ("pending", "confirmed", "rejected", "cancelled")
 ACTIVE_STATUSES = ("pending", "confirmed")  # these hold a seat
@@ -49,6 +60,8 @@ class Participant(db.Model):
     consent_given_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Lower-cased name, email and organization: SQLite's LIKE folds only ASCII case, so Cyrillic search needs this.
     search_text: Mapped[str] = mapped_column(String(1000), default="")
+    # Part of every private link: a new key (after an email change, say) makes the old links stop working.
+    link_key: Mapped[str] = mapped_column(String(32), default=new_link_key)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -68,9 +81,8 @@ class Participant(db.Model):
         return self.subject.name if self.subject else (self.country.name if self.country else "")
 
     def refresh_search_text(self) -> None:
-        self.search_text = " ".join(
-            (self.last_name, self.first_name, self.patronymic, self.email, self.organization)
-        ).lower()
+        self.search_text = searchable(
+            " ".join((self.last_name, self.first_name, self.patronymic, self.email, self.organization)))
 
 
 @event.listens_for(Participant, "before_insert")

@@ -1,6 +1,7 @@
 """What registration does: register, self-service, moderation, filtering and exports."""
 
 import csv
+import hmac
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import Select, column, func, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -22,7 +24,7 @@ from conference.mail import send_templated
 from conference.timeutil import to_zone, utcnow
 
 from .labels import CATEGORY_LABELS, STATUS_LABELS
-from .models import ACTIVE_STATUSES, SEARCH_INDEX, Participant
+from .models import ACTIVE_STATUSES, SEARCH_INDEX, Participant, new_link_key, searchable
 
 # Sent when a participant stops taking part (cancelled or declined): the agenda frees their seats.
 participant_withdrawn = Namespace().signal("participant-withdrawn")
@@ -87,6 +89,10 @@ def register(event: Event, data: dict, language: str) -> tuple[Participant, bool
     if participant is None:
         participant = Participant(event_id=event.id)
         db.session.add(participant)
+    else:  # a cancelled registration comes back as a new one: fresh links, the ordinary category, today's date
+        participant.link_key = new_link_key()
+        participant.category = "participant"
+        participant.created_at = utcnow()
     _apply(participant, data)
     participant.language = language
     participant.status = "pending" if event.moderation else "confirmed"
@@ -114,6 +120,8 @@ def update_details(participant: Participant, data: dict, by_organizer: bool = Fa
         other = find_by_email(participant.event, data["email"])
         if other is not None and other.id != participant.id:
             raise DuplicateRegistration(data["email"])
+        if data["email"] != participant.email:  # links sent to the old address stop working
+            participant.link_key = new_link_key()
     _apply(participant, data, EDITABLE_FIELDS + ("category",) if by_organizer else EDITABLE_FIELDS)
     try:
         db.session.commit()
@@ -133,7 +141,7 @@ def cancel(participant: Participant) -> None:
 
 
 def self_service_token(participant: Participant) -> str:
-    return tokens.sign(SELF_SERVICE, {"p": participant.id, "e": participant.event_id})
+    return tokens.sign(SELF_SERVICE, {"p": participant.id, "k": participant.link_key})
 
 
 def participant_from_token(token: str) -> Participant | None:
@@ -142,9 +150,10 @@ def participant_from_token(token: str) -> Participant | None:
     payload = tokens.unsign(SELF_SERVICE, token, max_age)
     if not isinstance(payload, dict):
         raise tokens.InvalidToken(expired=False)
-    participant = db.session.get(Participant, payload.get("p"))
-    if participant is None or participant.event_id != payload.get("e"):
-        return None
+    participant_id, key = payload.get("p"), payload.get("k")
+    participant = db.session.get(Participant, participant_id) if isinstance(participant_id, int) else None
+    if participant is None or not isinstance(key, str) or not hmac.compare_digest(key, participant.link_key):
+        return None  # unknown, or a link revoked by a newer key
     return participant
 
 
@@ -162,8 +171,12 @@ def resend_link(event: Event, email: str) -> bool:
 
 # ---- moderation ------------------------------------------------------------------------------------------
 
+# What approving and declining may change: a registration the participant cancelled stays cancelled.
+MODERATED = ("pending", "confirmed", "rejected")
+
+
 def set_status(participant: Participant, status: str) -> bool:
-    """Approve (confirmed), reject or restore; the participant hears about a decision by email."""
+    """Sets any status (the organizer's participant page); the participant hears about a decision by email."""
     if participant.status == status:
         return False
     participant.status = status
@@ -177,8 +190,8 @@ def set_status(participant: Participant, status: str) -> bool:
 
 
 def bulk_set_status(event: Event, participant_ids: list[int], status: str) -> int:
-    participants = db.session.scalars(
-        select(Participant).where(Participant.event_id == event.id, Participant.id.in_(participant_ids))
+    participants = db.session.scalars(select(Participant).where(
+        Participant.event_id == event.id, Participant.id.in_(participant_ids), Participant.status.in_(MODERATED))
     ).all()
     changed = [participant for participant in participants if participant.status != status]
     for participant in changed:
@@ -247,7 +260,7 @@ def _conditions(event: Event, criteria: ParticipantFilter) -> list:
         conditions.append(Participant.subject_id.in_(in_district))
     if criteria.organization_type_id:
         conditions.append(Participant.organization_type_id == criteria.organization_type_id)
-    for word in criteria.text.lower().split()[:5]:
+    for word in searchable(criteria.text).split()[:5]:
         conditions.append(_contains(word))
     return conditions
 
@@ -337,6 +350,7 @@ def neutralize_formula(value):
 
 
 def export_table(event: Event, criteria: ParticipantFilter) -> tuple[list[str], list[list]]:
+    """Header and rows as they are; each format neutralizes formulas in its own way."""
     header = [
         _("Last name"), _("First name"), _("Patronymic"), _("Email"), _("Phone"), _("Organization"),
         _("Organization type"), _("Position"), _("Federal district"), _("Region or country"), _("City"),
@@ -352,7 +366,7 @@ def export_table(event: Event, criteria: ParticipantFilter) -> tuple[list[str], 
             str(STATUS_LABELS[participant.status]),
             to_zone(participant.created_at, event.timezone).strftime("%Y-%m-%d %H:%M"),
         ])
-    return header, [[neutralize_formula(cell) for cell in row] for row in rows]
+    return header, rows
 
 
 def export_csv(event: Event, criteria: ParticipantFilter) -> bytes:
@@ -361,8 +375,19 @@ def export_csv(event: Event, criteria: ParticipantFilter) -> bytes:
     # Semicolons and a byte-order mark: what Excel with Russian regional settings opens correctly.
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([neutralize_formula(cell) for cell in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _text_cell(sheet, value):
+    """In a workbook a cell is typed: text stays text, so no apostrophe is needed, only Excel's own «this is text,
+    even if it looks like a formula» flag (quotePrefix) for values that start like one."""
+    if not (isinstance(value, str) and value.startswith(FORMULA_STARTS)):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"  # openpyxl would otherwise store a leading = as a formula
+    cell.quotePrefix = True
+    return cell
 
 
 def export_xlsx(event: Event, criteria: ParticipantFilter) -> bytes:
@@ -371,7 +396,7 @@ def export_xlsx(event: Event, criteria: ParticipantFilter) -> bytes:
     sheet = workbook.create_sheet(title="Participants")
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        sheet.append([_text_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

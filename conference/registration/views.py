@@ -63,8 +63,14 @@ def register(slug: str):
     )
 
 
+def _email_in_form() -> str:
+    return "resend:" + request.form.get("email", "").strip().lower()
+
+
 @public_bp.route("/events/<slug>/link", methods=["GET", "POST"])
 @limiter.limit(_registration_limit, methods=["POST"])
+# Per address as well: nobody can flood one participant's mailbox with links from many machines.
+@limiter.limit(lambda: current_app.config["RESEND_LINK_RATE_LIMIT"], methods=["POST"], key_func=_email_in_form)
 def resend_link(slug: str):
     event = event_or_404(slug)
     form = ResendLinkForm()
@@ -97,7 +103,7 @@ def edit_own(token: str):
     if participant.status in ("cancelled", "rejected"):
         flash(_("This registration can no longer be changed."), "warning")
         return redirect(url_for(".self_service", token=token))
-    form = ParticipantDetailsForm()
+    form = ParticipantDetailsForm(participant=participant)
     if request.method == "GET":
         form.fill_from(participant)
     elif form.validate_on_submit():
@@ -157,7 +163,8 @@ def bulk(slug: str):
     event = event_or_404(slug)
     action = request.form.get("action")
     statuses = {"approve": "confirmed", "reject": "rejected"}
-    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    ids = [int(value) for value in request.form.getlist("ids") if value.isascii() and value.isdigit()
+           and len(value) < 12]
     if action not in statuses or not ids:
         flash(_("Select participants and an action."), "warning")
     else:
@@ -194,7 +201,7 @@ def detail(slug: str, participant_id: int):
     participant = db.session.get(Participant, participant_id)
     if participant is None or participant.event_id != event.id:
         abort(404)
-    form = ParticipantAdminForm()
+    form = ParticipantAdminForm(participant=participant)
     if request.method == "GET":
         form.fill_from(participant)
     elif form.validate_on_submit():
@@ -222,7 +229,9 @@ def change_status(slug: str, participant_id: int):
     status = {"approve": "confirmed", "reject": "rejected"}.get(request.form.get("action"))
     if status is None:
         abort(400)
-    services.set_status(participant, status)
-    flash(_("Status changed: %(status)s.", status=STATUS_LABELS[status]), "success")
+    if services.bulk_set_status(event, [participant.id], status):
+        flash(_("Status changed: %(status)s.", status=STATUS_LABELS[status]), "success")
+    elif participant.status == "cancelled":
+        flash(_("The participant has cancelled this registration; change the status below if you must."), "warning")
     return redirect(safe_next_url(request.form.get("back"),
                                   url_for(".detail", slug=slug, participant_id=participant.id)))

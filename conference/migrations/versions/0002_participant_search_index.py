@@ -8,6 +8,8 @@ Revises: 0001
 """
 from alembic import op
 
+from conference.registration import search_index
+
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
@@ -18,41 +20,11 @@ def upgrade():
     with op.batch_alter_table("participant") as batch:
         batch.drop_index("ix_participant_event_status")
         batch.create_index("ix_participant_event_status_subject", ["event_id", "status", "subject_id"])
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        op.execute(
-            "CREATE VIRTUAL TABLE participant_search USING fts5("
-            "search_text, content='participant', content_rowid='id', tokenize='trigram')"
-        )
-        op.execute("INSERT INTO participant_search(rowid, search_text) SELECT id, search_text FROM participant")
-        op.execute(
-            "CREATE TRIGGER participant_search_insert AFTER INSERT ON participant BEGIN "
-            "INSERT INTO participant_search(rowid, search_text) VALUES (new.id, new.search_text); END"
-        )
-        op.execute(
-            "CREATE TRIGGER participant_search_delete AFTER DELETE ON participant BEGIN "
-            "INSERT INTO participant_search(participant_search, rowid, search_text) "
-            "VALUES ('delete', old.id, old.search_text); END"
-        )
-        op.execute(
-            "CREATE TRIGGER participant_search_update AFTER UPDATE OF search_text ON participant BEGIN "
-            "INSERT INTO participant_search(participant_search, rowid, search_text) "
-            "VALUES ('delete', old.id, old.search_text); "
-            "INSERT INTO participant_search(rowid, search_text) VALUES (new.id, new.search_text); END"
-        )
-    elif dialect == "postgresql":
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        op.execute("CREATE INDEX participant_search_trgm ON participant USING gin (search_text gin_trgm_ops)")
+    search_index.create(op)
 
 
 def downgrade():
     with op.batch_alter_table("participant") as batch:
         batch.drop_index("ix_participant_event_status_subject")
         batch.create_index("ix_participant_event_status", ["event_id", "status"])
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for trigger in ("insert", "delete", "update"):
-            op.execute(f"DROP TRIGGER IF EXISTS participant_search_{trigger}")
-        op.execute("DROP TABLE IF EXISTS participant_search")
-    elif dialect == "postgresql":
-        op.execute("DROP INDEX IF EXISTS participant_search_trgm")
+    search_index.drop(op)
