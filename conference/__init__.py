@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -50,7 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _select_locale() -> str:
-    chosen = session.get("lang")
+    chosen = session.get("lang") if has_request_context() else None  # commands and mail jobs speak Russian
     if chosen in ("ru", "en"):
         return chosen
     return "ru"  # Russian first, whatever the browser says: English is one click away

@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
@@ -48,8 +49,14 @@ def load_config() -> dict:
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
 
+    # Where participants reach the site: links in letters sent outside a page view (a promotion from a waiting
+    # list, a command) are built from it; during a page view the address of the request is used.
+    public_url = urlsplit(os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
+
     return {
         "APP_ENV": app_env,
+        "SERVER_NAME": public_url.netloc,
+        "PREFERRED_URL_SCHEME": public_url.scheme or "http",
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

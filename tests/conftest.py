@@ -36,7 +36,7 @@ def base_config(database_uri: str, tmp_path: Path) -> dict:
         "RATELIMIT_ENABLED": False,
         "MAIL_BACKEND": "file",
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
-        "SERVER_NAME": None,
+        "SERVER_NAME": "localhost",
     }
 
 

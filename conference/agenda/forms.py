@@ -88,9 +88,13 @@ class SessionForm(FlaskForm):
         if self.start_time.data and field.data and field.data <= self.start_time.data:
             raise ValidationError(_l("The session must end after it starts."))
 
-    def validate_external_name(self, field):
-        if not field.data and (self.external_position.data or self.external_organization.data):
-            raise ValidationError(_l("Enter the external speaker's name."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here, not in validate_external_name: Optional() stops that field's own checks when it is empty.
+        if not self.external_name.data and (self.external_position.data or self.external_organization.data):
+            self.external_name.errors = [*self.external_name.errors, _l("Enter the external speaker's name.")]
+            valid = False
+        return valid
 
     def fill_from(self, session) -> None:
         zone = self.event.timezone

@@ -1,0 +1,147 @@
+"""Choosing sessions through the private link: seats, the waiting list and its promotions, overlaps."""
+
+import re
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from conference.agenda import services
+from conference.agenda.models import AgendaSession, SessionSignup
+from conference.extensions import db
+from conference.registration.models import Participant
+
+from .agenda_helpers import at, make_room, make_session
+from .conftest import mail_text, sent_mail
+
+
+@pytest.fixture
+def people(app, client, event, form_data):
+    """Three registered participants, keyed by last name, each with their private link."""
+    links = {}
+    for last_name in ("Алексеева", "Борисова", "Васильева"):
+        client.post(f"/events/{event.slug}/register", data=form_data(
+            last_name=last_name, email=f"{last_name.lower()}@example.org"))
+        message = sent_mail(app)[-1]
+        links[last_name] = re.search(r"http://localhost(/my/[\w.\-]+)", mail_text(message)).group(1)
+    return links
+
+
+@pytest.fixture
+def seminar(app, event):
+    """A seminar with two seats, and a panel at the same time in another room."""
+    with app.app_context():
+        small, hall = make_room(event, "Малый зал", 2), make_room(event, "Большой зал", 200)
+        return {
+            "seminar": make_session(event, small, at(event, 0, 14), at(event, 0, 16), title="Семинар", kind="seminar"),
+            "panel": make_session(event, hall, at(event, 0, 15), at(event, 0, 17), title="Панель"),
+            "plenary": make_session(event, hall, at(event, 0, 10), at(event, 0, 12), title="Пленарное"),
+        }
+
+
+def person(last_name: str) -> Participant:
+    return db.session.scalar(select(Participant).where(Participant.last_name == last_name))
+
+
+def statuses(session_id: int) -> dict[str, str]:
+    rows = db.session.execute(select(Participant.last_name, SessionSignup.status).join(
+        SessionSignup, SessionSignup.participant_id == Participant.id).where(SessionSignup.session_id == session_id))
+    return dict(rows.all())
+
+
+def test_seats_then_the_waiting_list_then_promotion_by_email(app, ctx, people, seminar):
+    session = db.session.get(AgendaSession, seminar["seminar"])
+    services.sign_up(person("Алексеева"), session)
+    services.sign_up(person("Борисова"), session)
+    with pytest.raises(services.SignupError, match="мест больше нет"):
+        services.sign_up(person("Васильева"), session)
+    services.sign_up(person("Васильева"), session, wait=True)
+    assert statuses(session.id) == {"Алексеева": "registered", "Борисова": "registered", "Васильева": "waiting"}
+
+    mails_before = len(sent_mail(app))
+    services.cancel_signup(person("Алексеева"), session)
+    assert statuses(session.id) == {"Борисова": "registered", "Васильева": "registered"}
+    [letter] = sent_mail(app)[mails_before:]
+    assert letter["To"] == "васильева@example.org" and "Семинар" in letter["Subject"]
+    assert "лист" in mail_text(letter) and "/my/" in mail_text(letter)
+
+
+def test_overlapping_choices_are_refused_naming_the_other(ctx, people, seminar):
+    alexeeva = person("Алексеева")
+    services.sign_up(alexeeva, db.session.get(AgendaSession, seminar["seminar"]))
+    with pytest.raises(services.SignupError, match="«Семинар»"):
+        services.sign_up(alexeeva, db.session.get(AgendaSession, seminar["panel"]))
+    services.sign_up(alexeeva, db.session.get(AgendaSession, seminar["plenary"]))  # the morning is free
+
+
+def test_a_session_of_another_event_or_an_internal_one_is_refused(ctx, people, make_event):
+    other = make_event()
+    room = make_room(other, "Зал")
+    foreign = db.session.get(AgendaSession, make_session(other, room, at(other, 0, 10), at(other, 0, 11)))
+    with pytest.raises(services.SignupError):
+        services.sign_up(person("Алексеева"), foreign)
+
+
+def test_withdrawing_from_the_event_frees_the_seats(app, ctx, client, people, seminar):
+    session = db.session.get(AgendaSession, seminar["seminar"])
+    for last_name in ("Алексеева", "Борисова"):
+        services.sign_up(person(last_name), session)
+    services.sign_up(person("Васильева"), session, wait=True)
+    client.post(f"{people['Алексеева']}/cancel")  # cancels the whole registration
+    db.session.expire_all()
+    assert statuses(session.id) == {"Борисова": "registered", "Васильева": "registered"}
+    with pytest.raises(services.SignupError, match="действующей регистрацией"):
+        services.sign_up(person("Алексеева"), session, wait=True)
+
+
+def test_signing_up_through_the_private_link(app, client, people, seminar):
+    link = people["Алексеева"]
+    page = client.get(f"{link}/sessions").get_data(as_text=True)
+    assert "Семинар" in page and "Осталось 2 места" in page
+    client.post(f"{link}/sessions/{seminar['seminar']}", data={"action": "join"})
+    page = client.post(f"{link}/sessions/{seminar['panel']}", data={"action": "join"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "идёт одновременно с «Семинар»" in page
+    client.post(f"{people['Борисова']}/sessions/{seminar['seminar']}", data={"action": "join"})
+    full = client.get(f"{people['Васильева']}/sessions").get_data(as_text=True)
+    assert "Мест нет" in full and "Встать в лист ожидания" in full
+    waiting = client.post(f"{people['Васильева']}/sessions/{seminar['seminar']}", data={"action": "wait"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Вы в листе ожидания" in waiting
+    client.post(f"{link}/sessions/{seminar['seminar']}", data={"action": "leave"})
+    promoted = client.get(f"{people['Васильева']}/sessions").get_data(as_text=True)
+    assert "Вы записаны" in promoted
+
+
+def test_personal_calendar_holds_only_the_chosen_seats(client, people, seminar):
+    link = people["Алексеева"]
+    client.post(f"{link}/sessions/{seminar['plenary']}", data={"action": "join"})
+    client.post(f"{link}/sessions/{seminar['seminar']}", data={"action": "join"})
+    client.post(f"{link}/sessions/{seminar['seminar']}", data={"action": "leave"})
+    calendar = Calendar.from_ical(client.get(f"{link}/calendar.ics").get_data())
+    assert [str(entry["SUMMARY"]) for entry in calendar.walk("VEVENT")] == ["Пленарное"]
+    assert client.get("/my/not-a-token/calendar.ics").status_code == 404
+
+
+def test_someone_elses_session_id_or_action_is_refused(client, people, seminar, make_event, app):
+    link = people["Алексеева"]
+    other = make_event()
+    with app.app_context():
+        room = make_room(other, "Зал")
+        foreign = make_session(other, room, at(other, 0, 10), at(other, 0, 11))
+    assert client.post(f"{link}/sessions/{foreign}", data={"action": "join"}).status_code == 404
+    assert client.post(f"{link}/sessions/{seminar['seminar']}", data={"action": "steal"}).status_code == 400
+
+
+def test_deleting_a_session_asks_first_and_tells_those_signed_up(app, client, organizer_client, event, people,
+                                                                  seminar):
+    client.post(f"{people['Алексеева']}/sessions/{seminar['seminar']}", data={"action": "join"})
+    url = f"/manage/events/{event.slug}/agenda/sessions/{seminar['seminar']}/delete"
+    assert "Каждый получит письмо об отмене" in organizer_client.get(url).get_data(as_text=True)
+    before = len(sent_mail(app))
+    organizer_client.post(url)
+    [letter] = sent_mail(app)[before:]
+    assert "отменено" in letter["Subject"] and "Семинар" in mail_text(letter)
+    with app.app_context():
+        assert db.session.get(AgendaSession, seminar["seminar"]) is None
+        assert db.session.scalars(select(SessionSignup)).all() == []
