@@ -65,3 +65,27 @@ def test_demo_refuses_production(app):
     app.config["APP_ENV"] = "production"
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code != 0 and "not for production" in result.output
+
+
+def test_demo_program_follows_the_seed(ctx):
+    from conference.agenda.models import AgendaSession, SessionSignup
+    from conference.agenda.services import all_problems, sessions_of
+
+    create_demo()
+    event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
+    sessions = sessions_of(event)
+    titles = " ".join(session.title for session in sessions)
+    for seed_title in ("Наращивание внутренней кооперации как основа для экспортного рывка российской промышленности",
+                       "Экспертного совета по импортозамещению", "Инвестиционные ниши промышленных кластеров",
+                       "Эффективный технопарк: меры поддержки и практические решения",
+                       "IV Национального рейтинга технопарков России"):
+        assert seed_title in titles
+    council = next(session for session in sessions if session.kind == "expert_council")
+    assert council.room.address  # off-site
+    assert all_problems(event) == []
+    plenary = next(session for session in sessions if session.kind == "plenary")
+    assert plenary.people_in("moderator") and len(plenary.people_in("speaker")) >= 5
+    seminar = next(session for session in sessions if session.kind == "seminar")
+    statuses = list(db.session.scalars(select(SessionSignup.status).where(SessionSignup.session_id == seminar.id)))
+    assert statuses.count("registered") == seminar.seats and "waiting" in statuses
+    assert db.session.scalar(select(func.count()).select_from(AgendaSession)) == len(sessions) == 8

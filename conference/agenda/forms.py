@@ -43,7 +43,7 @@ class RoomForm(FlaskForm):
 
 class SessionForm(FlaskForm):
     title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(), Length(max=300)])
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
+    kind = SelectField(_l("Format"), choices=list(KIND_LABELS.items()))
     description = TextAreaField(_l("Description"), filters=[clean], validators=[Optional(), Length(max=5000)])
     room_id = SelectField(_l("Room"), coerce=int, validators=[DataRequired(message=_l("Choose a room."))])
     day = DateField(_l("Day"), validators=[DataRequired(message=_l("Enter the day.")), plausible_year])
