@@ -15,6 +15,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(directories)
     app.cli.add_command(demo)
     app.cli.add_command(refresh_statistics_command)
+    app.cli.add_command(badges_command)
 
 
 def refresh_statistics() -> None:
@@ -85,3 +86,34 @@ def demo(if_empty: bool):
     click.echo(f"Demo staff logins (http://127.0.0.1:{os.environ.get('PORT', '5000')}/login):")
     for role, email, password in DEMO_LOGINS:
         click.echo(f"  {role:<10} {email}  /  {password}")
+
+
+@click.command("badges", help="Print the badges of an event's confirmed participants to a PDF file.")
+@click.option("--event", "slug", required=True, help="The event's address, e.g. industrial-russia-2018.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--layout", type=click.Choice(["a6", "a4x4", "label-90x54"]), default="a4x4", show_default=True)
+@click.option("--only-unprinted", is_flag=True, help="Only badges not printed before.")
+@with_appcontext
+def badges_command(slug: str, out: str, layout: str, only_unprinted: bool):
+    from sqlalchemy import select
+
+    from .badges import services
+    from .badges.models import Badge
+    from .events.services import get_event
+    from .registration.models import Participant
+
+    event = get_event(slug)
+    if event is None:
+        raise click.ClickException(f"no event with the address {slug!r}")
+    query = select(Participant).where(Participant.event_id == event.id, Participant.status == "confirmed")
+    if only_unprinted:
+        printed = select(Badge.participant_id).where(Badge.revoked_at.is_(None), Badge.printed_at.is_not(None))
+        query = query.where(Participant.id.not_in(printed))
+    participants = list(db.session.scalars(query.order_by(Participant.last_name, Participant.first_name)))
+    if not participants:
+        raise click.ClickException("no confirmed participant to print a badge for")
+    pdf = services.render_badges(event, participants, services.layout_of(layout))
+    services.mark_printed(list(services.current_badges(participants).values()))
+    with open(out, "wb") as handle:
+        handle.write(pdf)
+    click.echo(f"{len(participants)} badges ({layout}) written to {out}")

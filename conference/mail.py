@@ -14,7 +14,8 @@ from .timeutil import utcnow
 log = logging.getLogger(__name__)
 
 
-def build_message(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+def build_message(to: str, subject: str, text: str, html: str | None = None,
+                  attachments: tuple = ()) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
@@ -23,11 +24,15 @@ def build_message(to: str, subject: str, text: str, html: str | None = None) -> 
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    for filename, mimetype, content in attachments:
+        maintype, subtype = mimetype.split("/", 1)
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 
-def send_mail(to: str, subject: str, text: str, html: str | None = None) -> None:
-    message = build_message(to, subject, text, html)
+def send_mail(to: str, subject: str, text: str, html: str | None = None, attachments: tuple = ()) -> None:
+    """`attachments`: (filename, mimetype, bytes) triples."""
+    message = build_message(to, subject, text, html, attachments)
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "smtp":
         _send_smtp(message)
@@ -50,7 +55,8 @@ def _send_smtp(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def send_templated(to: str, language: str, subject, subject_args: dict, template: str, **context) -> bool:
+def send_templated(to: str, language: str, subject, subject_args: dict, template: str, attachments: tuple = (),
+                   **context) -> bool:
     """Renders `template`.txt and .html in the recipient's language and sends them; `subject` is a lazy_gettext
     string. A mail failure is logged and reported as False: what the letter is about has already been saved."""
     with force_locale(language):
@@ -58,7 +64,7 @@ def send_templated(to: str, language: str, subject, subject_args: dict, template
         text = render_template(f"{template}.txt", **context)
         html = render_template(f"{template}.html", **context)
     try:
-        send_mail(to, subject_text, text, html)
+        send_mail(to, subject_text, text, html, attachments)
         return True
     except Exception:  # noqa: BLE001 - SMTP errors come in many classes; all mean the same here
         log.exception("could not email %s (%s)", to, template)

@@ -28,6 +28,9 @@ from .models import ACTIVE_STATUSES, SEARCH_INDEX, Participant, new_link_key, se
 
 # Sent when a participant stops taking part (cancelled or declined): the agenda frees their seats.
 participant_withdrawn = Namespace().signal("participant-withdrawn")
+# Asked for files to attach to the letter that confirms a registration (the badges capability answers with the
+# badge); each receiver returns a (filename, mimetype, bytes) triple or None.
+confirmation_attachments = Namespace().signal("confirmation-attachments")
 WITHDRAWN = ("cancelled", "rejected")
 
 SELF_SERVICE = "self-service"
@@ -209,10 +212,14 @@ def bulk_set_status(event: Event, participant_ids: list[int], status: str) -> in
 
 def notify(participant: Participant, reason: str) -> bool:
     """Emails the participant in their language; a mail failure is logged and never loses the registration."""
+    attachments = ()
+    if reason in ("registered", "confirmed") and participant.status == "confirmed":
+        replies = confirmation_attachments.send(participant)
+        attachments = tuple(attachment for _, attachment in replies if attachment)
     return send_templated(
         participant.email, participant.language, NOTICE_SUBJECTS[reason], {"title": participant.event.title},
-        "registration/email", participant=participant, event=participant.event, reason=reason,
-        link=self_service_url(participant),
+        "registration/email", attachments=attachments, participant=participant, event=participant.event,
+        reason=reason, link=self_service_url(participant),
     )
 
 

@@ -1,0 +1,163 @@
+"""What badges do: issue and revoke tokens, draw the QR code, lay badges out and render them to PDF."""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+
+import qrcode
+import qrcode.image.svg
+from flask import render_template
+from markupsafe import Markup
+from sqlalchemy import select
+
+from conference.events.models import Event
+from conference.extensions import db
+from conference.pdf import render_pdf
+from conference.registration.labels import CATEGORY_LABELS
+from conference.registration.models import Participant
+from conference.registration.services import confirmation_attachments
+from conference.timeutil import utcnow
+
+from .layouts import DEFAULT_LAYOUT, LAYOUTS, Layout
+from .models import Badge
+
+log = logging.getLogger(__name__)
+TOKEN_DIGITS = 40  # 10^40 ≈ 2^133: unguessable, and digits type the same under any keyboard layout
+
+# Print-safe colours of the band at the bottom of a badge, one per category.
+CATEGORY_COLOURS = {
+    "participant": "#1f5fae", "speaker": "#b42318", "moderator": "#6d28a8", "organizer": "#1e7b34",
+    "press": "#c2410c", "vip": "#111111", "staff": "#5b6470",
+}
+
+
+class BadgeError(ValueError):
+    pass
+
+
+def new_token() -> str:
+    return f"{secrets.randbelow(10 ** TOKEN_DIGITS):0{TOKEN_DIGITS}d}"
+
+
+def check_printable(participant: Participant) -> None:
+    if participant.status != "confirmed":
+        raise BadgeError(participant.status)
+
+
+def current_badges(participants: list[Participant]) -> dict[int, Badge]:
+    """The badges in force, issuing the missing ones (one commit for any number of participants)."""
+    ids = [participant.id for participant in participants]
+    badges = {badge.participant_id: badge for badge in db.session.scalars(
+        select(Badge).where(Badge.participant_id.in_(ids), Badge.revoked_at.is_(None)))}
+    for participant_id in ids:
+        if participant_id not in badges:
+            badges[participant_id] = Badge(participant_id=participant_id, token=new_token())
+            db.session.add(badges[participant_id])
+    db.session.commit()
+    return badges
+
+
+def current_badge(participant: Participant) -> Badge:
+    return current_badges([participant])[participant.id]
+
+
+def reissue(participant: Participant) -> Badge:
+    """A lost badge: the old token is revoked (a scan of it says so), a new one is issued."""
+    for badge in db.session.scalars(select(Badge).where(Badge.participant_id == participant.id,
+                                                        Badge.revoked_at.is_(None))):
+        badge.revoked_at = utcnow()
+    db.session.flush()
+    badge = Badge(participant_id=participant.id, token=new_token())
+    db.session.add(badge)
+    db.session.commit()
+    return badge
+
+
+def find_badge(token: str) -> Badge | None:
+    return db.session.scalar(select(Badge).where(Badge.token == token))
+
+
+def mark_printed(badges: list[Badge]) -> None:
+    now = utcnow()
+    for badge in badges:
+        badge.printed_at = now
+        badge.print_count += 1
+    db.session.commit()
+
+
+# ---- drawing ---------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=8192)
+def qr_svg(token: str) -> Markup:
+    """The QR code as inline SVG: vector, so it prints sharp at any size. Only our own digits go in."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
+                         image_factory=qrcode.image.svg.SvgPathFillImage)
+    code.add_data(token)
+    code.make(fit=True)
+    svg = code.make_image().to_string(encoding="unicode").replace(' id="qr-path"', "")  # ids must be unique per PDF
+    return Markup(svg)
+
+
+def size_class(text: str, steps: tuple[int, ...]) -> int:
+    """0 for text that fits at full size, then 1, 2, … as it gets longer: the template shrinks it that much."""
+    return next((index for index, limit in enumerate(steps) if len(text) <= limit), len(steps))
+
+
+@dataclass
+class BadgeFace:
+    """What one badge shows."""
+
+    last_name: str
+    other_names: str
+    position: str
+    organization: str
+    place: str
+    category: str
+    category_label: str
+    colour: str
+    token: str
+    name_size: int
+    organization_size: int
+
+    @property
+    def qr(self) -> Markup:
+        return qr_svg(self.token)
+
+
+def face(participant: Participant, badge: Badge) -> BadgeFace:
+    other = " ".join(filter(None, (participant.first_name, participant.patronymic)))
+    return BadgeFace(
+        last_name=participant.last_name, other_names=other, position=participant.position,
+        organization=participant.organization, place=participant.place, category=participant.category,
+        category_label=str(CATEGORY_LABELS[participant.category]), colour=CATEGORY_COLOURS[participant.category],
+        token=badge.token,
+        name_size=size_class(max(participant.last_name, other, key=len), (12, 16, 22, 30)),
+        organization_size=size_class(participant.organization, (45, 90, 150)),
+    )
+
+
+def layout_of(key: str | None) -> Layout:
+    return LAYOUTS.get(key or DEFAULT_LAYOUT, LAYOUTS[DEFAULT_LAYOUT])
+
+
+def render_badges(event: Event, participants: list[Participant], layout: Layout) -> bytes:
+    """One PDF with a badge for each participant, in the given order; issues badges that are missing."""
+    if not participants:
+        raise BadgeError("empty")
+    badges = current_badges(participants)
+    faces = [face(participant, badges[participant.id]) for participant in participants]
+    pages = [faces[start:start + layout.per_page] for start in range(0, len(faces), layout.per_page)]
+    html = render_template("badges/sheet.html", event=event, layout=layout, pages=pages)
+    return render_pdf(html)
+
+
+@confirmation_attachments.connect
+def badge_for_the_letter(participant: Participant):
+    """The letter confirming a registration carries the A6 badge, ready to print at home."""
+    try:
+        pdf = render_badges(participant.event, [participant], LAYOUTS[DEFAULT_LAYOUT])
+    except Exception:  # noqa: BLE001 - a badge that fails to render must not stop the letter
+        log.exception("could not render the badge of participant %s", participant.id)
+        return None
+    return (f"badge-{participant.event.slug}.pdf", "application/pdf", pdf)

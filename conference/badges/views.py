@@ -1,0 +1,105 @@
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from conference.accounts.access import organizer_required
+from conference.events.models import Event
+from conference.events.services import get_event
+from conference.extensions import db
+from conference.registration.access import participant_or_abort
+from conference.registration.forms import ParticipantFilterForm
+from conference.registration.models import Participant
+from conference.registration.services import filtered_query
+
+from . import services
+from .layouts import LAYOUTS
+from .models import Badge
+
+bp = Blueprint("badges", __name__)
+
+
+def event_or_404(slug: str) -> Event:
+    event = get_event(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+def pdf_response(pdf: bytes, filename: str, download: bool = False) -> Response:
+    disposition = "attachment" if download else "inline"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"{disposition}; filename={filename}"})
+
+
+def not_printable(event: Event, participant: Participant):
+    return render_template("badges/not_printable.html", event=event, participant=participant), 409
+
+
+@bp.route("/my/<token>/badge.pdf")
+def my_badge(token: str):
+    participant = participant_or_abort(token)
+    if participant.status != "confirmed":
+        return not_printable(participant.event, participant)
+    pdf = services.render_badges(participant.event, [participant], services.layout_of("a6"))
+    return pdf_response(pdf, f"badge-{participant.event.slug}.pdf")
+
+
+def participant_or_404(event: Event, participant_id: int) -> Participant:
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.event_id != event.id:
+        abort(404)
+    return participant
+
+
+@bp.route("/manage/events/<slug>/participants/<int:participant_id>/badge.pdf")
+@organizer_required
+def participant_badge(slug: str, participant_id: int):
+    event = event_or_404(slug)
+    participant = participant_or_404(event, participant_id)
+    if participant.status != "confirmed":
+        return not_printable(event, participant)
+    pdf = services.render_badges(event, [participant], services.layout_of(request.args.get("layout")))
+    services.mark_printed([services.current_badge(participant)])
+    return pdf_response(pdf, f"badge-{participant.id}.pdf")
+
+
+@bp.route("/manage/events/<slug>/participants/<int:participant_id>/badge/reissue", methods=["POST"])
+@organizer_required
+def reissue(slug: str, participant_id: int):
+    event = event_or_404(slug)
+    participant = participant_or_404(event, participant_id)
+    services.reissue(participant)
+    flash(_("A new badge has been issued; the old one will be refused at the entrance."), "success")
+    return redirect(url_for("participants.detail", slug=slug, participant_id=participant.id))
+
+
+@bp.route("/manage/events/<slug>/badges", methods=["POST"])
+@organizer_required
+def bulk(slug: str):
+    """Badges for the participant list's current filter: confirmed participants only, optionally only those
+    whose badge has not been printed yet."""
+    event = event_or_404(slug)
+    criteria = ParticipantFilterForm(formdata=request.form, meta={"csrf": False}).criteria()
+    criteria.status = "confirmed"
+    query = filtered_query(event, criteria)
+    if request.form.get("only_unprinted"):
+        printed = select(Badge.participant_id).where(Badge.revoked_at.is_(None), Badge.printed_at.is_not(None))
+        query = query.where(Participant.id.not_in(printed))
+    participants = list(db.session.scalars(query))
+    if not participants:
+        flash(_("No confirmed participant matches: there is nothing to print."), "warning")
+        return redirect(url_for("participants.index", slug=slug, **{
+            key: value for key, value in request.form.items() if key in criteria_keys() and value}))
+    layout = services.layout_of(request.form.get("layout"))
+    pdf = services.render_badges(event, participants, layout)
+    services.mark_printed(list(services.current_badges(participants).values()))
+    return pdf_response(pdf, f"badges-{event.slug}-{layout.key}.pdf", download=True)
+
+
+def criteria_keys() -> set[str]:
+    return {"text", "category", "district_id", "subject_id", "organization_type_id", "sort", "order"}
+
+
+@bp.app_context_processor
+def badge_layouts():
+    return {"badge_layouts": LAYOUTS}
