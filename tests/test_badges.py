@@ -1,0 +1,175 @@
+"""Badges read back as a person would: the PDF's text, and its QR codes decoded from a rasterized page."""
+
+import io
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from conference.badges import services
+from conference.badges.layouts import LAYOUTS
+from conference.badges.models import Badge
+from conference.extensions import db
+from conference.registration.models import Participant
+
+from .conftest import sent_mail
+
+LONG_ORGANIZATION = ("Федеральное государственное унитарное предприятие «Центральный научно-исследовательский "
+                     "институт конструкционных материалов «Прометей» имени И. В. Горынина Национального "
+                     "исследовательского центра «Курчатовский институт»")
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def qr_codes(pdf: bytes, tmp_path: Path) -> list[str]:
+    """Every QR code on every page, rasterized at 150 dpi as a printer would see it, decoded by zxing-cpp."""
+    source = tmp_path / "badges.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(source), str(tmp_path / "page")], check=True)
+    found = []
+    for page in sorted(tmp_path.glob("page*.png")):
+        found += [result.text for result in zxingcpp.read_barcodes(Image.open(page))
+                  if result.format == zxingcpp.BarcodeFormat.QRCode]
+    return found
+
+
+@pytest.fixture
+def people(app, client, event, form_data):
+    """Five confirmed participants, one with a very long name and organization, one with markup in it."""
+    names = ["Иванов", "Петрова", "Сидоров", "Константинопольская-Преображенская", "Кузнецов"]
+    for number, last_name in enumerate(names):
+        organization = LONG_ORGANIZATION if number == 3 else f"АО «Завод №{number}» <b>жирный</b>"
+        client.post(f"/events/{event.slug}/register", data=form_data(
+            last_name=last_name, email=f"p{number}@example.org", organization=organization))
+    with app.app_context():
+        return [p.id for p in db.session.scalars(select(Participant).order_by(Participant.id))]
+
+
+def load(ids: list[int]) -> list[Participant]:
+    return [db.session.get(Participant, participant_id) for participant_id in ids]
+
+
+@pytest.mark.parametrize("layout_key", list(LAYOUTS))
+def test_each_layout_reads_back_and_its_qr_codes_are_the_tokens(app, event, people, layout_key, tmp_path):
+    with app.test_request_context():
+        participants = load(people)
+        pdf = services.render_badges(event, participants, LAYOUTS[layout_key])
+        tokens = {p.id: services.current_badge(p).token for p in participants}
+    reader = PdfReader(io.BytesIO(pdf))
+    layout = LAYOUTS[layout_key]
+    assert len(reader.pages) == -(-len(people) // layout.per_page)
+    width_mm = float(reader.pages[0].mediabox.width) / 72 * 25.4
+    assert abs(width_mm - layout.page_width) < 0.5
+    text = pdf_text(pdf)
+    for last_name in ("Иванов", "Петрова", "Сидоров", "Кузнецов"):
+        assert last_name in text
+    assert "Участник" in text.replace("УЧАСТНИК", "Участник") or "УЧАСТНИК" in text
+    assert "<b>" in text  # markup in a name or organization is printed as text, never interpreted
+    assert sorted(qr_codes(pdf, tmp_path)) == sorted(tokens.values())
+
+
+def test_tokens_are_forty_random_digits_and_carry_nothing_else(app, event, people):
+    with app.test_request_context():
+        tokens = [services.current_badge(p).token for p in load(people)]
+    assert all(re.fullmatch(r"\d{40}", token) for token in tokens)
+    assert len(set(tokens)) == len(tokens)
+    assert not any(str(participant_id) == token.lstrip("0") for participant_id, token in zip(people, tokens,
+                                                                                            strict=True))
+
+
+def test_the_longest_names_shrink_and_the_qr_code_stays_readable(app, event, people, tmp_path):
+    with app.test_request_context():
+        long_one = load(people)[3]
+        pdf = services.render_badges(event, [long_one], LAYOUTS["a6"])
+        token = services.current_badge(long_one).token
+        shown = services.face(long_one, Badge(token=token))
+    assert shown.name_size >= 3 and shown.organization_size == 3  # the smallest sizes
+    assert qr_codes(pdf, tmp_path) == [token]
+    assert "Константинопольская" in pdf_text(pdf).replace("-\n", "").replace("\n", "")
+
+
+def test_reissue_revokes_the_old_token(app, event, people, organizer_client):
+    with app.test_request_context():
+        participant = load(people)[0]
+        old = services.current_badge(participant).token
+    response = organizer_client.post(f"/manage/events/{event.slug}/participants/{people[0]}/badge/reissue",
+                                     follow_redirects=True)
+    assert "Выпущен новый бейдж" in response.get_data(as_text=True)
+    with app.app_context():
+        revoked = services.find_badge(old)
+        assert revoked.revoked_at is not None
+        current = services.current_badge(db.session.get(Participant, people[0]))
+        assert current.token != old and current.revoked_at is None
+
+
+def test_participants_get_their_own_badge_and_never_anothers(app, client, event, people, tmp_path):
+    links = [re.search(r"http://localhost(/my/[\w.\-]+)", m.get_body(("plain",)).get_content()).group(1)
+             for m in sent_mail(app)]
+    first = client.get(f"{links[0]}/badge.pdf")
+    assert first.mimetype == "application/pdf"
+    with app.app_context():
+        token = services.current_badge(db.session.get(Participant, people[0])).token
+    assert qr_codes(first.get_data(), tmp_path) == [token]
+    assert "Петрова" not in pdf_text(first.get_data())
+    assert client.get("/my/forged-token/badge.pdf").status_code == 404
+
+
+def test_no_badge_before_confirmation_or_after_cancelling(app, client, make_event, form_data, organizer_client):
+    event = make_event(moderation=True)
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    link = re.search(r"http://localhost(/my/[\w.\-]+)", sent_mail(app)[0].get_body(("plain",)).get_content()).group(1)
+    pending = client.get(f"{link}/badge.pdf")
+    assert pending.status_code == 409 and "когда организаторы подтвердят" in pending.get_data(as_text=True)
+    assert not sent_mail(app)[0].get_payload()[1:] or all(
+        part.get_content_type() != "application/pdf" for part in sent_mail(app)[0].iter_attachments())
+    with app.app_context():
+        participant_id = db.session.scalar(select(Participant.id))
+    manage = f"/manage/events/{event.slug}/participants/{participant_id}"
+    organizer_client.post(f"{manage}/status", data={"action": "approve"})
+    [attachment] = list(sent_mail(app)[-1].iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert "Сидорова" in pdf_text(attachment.get_content())
+    client.post(f"{link}/cancel")
+    assert client.get(f"{link}/badge.pdf").status_code == 409
+    assert organizer_client.get(f"{manage}/badge.pdf").status_code == 409
+
+
+def test_bulk_printing_follows_the_filter_and_tracks_printing(app, event, people, organizer_client, tmp_path):
+    with app.app_context():
+        db.session.get(Participant, people[1]).category = "speaker"
+        db.session.commit()
+    response = organizer_client.post(f"/manage/events/{event.slug}/badges",
+                                     data={"category": "speaker", "layout": "a4x4"})
+    assert response.mimetype == "application/pdf" and "attachment" in response.headers["Content-Disposition"]
+    text = pdf_text(response.get_data())
+    assert "Петрова" in text and "Иванов" not in text and "СПИКЕР" in text.upper()
+    everyone = organizer_client.post(f"/manage/events/{event.slug}/badges",
+                                     data={"layout": "a6", "only_unprinted": "1"})
+    assert "Петрова" not in pdf_text(everyone.get_data())  # printed already
+    assert len(PdfReader(io.BytesIO(everyone.get_data())).pages) == 4
+    with app.app_context():
+        counts = {b.participant_id: b.print_count for b in db.session.scalars(select(Badge))}
+    assert counts[people[1]] == 1 and counts[people[0]] == 1
+    nothing = organizer_client.post(f"/manage/events/{event.slug}/badges", data={"only_unprinted": "1"},
+                                    follow_redirects=True)
+    assert "печатать нечего" in nothing.get_data(as_text=True)
+
+
+def test_flask_badges_command(app, event, people, tmp_path):
+    out = tmp_path / "all.pdf"
+    result = app.test_cli_runner().invoke(args=["badges", "--event", event.slug, "--out", str(out),
+                                                "--layout", "label-90x54"])
+    assert result.exit_code == 0, result.output
+    assert len(PdfReader(str(out)).pages) == 5
+    again = app.test_cli_runner().invoke(args=["badges", "--event", event.slug, "--out", str(out),
+                                               "--only-unprinted"])
+    assert again.exit_code != 0 and "no confirmed participant" in again.output
+    unknown = app.test_cli_runner().invoke(args=["badges", "--event", "nope", "--out", str(out)])
+    assert unknown.exit_code != 0 and "no event" in unknown.output
