@@ -8,53 +8,16 @@ Prints median and p95 for each, beside a bare Flask route timed in the same run 
 
 import argparse
 import os
-import random
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import bench_app, bench_event
+from flask import Flask
+from sqlalchemy import select
 
-from flask import Flask  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import insert, select  # noqa: E402
-
-from conference import create_app  # noqa: E402
-from conference.accounts.services import create_user  # noqa: E402
-from conference.cli import refresh_statistics  # noqa: E402
-from conference.demo import FEMALE_FIRST, LAST_NAMES, MALE_FIRST, WORDS  # noqa: E402
-from conference.directories.models import FederalDistrict, FederalSubject, OrganizationType  # noqa: E402
-from conference.directories.services import load_reference_data  # noqa: E402
-from conference.events.models import Event  # noqa: E402
-from conference.extensions import db  # noqa: E402
-from conference.registration.models import Participant  # noqa: E402
-from conference.timeutil import utcnow  # noqa: E402
-
-
-def load_participants(event: Event, count: int) -> None:
-    rng = random.Random(20_000)
-    subjects = list(db.session.scalars(select(FederalSubject.id)))
-    types = list(db.session.scalars(select(OrganizationType.id)))
-    now = utcnow()
-    rows = []
-    for number in range(count):
-        last, first = rng.choice(LAST_NAMES), rng.choice(MALE_FIRST + FEMALE_FIRST)
-        email = f"p{number}@example.org"
-        organization = f"АО «{rng.choice(WORDS)}-{number % 700}»"
-        rows.append({
-            "event_id": event.id, "last_name": last, "first_name": first, "patronymic": "", "email": email,
-            "phone": "", "organization": organization, "organization_type_id": rng.choice(types),
-            "position": "Инженер", "subject_id": rng.choice(subjects), "country_id": None, "city": "",
-            "category": "participant", "status": rng.choice(["confirmed"] * 8 + ["pending", "cancelled"]),
-            "language": "ru", "consent_version": "1", "consent_given_at": now, "created_at": now, "updated_at": now,
-            # Core inserts skip the ORM hook that fills this in.
-            "search_text": f"{last} {first}  {email} {organization}".lower(),
-        })
-    for start in range(0, len(rows), 5000):
-        db.session.execute(insert(Participant), rows[start:start + 5000])
-    db.session.commit()
+from conference.accounts.services import create_user
+from conference.directories.models import FederalDistrict, FederalSubject, OrganizationType
+from conference.extensions import db
 
 
 def timed(call, rounds: int) -> list[float]:
@@ -83,21 +46,12 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
     args = parser.parse_args()
 
-    folder = tempfile.mkdtemp(prefix="bench-participants-")
-    uri = args.database_url or f"sqlite:///{folder}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                      "MAIL_BACKEND": "file", "MAIL_FILE_DIR": f"{folder}/mail"})
+    app = bench_app(args.database_url)
     with app.app_context():
-        upgrade()
-        load_reference_data()
-        event = Event(slug="bench", title="Бенчмарк", starts_on=utcnow().date(), ends_on=utcnow().date(),
-                      consent_text="…", consent_version="1")
-        db.session.add(event)
-        db.session.commit()
         started = time.perf_counter()
-        load_participants(event, args.participants)
-        print(f"loaded {args.participants} participants in {time.perf_counter() - started:.1f} s ({uri.split(':')[0]})")
-        refresh_statistics()  # as `make run` does at start and `flask refresh-statistics` after an import
+        bench_event(args.participants)
+        print(f"loaded {args.participants} participants in {time.perf_counter() - started:.1f} s "
+              f"({db.engine.dialect.name})")
         create_user("bench@example.com", "bench-password", "organizer")
         district = db.session.scalar(select(FederalDistrict.id).where(FederalDistrict.code == "VFD"))
         subject = db.session.scalar(select(FederalSubject.id).where(FederalSubject.code == "TA"))

@@ -1,9 +1,14 @@
 """The single WeasyPrint entry. Its URL fetcher serves the app's own static files and nothing else, so a name or a
 text typed by anyone can never make the server fetch a URL or read a file elsewhere."""
 
+import io
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
@@ -28,3 +33,38 @@ class StaticOnlyFetcher(URLFetcher):
 def render_pdf(html: str) -> bytes:
     """HTML to PDF; relative links (css/print.css, img/…) resolve inside static/."""
     return HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher()).write_pdf()
+
+
+_warm = False
+
+
+def _warm_up() -> None:
+    """WeasyPrint's first rendering in a process loads fonts and builds caches (about a second); doing it once
+    before forking hands the warm caches to every worker."""
+    global _warm
+    if not _warm:
+        render_pdf("<p>·</p>")
+        _warm = True
+
+
+def render_pdfs(documents: list[str]) -> list[bytes]:
+    """Several HTML documents to PDFs, using every core: WeasyPrint is single-threaded and CPU-bound, so a big
+    batch (5,000 badges) is rendered in parts by a pool of processes, each part bounded in memory."""
+    if len(documents) <= 1:
+        return [render_pdf(html) for html in documents]
+    _warm_up()
+    workers = min(len(documents), os.cpu_count() or 1)
+    # fork: the workers start in a moment with the fonts already loaded; they only run render_pdf.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(render_pdf, documents))
+
+
+def merge_pdfs(parts: list[bytes]) -> bytes:
+    if len(parts) == 1:
+        return parts[0]
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -1,19 +1,18 @@
 """What badges do: issue and revoke tokens, draw the QR code, lay badges out and render them to PDF."""
 
+import base64
+import io
 import logging
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
 
 import qrcode
-import qrcode.image.svg
 from flask import render_template
-from markupsafe import Markup
 from sqlalchemy import select
 
 from conference.events.models import Event
 from conference.extensions import db
-from conference.pdf import render_pdf
+from conference.pdf import merge_pdfs, render_pdfs
 from conference.registration.labels import CATEGORY_LABELS
 from conference.registration.models import Participant
 from conference.registration.services import confirmation_attachments
@@ -23,7 +22,10 @@ from .layouts import DEFAULT_LAYOUT, LAYOUTS, Layout
 from .models import Badge
 
 log = logging.getLogger(__name__)
-TOKEN_DIGITS = 40  # 10^40 ≈ 2^133: unguessable, and digits type the same under any keyboard layout
+TOKEN_DIGITS = 40
+# Pages per WeasyPrint run: big batches are split into parts of this size, rendered on every core and merged, which
+# also bounds the memory a part needs (WeasyPrint keeps a whole document's layout in memory).
+PART_PAGES = 25  # 10^40 ≈ 2^133: unguessable, and digits type the same under any keyboard layout
 
 # Print-safe colours of the band at the bottom of a badge, one per category.
 CATEGORY_COLOURS = {
@@ -88,15 +90,16 @@ def mark_printed(badges: list[Badge]) -> None:
 
 # ---- drawing ---------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=8192)
-def qr_svg(token: str) -> Markup:
-    """The QR code as inline SVG: vector, so it prints sharp at any size. Only our own digits go in."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
-                         image_factory=qrcode.image.svg.SvgPathFillImage)
+def qr_data_uri(token: str) -> str:
+    """The QR code as a PNG of one pixel per module, which the badge scales up without smoothing
+    (image-rendering: pixelated): as sharp as a vector drawing, and far cheaper for WeasyPrint to place than an
+    SVG of hundreds of squares. Only our own digits go in."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=1)
     code.add_data(token)
     code.make(fit=True)
-    svg = code.make_image().to_string(encoding="unicode").replace(' id="qr-path"', "")  # ids must be unique per PDF
-    return Markup(svg)
+    buffer = io.BytesIO()
+    code.make_image().save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def size_class(text: str, steps: tuple[int, ...]) -> int:
@@ -121,8 +124,8 @@ class BadgeFace:
     organization_size: int
 
     @property
-    def qr(self) -> Markup:
-        return qr_svg(self.token)
+    def qr(self) -> str:
+        return qr_data_uri(self.token)
 
 
 def face(participant: Participant, badge: Badge) -> BadgeFace:
@@ -148,8 +151,9 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
     badges = current_badges(participants)
     faces = [face(participant, badges[participant.id]) for participant in participants]
     pages = [faces[start:start + layout.per_page] for start in range(0, len(faces), layout.per_page)]
-    html = render_template("badges/sheet.html", event=event, layout=layout, pages=pages)
-    return render_pdf(html)
+    parts = [render_template("badges/sheet.html", event=event, layout=layout, pages=pages[start:start + PART_PAGES])
+             for start in range(0, len(pages), PART_PAGES)]
+    return merge_pdfs(render_pdfs(parts))
 
 
 @confirmation_attachments.connect
