@@ -41,3 +41,4 @@ extract-messages: install
 
 bench: translations
 	$(BIN)/python bench/participants.py
+	$(BIN)/python bench/badges.py

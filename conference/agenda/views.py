@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from conference.accounts.access import organizer_required
+from conference.events.access import event_or_404
 from conference.events.models import Event
 from conference.events.services import get_event
 from conference.i18n import current_language
@@ -19,12 +20,6 @@ from .models import AgendaSession, Room
 bp = Blueprint("agenda", __name__)
 MANAGE = "/manage/events/<slug>/agenda"
 
-
-def event_or_404(slug: str) -> Event:
-    event = get_event(slug)
-    if event is None:
-        abort(404)
-    return event
 
 
 def session_or_404(event: Event, session_id: int) -> AgendaSession:

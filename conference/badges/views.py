@@ -3,8 +3,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from conference.accounts.access import organizer_required
+from conference.events.access import event_or_404
 from conference.events.models import Event
-from conference.events.services import get_event
 from conference.extensions import db
 from conference.registration.access import participant_or_abort
 from conference.registration.forms import ParticipantFilterForm
@@ -17,12 +17,6 @@ from .models import Badge
 
 bp = Blueprint("badges", __name__)
 
-
-def event_or_404(slug: str) -> Event:
-    event = get_event(slug)
-    if event is None:
-        abort(404)
-    return event
 
 
 def pdf_response(pdf: bytes, filename: str, download: bool = False) -> Response:

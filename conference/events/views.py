@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -7,6 +7,7 @@ from conference.registration import services as registration
 from conference.registration.labels import STATUS_LABELS
 
 from . import services
+from .access import event_or_404
 from .forms import EventForm
 from .models import Event
 
@@ -19,12 +20,6 @@ REGISTRATION_STATE_LABELS = {
     "full": _l("closed: all places are taken"),
 }
 
-
-def event_or_404(slug: str) -> Event:
-    event = services.get_event(slug)
-    if event is None:
-        abort(404)
-    return event
 
 
 @bp.route("/")

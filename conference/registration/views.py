@@ -3,8 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from conference.accounts.access import organizer_required
-from conference.events.models import Event
-from conference.events.services import get_event
+from conference.events.access import event_or_404
 from conference.extensions import db, limiter
 from conference.i18n import current_language, safe_next_url
 
@@ -23,12 +22,6 @@ from .models import Participant
 public_bp = Blueprint("registration", __name__)
 manage_bp = Blueprint("participants", __name__, url_prefix="/manage/events/<slug>/participants")
 
-
-def event_or_404(slug: str) -> Event:
-    event = get_event(slug)
-    if event is None:
-        abort(404)
-    return event
 
 
 def _registration_limit() -> str:
