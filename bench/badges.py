@@ -27,9 +27,15 @@ CASES = {
 
 def peak_mb() -> float:
     """This process's peak plus its largest worker's: an upper bound of what the rendering held at once."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + workers) / 1024
+    return (own_peak_mb() + worker_peak_mb())
+
+
+def own_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def run_case(name: str) -> dict:
@@ -60,7 +66,8 @@ def run_case(name: str) -> dict:
         started = time.perf_counter()
         pdf = services.render_badges(event, participants, services.layout_of(layout))
         seconds = time.perf_counter() - started
-    return {"seconds": seconds, "peak_mb": peak_mb(), "peak_before_mb": before, "bytes": len(pdf)}
+    return {"seconds": seconds, "peak_mb": peak_mb(), "own_mb": own_peak_mb(), "worker_mb": worker_peak_mb(),
+            "peak_before_mb": before, "bytes": len(pdf)}
 
 
 def main() -> None:
@@ -79,7 +86,9 @@ def main() -> None:
             sys.exit(f"{name} failed:\n{child.stderr}")
         results[name] = json.loads(child.stdout.strip().splitlines()[-1])
         figures = results[name]
-        print(f"{name:<24} {figures['seconds']:7.2f} s   peak {figures['peak_mb']:6.0f} MB   "
+        split = (f" (this process {figures['own_mb']:.0f} + largest worker {figures['worker_mb']:.0f})"
+                 if figures.get("worker_mb") else "")
+        print(f"{name:<24} {figures['seconds']:7.2f} s   peak {figures['peak_mb']:6.0f} MB{split}   "
               f"{figures['bytes'] / 1024:7.0f} KiB", flush=True)
     floor = results.get("weasyprint-500-pages")
     for name in ("badges-500-a6", "badges-500-a4x4"):

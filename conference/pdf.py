@@ -38,24 +38,29 @@ def render_pdf(html: str) -> bytes:
 _warm = False
 
 
-def _warm_up() -> None:
-    """WeasyPrint's first rendering in a process loads fonts and builds caches (about a second); doing it once
-    before forking hands the warm caches to every worker."""
+def _warm_up(sample: str) -> None:
+    """WeasyPrint's first rendering in a process loads fonts and builds caches (about a second); doing it once,
+    on a document like the real ones, before forking hands the warm caches to every worker."""
     global _warm
     if not _warm:
-        render_pdf("<p>·</p>")
+        render_pdf(sample)
         _warm = True
 
 
-def render_pdfs(documents: list[str]) -> list[bytes]:
+def workers() -> int:
+    return os.cpu_count() or 1
+
+
+def render_pdfs(documents: list[str], sample: str = "<p>·</p>") -> list[bytes]:
     """Several HTML documents to PDFs, using every core: WeasyPrint is single-threaded and CPU-bound, so a big
-    batch (5,000 badges) is rendered in parts by a pool of processes, each part bounded in memory."""
+    batch (5,000 badges) is rendered in parts by a pool of processes, each part bounded in memory. `sample`, a
+    small document like the real ones, warms the fonts up once before the workers start."""
     if len(documents) <= 1:
         return [render_pdf(html) for html in documents]
-    _warm_up()
-    workers = min(len(documents), os.cpu_count() or 1)
+    _warm_up(sample)
+    pool_size = min(len(documents), workers())
     # fork: the workers start in a moment with the fonts already loaded; they only run render_pdf.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=pool_size, mp_context=multiprocessing.get_context("fork")) as pool:
         return list(pool.map(render_pdf, documents))
 
 
