@@ -12,6 +12,7 @@ import qrcode
 from flask import render_template
 from sqlalchemy import select
 
+from conference.directories.models import Country, FederalSubject
 from conference.events.models import Event
 from conference.extensions import db
 from conference.i18n import date_range
@@ -164,6 +165,9 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
     if not participants:
         raise BadgeError("empty")
     badges = current_badges(participants)
+    # Every region and country in the session at once: each badge's place is then found without a query.
+    db.session.scalars(select(FederalSubject)).all()
+    db.session.scalars(select(Country)).all()
     faces = [face(participant, badges[participant.id]) for participant in participants]
     pages = [faces[start:start + layout.per_page] for start in range(0, len(faces), layout.per_page)]
     heading = f"{event.title} · {date_range(event.starts_on, event.ends_on)}"  # the same on every badge
