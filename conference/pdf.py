@@ -4,6 +4,7 @@ text typed by anyone can never make the server fetch a URL or read a file elsewh
 import io
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -55,11 +56,12 @@ def render_pdfs(documents: list[str], sample: str = "<p>·</p>") -> list[bytes]:
     """Several HTML documents to PDFs, using every core: WeasyPrint is single-threaded and CPU-bound, so a big
     batch (5,000 badges) is rendered in parts by a pool of processes, each part bounded in memory. `sample`, a
     small document like the real ones, warms the fonts up once before the workers start."""
-    if len(documents) <= 1:
+    # fork hands the workers warm fonts at once, but forking a process that runs other threads (the threaded
+    # development server) may copy a lock that some thread holds: such a process renders the parts itself.
+    if len(documents) <= 1 or threading.active_count() > 1:
         return [render_pdf(html) for html in documents]
     _warm_up(sample)
     pool_size = min(len(documents), workers())
-    # fork: the workers start in a moment with the fonts already loaded; they only run render_pdf.
     with ProcessPoolExecutor(max_workers=pool_size, mp_context=multiprocessing.get_context("fork")) as pool:
         return list(pool.map(render_pdf, documents))
 
