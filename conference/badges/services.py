@@ -151,7 +151,7 @@ def face(participant: Participant, badge: Badge) -> BadgeFace:
         organization=participant.organization, place=participant.place, category=participant.category,
         category_label=str(CATEGORY_LABELS[participant.category]), colour=CATEGORY_COLOURS[participant.category],
         token=badge.token,
-        name_size=size_class(max(participant.last_name, other, key=len), (12, 16, 22, 30)),
+        name_size=size_class(participant.last_name, (12, 16, 22, 30)),
         organization_size=size_class(participant.organization, (45, 90, 150)),
     )
 
