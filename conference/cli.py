@@ -95,21 +95,14 @@ def demo(if_empty: bool):
 @click.option("--only-unprinted", is_flag=True, help="Only badges not printed before.")
 @with_appcontext
 def badges_command(slug: str, out: str, layout: str, only_unprinted: bool):
-    from sqlalchemy import select
-
     from .badges import services
-    from .badges.models import Badge
     from .events.services import get_event
-    from .registration.models import Participant
+    from .registration.services import ParticipantFilter
 
     event = get_event(slug)
     if event is None:
         raise click.ClickException(f"no event with the address {slug!r}")
-    query = select(Participant).where(Participant.event_id == event.id, Participant.status == "confirmed")
-    if only_unprinted:
-        printed = select(Badge.participant_id).where(Badge.revoked_at.is_(None), Badge.printed_at.is_not(None))
-        query = query.where(Participant.id.not_in(printed))
-    participants = list(db.session.scalars(query.order_by(Participant.last_name, Participant.first_name)))
+    participants = services.participants_to_print(event, ParticipantFilter(), only_unprinted)
     if not participants:
         raise click.ClickException("no confirmed participant to print a badge for")
     pdf = services.render_badges(event, participants, services.layout_of(layout))

@@ -33,6 +33,11 @@ def local_datetime(value: datetime | None, zone_name: str, fmt: str = "d MMMM y,
     return format_datetime(to_zone(value, zone_name), fmt, rebase=False)
 
 
+def translated(labels: dict) -> dict[str, str]:
+    """A table of lazy labels translated once per page rather than once per table row."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def numeric_datetime(value: datetime | None, zone_name: str) -> str:
     """«23.11.2018 09:41»: the same in both languages, and cheap enough for every row of a long table."""
     return to_zone(value, zone_name).strftime("%d.%m.%Y %H:%M") if value else ""

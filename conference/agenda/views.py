@@ -8,7 +8,7 @@ from conference.accounts.access import organizer_required
 from conference.events.access import event_or_404
 from conference.events.models import Event
 from conference.events.services import get_event
-from conference.i18n import current_language
+from conference.i18n import current_language, translated
 from conference.pdf import render_pdf
 from conference.registration.access import participant_or_abort
 
@@ -29,10 +29,6 @@ def session_or_404(event: Event, session_id: int) -> AgendaSession:
     return session
 
 
-def labels() -> dict[str, str]:
-    return {kind: str(label) for kind, label in KIND_LABELS.items()}
-
-
 # ---- organizers: the editor ------------------------------------------------------------------------------
 
 @bp.route(f"{MANAGE}/")
@@ -43,7 +39,7 @@ def manage(slug: str):
     problems = services.all_problems(event)
     counts = services.taken_seats([session.id for session in sessions])
     return render_template("agenda/manage.html", event=event, days=services.program_days(event, sessions),
-                           problems=problems, kind_labels=labels(), seats_taken=counts,
+                           problems=problems, kind_labels=translated(KIND_LABELS), seats_taken=counts,
                            problem_sessions={problem.session.id for problem in problems})
 
 
@@ -57,7 +53,7 @@ def grid(slug: str):
         day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
         day = days[0]
-    return render_template("agenda/grid.html", event=event, day=day, days=days, kind_labels=labels(),
+    return render_template("agenda/grid.html", event=event, day=day, days=days, kind_labels=translated(KIND_LABELS),
                            grid=services.day_grid(event, sessions, day))
 
 
@@ -176,7 +172,7 @@ def program(slug: str):
     event = event_or_404(slug)
     sessions, kind, room_id = public_program(event)
     return render_template("agenda/program.html", event=event, days=services.program_days(event, sessions),
-                           kind_labels=labels(), rooms=services.rooms(event), kind=kind, room_id=room_id)
+                           kind_labels=translated(KIND_LABELS), rooms=services.rooms(event), kind=kind, room_id=room_id)
 
 
 @bp.route("/events/<slug>/program.pdf")
@@ -184,7 +180,7 @@ def program_pdf(slug: str):
     event = event_or_404(slug)
     sessions, _kind, _room = public_program(event)
     html = render_template("agenda/program_pdf.html", event=event, days=services.program_days(event, sessions),
-                           kind_labels=labels())
+                           kind_labels=translated(KIND_LABELS))
     return Response(render_pdf(html), mimetype="application/pdf",
                     headers={"Content-Disposition": f"inline; filename={event.slug}-program.pdf"})
 
@@ -226,7 +222,7 @@ def my_sessions(token: str):
     event = participant.event
     sessions = services.sessions_of(event, public_only=True)
     return render_template("agenda/my_sessions.html", participant=participant, event=event, token=token,
-                           days=services.program_days(event, sessions), kind_labels=labels(),
+                           days=services.program_days(event, sessions), kind_labels=translated(KIND_LABELS),
                            signups=services.signups_of(participant),
                            seats_taken=services.taken_seats([session.id for session in sessions]))
 

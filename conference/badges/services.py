@@ -5,7 +5,7 @@ import logging
 import secrets
 import struct
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import qrcode
@@ -19,7 +19,7 @@ from conference.i18n import date_range
 from conference.pdf import merge_pdfs, render_pdfs, workers
 from conference.registration.labels import CATEGORY_LABELS
 from conference.registration.models import Participant
-from conference.registration.services import confirmation_attachments
+from conference.registration.services import ParticipantFilter, confirmation_attachments, filtered_query
 from conference.timeutil import utcnow
 
 from .layouts import DEFAULT_LAYOUT, LAYOUTS, Layout
@@ -78,6 +78,16 @@ def reissue(participant: Participant) -> Badge:
     db.session.add(badge)
     db.session.commit()
     return badge
+
+
+def participants_to_print(event: Event, criteria: ParticipantFilter, only_unprinted: bool) -> list[Participant]:
+    """The confirmed participants matching the list's filters, optionally only those whose badge in force has
+    never been printed; in the list's order."""
+    query = filtered_query(event, replace(criteria, status="confirmed"))
+    if only_unprinted:
+        printed = select(Badge.participant_id).where(Badge.revoked_at.is_(None), Badge.printed_at.is_not(None))
+        query = query.where(Participant.id.not_in(printed))
+    return list(db.session.scalars(query))
 
 
 def find_badge(token: str) -> Badge | None:
@@ -165,9 +175,11 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
     if not participants:
         raise BadgeError("empty")
     badges = current_badges(participants)
-    # Every region and country in the session at once: each badge's place is then found without a query.
-    db.session.scalars(select(FederalSubject)).all()
-    db.session.scalars(select(Country)).all()
+    # The batch's regions and countries in two queries: each badge's place is then found in the session.
+    db.session.scalars(select(FederalSubject).where(
+        FederalSubject.id.in_({p.subject_id for p in participants if p.subject_id}))).all()
+    db.session.scalars(select(Country).where(
+        Country.id.in_({p.country_id for p in participants if p.country_id}))).all()
     faces = [face(participant, badges[participant.id]) for participant in participants]
     pages = [faces[start:start + layout.per_page] for start in range(0, len(faces), layout.per_page)]
     heading = f"{event.title} · {date_range(event.starts_on, event.ends_on)}"  # the same on every badge

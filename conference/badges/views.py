@@ -1,19 +1,16 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from conference.accounts.access import organizer_required
 from conference.events.access import event_or_404
 from conference.events.models import Event
 from conference.extensions import db
 from conference.registration.access import participant_or_abort
-from conference.registration.forms import ParticipantFilterForm
+from conference.registration.forms import ParticipantFilterForm, filter_args
 from conference.registration.models import Participant
-from conference.registration.services import filtered_query
 
 from . import services
 from .layouts import LAYOUTS
-from .models import Badge
 
 bp = Blueprint("badges", __name__)
 
@@ -73,25 +70,15 @@ def bulk(slug: str):
     """Badges for the participant list's current filter: confirmed participants only, optionally only those
     whose badge has not been printed yet."""
     event = event_or_404(slug)
-    criteria = ParticipantFilterForm(formdata=request.form, meta={"csrf": False}).criteria()
-    criteria.status = "confirmed"
-    query = filtered_query(event, criteria)
-    if request.form.get("only_unprinted"):
-        printed = select(Badge.participant_id).where(Badge.revoked_at.is_(None), Badge.printed_at.is_not(None))
-        query = query.where(Participant.id.not_in(printed))
-    participants = list(db.session.scalars(query))
+    criteria = ParticipantFilterForm(formdata=request.form).criteria()
+    participants = services.participants_to_print(event, criteria, bool(request.form.get("only_unprinted")))
     if not participants:
         flash(_("No confirmed participant matches: there is nothing to print."), "warning")
-        return redirect(url_for("participants.index", slug=slug, **{
-            key: value for key, value in request.form.items() if key in criteria_keys() and value}))
+        return redirect(url_for("participants.index", slug=slug, **filter_args(request.form)))
     layout = services.layout_of(request.form.get("layout"))
     pdf = services.render_badges(event, participants, layout)
     services.mark_printed(list(services.current_badges(participants).values()))
     return pdf_response(pdf, f"badges-{event.slug}-{layout.key}.pdf", download=True)
-
-
-def criteria_keys() -> set[str]:
-    return {"text", "category", "district_id", "subject_id", "organization_type_id", "sort", "order"}
 
 
 @bp.app_context_processor

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TelField
+from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from conference.directories import services as directories
@@ -135,6 +136,14 @@ class ParticipantAdminForm(ParticipantDetailsForm):
 class ResendLinkForm(FlaskForm):
     email = EmailField(_l("Email"), filters=[clean],
                        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email address."))])
+
+
+def filter_args(values) -> dict:
+    """The participant list's filters (and page) among posted values: what takes an organizer back to the list
+    they were looking at."""
+    names = {name for name, value in vars(ParticipantFilterForm).items() if isinstance(value, UnboundField)}
+    names.add("page")
+    return {key: value for key, value in values.items() if key in names and value}
 
 
 class ParticipantFilterForm(FlaskForm):

@@ -5,7 +5,7 @@ from flask_babel import ngettext
 from conference.accounts.access import organizer_required
 from conference.events.access import event_or_404
 from conference.extensions import db, limiter
-from conference.i18n import current_language, safe_next_url
+from conference.i18n import current_language, safe_next_url, translated
 
 from . import services
 from .access import participant_or_abort
@@ -15,6 +15,7 @@ from .forms import (
     ParticipantFilterForm,
     RegistrationForm,
     ResendLinkForm,
+    filter_args,
 )
 from .labels import CATEGORY_LABELS, STATUS_LABELS
 from .models import Participant
@@ -124,11 +125,6 @@ def cancel_own(token: str):
 
 # ---- organizers: the participant list --------------------------------------------------------------------
 
-def translated(labels: dict) -> dict[str, str]:
-    """Labels translated once per page rather than once per table row."""
-    return {key: str(label) for key, label in labels.items()}
-
-
 def _filter_form() -> ParticipantFilterForm:
     return ParticipantFilterForm(formdata=request.args)
 
@@ -163,14 +159,7 @@ def bulk(slug: str):
     else:
         changed = services.bulk_set_status(event, ids, statuses[action])
         flash(ngettext("%(num)d registration updated.", "%(num)d registrations updated.", changed), "success")
-    return redirect(url_for(".index", slug=slug, **_list_args()))
-
-
-def _list_args() -> dict:
-    """The list's filters, carried through a POST so the organizer lands back where they were."""
-    allowed = {"text", "status", "category", "district_id", "subject_id", "organization_type_id", "sort", "order",
-               "page"}
-    return {key: value for key, value in request.form.items() if key in allowed and value}
+    return redirect(url_for(".index", slug=slug, **filter_args(request.form)))
 
 
 @manage_bp.route("/export.<any(csv, xlsx):fmt>")
