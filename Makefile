@@ -5,7 +5,9 @@ PORT ?= 5000
 BIN := $(VENV)/bin
 export FLASK_APP := conference:create_app
 
-.PHONY: run test install translations extract-messages bench lint
+CAMERA_LIBRARY := static/vendor/zxing-wasm/reader/index.js
+
+.PHONY: run test install translations vendor extract-messages bench lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,17 +20,28 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# The scanner page's QR decoder for phone cameras, from npm into static/vendor (never committed). Without npm the
+# page says that the camera is off; USB scanners and the search by name work all the same.
+$(CAMERA_LIBRARY): package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund --silent && mkdir -p $(@D) && \
+	  cp node_modules/zxing-wasm/dist/iife/reader/index.js node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(@D)/ \
+	  || echo "npm could not install zxing-wasm: camera scanning stays off"; \
+	else echo "npm not found: camera scanning stays off (USB scanners and search by name still work)"; fi
+
+vendor: $(CAMERA_LIBRARY)
+
 translations: install
 	$(BIN)/pybabel compile -d conference/translations
 
-run: translations
+run: translations vendor
 	$(BIN)/flask db upgrade
 	$(BIN)/flask directories load
 	$(BIN)/flask demo --if-empty
 	$(BIN)/flask refresh-statistics
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: translations
+test: translations vendor
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -37,7 +50,7 @@ lint: install
 # After changing user-facing text: refresh the catalogue, translate the new entries in the .po, then `make test`.
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o conference/translations/messages.pot .
-	$(BIN)/pybabel update -q -i conference/translations/messages.pot -d conference/translations -l ru --no-fuzzy-matching
+	$(BIN)/pybabel update -i conference/translations/messages.pot -d conference/translations -l ru --no-fuzzy-matching
 
 bench: translations
 	$(BIN)/python bench/participants.py

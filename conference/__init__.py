@@ -60,13 +60,15 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .agenda.views import bp as agenda_bp
     from .badges.views import bp as badges_bp
+    from .checkin.views import api_bp as checkin_api_bp
+    from .checkin.views import bp as checkin_bp
     from .directories.views import bp as directories_bp
     from .events.views import bp as events_bp
     from .registration.views import manage_bp as participants_bp
     from .registration.views import public_bp as registration_bp
 
     for blueprint in (events_bp, registration_bp, accounts_bp, participants_bp, directories_bp, agenda_bp,
-                      badges_bp):
+                      badges_bp, checkin_bp, checkin_api_bp):
         app.register_blueprint(blueprint)
 
 

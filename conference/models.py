@@ -3,6 +3,7 @@
 from .accounts.models import User  # noqa: F401
 from .agenda.models import AgendaSession, Room, SessionPerson, SessionSignup  # noqa: F401
 from .badges.models import Badge  # noqa: F401
+from .checkin.models import CheckIn, CheckinDevice, Scan  # noqa: F401
 from .directories.models import Country, FederalDistrict, FederalSubject, OrganizationType  # noqa: F401
 from .events.models import Event  # noqa: F401
 from .registration.models import Participant  # noqa: F401

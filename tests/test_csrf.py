@@ -42,3 +42,23 @@ def test_log_in_and_staff_actions_need_the_token(app, client, make_user, event):
     bulk = client.post(f"/manage/events/{event.slug}/participants/bulk", data={"action": "approve", "ids": "1"})
     assert bulk.status_code == 400
     assert client.post("/logout").status_code == 400
+
+
+def test_the_check_in_api_needs_the_csrf_header_with_a_staff_session_but_not_with_a_device_token(
+        app, client, make_user, event):
+    from conference.checkin.services import add_device
+    from conference.events.services import get_event
+
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": make_user("checkin"), "password": PASSWORD, "csrf_token": token})
+    url = f"/api/v1/events/{event.slug}/checkins"
+    refused = client.post(url, json={"token": "1" * 40, "nonce": "n1"})
+    assert refused.status_code == 400 and refused.get_json()["result"] == "csrf_failed"
+    passed = client.post(url, json={"token": "1" * 40, "nonce": "n2"}, headers={"X-CSRFToken": token})
+    assert passed.status_code == 404 and passed.get_json()["result"] == "unknown_badge"
+
+    with app.app_context():
+        _device, device_token = add_device(get_event(event.slug), "Вход", None)
+    device = app.test_client().post(url, json={"token": "1" * 40, "nonce": "n3"},
+                                    headers={"Authorization": f"Bearer {device_token}"})
+    assert device.status_code == 404

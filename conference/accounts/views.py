@@ -24,7 +24,7 @@ def load_user(user_id: str) -> User | None:
 
 
 def _home_for(user: User) -> str:
-    return url_for("events.manage_index") if user.role in ORGANIZER_ROLES else url_for("events.index")
+    return url_for("events.manage_index") if user.role in ORGANIZER_ROLES else url_for("checkin.choose_event")
 
 
 @bp.route("/login", methods=["GET", "POST"])

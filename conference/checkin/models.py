@@ -1,0 +1,95 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.accounts.models import User
+from conference.agenda.models import AgendaSession
+from conference.events.models import Event
+from conference.extensions import db
+from conference.registration.models import Participant
+from conference.timeutil import UTCDateTime, utcnow
+
+ENTRANCE = "entrance"  # the venue entrance; a session's door is "session-<id>"
+METHODS = ("camera", "scanner", "manual", "api")
+# What a scan can come to. The first two admit the person; the rest are refusals.
+OUTCOMES = (
+    "checked_in", "already_checked_in", "unknown_badge", "revoked_badge", "registration_cancelled",
+    "registration_rejected", "registration_pending", "other_event",
+)
+
+
+class CheckinDevice(db.Model):
+    """A phone or scanner that calls the API with its own token, created and revoked by organizers. Only a hash
+    of the token is kept: the token is shown once, when the device is added."""
+
+    __tablename__ = "checkin_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+
+
+class CheckIn(db.Model):
+    """One person admitted at one checkpoint: at most one row per participant and checkpoint, which the database
+    enforces, so that two scanners reading the same badge at the same instant make one arrival. Undoing a
+    check-in deletes its row (the scan that made it keeps the story)."""
+
+    __tablename__ = "check_in"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "checkpoint", name="uq_check_in_participant_checkpoint"),
+        # The entrance has no session; a session's door names its session.
+        CheckConstraint(f"(session_id IS NULL) = (checkpoint = '{ENTRANCE}')", name="checkpoint_session"),
+        Index("ix_check_in_event_checkpoint_time", "event_id", "checkpoint", "checked_in_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    checkpoint: Mapped[str] = mapped_column(String(30))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_session.id", ondelete="CASCADE"), index=True)
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the badge was scanned
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_device.id", ondelete="SET NULL"))
+
+    participant: Mapped[Participant] = relationship()
+    session: Mapped[AgendaSession | None] = relationship()
+    staff: Mapped[User | None] = relationship()
+    device: Mapped[CheckinDevice | None] = relationship()
+
+
+class Scan(db.Model):
+    """The audit trail: every scan, admitted or refused, with who, which device, when it was scanned and when the
+    server got it. The client's nonce is unique per event: a repeated request (a retry after a lost answer)
+    gets the first answer back, stored here, and changes nothing."""
+
+    __tablename__ = "scan"
+    __table_args__ = (
+        UniqueConstraint("event_id", "nonce", name="uq_scan_event_nonce"),
+        CheckConstraint(f"outcome IN {OUTCOMES}", name="outcome"),
+        CheckConstraint(f"method IN {METHODS}", name="method"),
+        Index("ix_scan_event_received", "event_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    checkpoint: Mapped[str] = mapped_column(String(30))
+    scanned_value: Mapped[str] = mapped_column(String(64))  # what the scanner read, cut to a sane length
+    method: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str] = mapped_column(String(30))
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id", ondelete="SET NULL"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_device.id", ondelete="SET NULL"))
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    answer: Mapped[str] = mapped_column(Text)  # the JSON answered, returned again for a repeated nonce

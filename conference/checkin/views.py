@@ -1,0 +1,311 @@
+"""Check-in pages (scanner, devices, live arrivals) and the check-in API. The scanner page calls the API itself,
+so a phone with a staff session and a device with its own token go through the same code."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from conference.accounts.access import ORGANIZER_ROLES, STAFF_ROLES, organizer_required, roles_required
+from conference.agenda.labels import KIND_LABELS
+from conference.config import PROJECT_ROOT
+from conference.events.access import event_or_404
+from conference.events.models import Event
+from conference.events.services import get_event, list_events
+from conference.extensions import csrf, db
+from conference.i18n import current_language, local_datetime, translated
+from conference.registration.labels import CATEGORY_LABELS, STATUS_LABELS
+from conference.registration.services import ParticipantFilter, page_of_participants
+from conference.timeutil import to_zone
+
+from . import services
+from .models import ENTRANCE, METHODS, CheckinDevice
+from .services import Checkpoint, Scanner
+
+bp = Blueprint("checkin", __name__)
+api_bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
+csrf.exempt(api_bp)  # devices send no cookies; staff sessions are checked for the CSRF header in api_caller()
+staff_required = roles_required(*STAFF_ROLES)
+MANAGE = "/manage/events/<slug>/checkin"
+CAMERA_LIBRARY = "vendor/zxing-wasm/reader/index.js"  # put in static/ by `make` from npm (never committed)
+
+HTTP_STATUS = {"checked_in": 201, "already_checked_in": 409, "unknown_badge": 404}  # every other refusal: 422
+COLOURS = {"checked_in": "green", "already_checked_in": "amber"}  # every refusal: red
+MESSAGES = {
+    "checked_in": _l("Checked in"),
+    "already_checked_in": _l("Already checked in"),
+    "unknown_badge": _l("Unknown badge. Find the person by name."),
+    "revoked_badge": _l("This badge was replaced by a new one: ask for the new badge or find the person by name."),
+    "registration_cancelled": _l("Registration cancelled"),
+    "registration_rejected": _l("Registration declined"),
+    "registration_pending": _l("Registration not approved yet"),
+    "other_event": _l("Badge of another event"),
+}
+
+
+def camera_available() -> bool:
+    return (PROJECT_ROOT / "static" / Path(CAMERA_LIBRARY)).is_file()
+
+
+def checkpoint_label(checkpoint: Checkpoint) -> str:
+    if checkpoint.session is None:
+        return _("Entrance")
+    return checkpoint.session.title
+
+
+def present(event: Event, checkpoint: Checkpoint, reply: dict) -> dict:
+    """The service's answer with what a person at the door reads: colour, message, labels, local times."""
+    result = reply["result"]
+    shown = dict(reply, colour=COLOURS.get(result, "red"), message=str(MESSAGES[result]),
+                 checkpoint_label=checkpoint_label(checkpoint))
+    participant = reply.get("participant")
+    if participant:
+        english = current_language() == "en"
+        shown["participant"] = dict(
+            participant,
+            name=" ".join(part for part in (participant["last_name"], participant["first_name"],
+                                            participant["patronymic"]) if part),
+            category_label=str(CATEGORY_LABELS[participant["category"]]),
+            status_label=str(STATUS_LABELS[participant["status"]]),
+            place=(participant["place_en"] or participant["place_ru"]) if english else participant["place_ru"])
+    check_in = reply.get("check_in")
+    if check_in:
+        at = to_zone(datetime.fromisoformat(check_in["at"]), event.timezone)
+        shown["check_in"] = dict(check_in, at_local=at.strftime("%d.%m.%Y %H:%M"))
+        if result == "already_checked_in":
+            details = ", ".join(filter(None, (at.strftime("%H:%M"), checkpoint_label(checkpoint),
+                                              check_in["staff"] or check_in["device"])))
+            shown["message"] = f"{shown['message']}: {details}"
+    if reply.get("signed_up") is False:
+        shown["note"] = _("Not signed up for this session")
+    return shown
+
+
+# ---- API --------------------------------------------------------------------------------------------------
+
+def api_error(status: int, result: str, message: str, **extra):
+    return jsonify(result=result, message=message, **extra), status
+
+
+def api_caller(event: Event):
+    """(Scanner, None) for a device token of this event or a staff session, else (None, error response)."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        device = services.device_for_token(header[len("Bearer "):].strip())
+        if device is None:
+            return None, api_error(401, "unauthorized", _("Unknown or revoked device token."))
+        if device.event_id != event.id:
+            return None, api_error(403, "forbidden", _("This device is registered for another event."))
+        return Scanner(device_id=device.id), None
+    if not current_user.is_authenticated:
+        return None, api_error(401, "unauthorized", _("Log in or send a device token."))
+    if current_user.role not in STAFF_ROLES:
+        return None, api_error(403, "forbidden", _("Check-in needs the check-in or organizer role."))
+    try:
+        if current_app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect()  # a staff session comes with cookies: the request must prove it came from our page
+    except CSRFError:
+        return None, api_error(400, "csrf_failed", _("The page has expired: reload it."))
+    return Scanner(staff_id=current_user.id), None
+
+
+def parse_scan(data) -> tuple[dict, dict]:
+    """The request's fields, and per field what is wrong with them."""
+    errors = {}
+    if not isinstance(data, dict):
+        return {}, {"body": _("Send a JSON object.")}
+    token, participant_id = data.get("token"), data.get("participant_id")
+    if (token is None) == (participant_id is None):
+        errors["token"] = _("Send either token (the scanned code) or participant_id.")
+    elif token is not None and (not isinstance(token, str) or not token.strip() or len(token) > 200):
+        errors["token"] = _("The token must be the text the QR code holds.")
+    elif participant_id is not None and (not isinstance(participant_id, int) or isinstance(participant_id, bool)):
+        errors["participant_id"] = _("participant_id must be a number.")
+    nonce = data.get("nonce")
+    if not isinstance(nonce, str) or not nonce.strip() or len(nonce) > 64:
+        errors["nonce"] = _("Send a nonce: a random string of up to 64 characters, new for each scan.")
+    checkpoint = data.get("checkpoint", ENTRANCE)
+    if not isinstance(checkpoint, str):
+        errors["checkpoint"] = _("The checkpoint is «entrance» or «session-<id>».")
+    method = data.get("method", "api")
+    if method not in METHODS:
+        errors["method"] = _("The method is one of: %(methods)s.", methods=", ".join(METHODS))
+    scanned_at = None
+    if data.get("scanned_at") is not None:
+        try:
+            scanned_at = datetime.fromisoformat(str(data["scanned_at"]).replace("Z", "+00:00"))
+        except ValueError:
+            errors["scanned_at"] = _("scanned_at must be a date and time in ISO 8601, e.g. 2018-11-23T09:41:00Z.")
+    fields = {"token": token, "participant_id": participant_id, "nonce": nonce, "checkpoint": checkpoint,
+              "method": method, "scanned_at": scanned_at.astimezone(UTC) if scanned_at and scanned_at.tzinfo
+              else scanned_at}
+    return fields, errors
+
+
+@api_bp.route("/events/<slug>/checkins", methods=["POST"])
+def api_check_in(slug: str):
+    event = get_event(slug)
+    if event is None:
+        return api_error(404, "unknown_event", _("No such event."))
+    scanner, refusal = api_caller(event)
+    if refusal:
+        return refusal
+    fields, errors = parse_scan(request.get_json(silent=True))
+    if errors:
+        return api_error(422, "invalid_request", _("The request is incomplete or malformed."), errors=errors)
+    checkpoint = services.find_checkpoint(event, fields["checkpoint"])
+    if checkpoint is None:
+        return api_error(422, "unknown_checkpoint", _("No such checkpoint at this event."))
+    scanner = Scanner(staff_id=scanner.staff_id, device_id=scanner.device_id, method=fields["method"])
+    reply = services.check_in(event, checkpoint, scanner, fields["nonce"], token=fields["token"],
+                              participant_id=fields["participant_id"], scanned_at=fields["scanned_at"])
+    return jsonify(present(event, checkpoint, reply)), HTTP_STATUS.get(reply["result"], 422)
+
+
+@api_bp.route("/events/<slug>/checkins/<int:check_in_id>", methods=["DELETE"])
+def api_undo(slug: str, check_in_id: int):
+    event = get_event(slug)
+    if event is None:
+        return api_error(404, "unknown_event", _("No such event."))
+    scanner, refusal = api_caller(event)
+    if refusal:
+        return refusal
+    may_undo_any = scanner.staff_id is not None and current_user.role in ORGANIZER_ROLES
+    outcome = services.undo(event, check_in_id, scanner, may_undo_any)
+    statuses = {"undone": 200, "not_found": 404, "forbidden": 403, "too_late": 409}
+    messages = {
+        "undone": _("Check-in undone."),
+        "not_found": _("No such check-in (it may have been undone already)."),
+        "forbidden": _("Only the scanner that made a check-in, or an organizer, can undo it."),
+        "too_late": _("A check-in can be undone only within %(minutes)d minutes.", minutes=services.UNDO_MINUTES),
+    }
+    return api_error(statuses[outcome], outcome, messages[outcome])
+
+
+@api_bp.route("/events/<slug>/checkpoints")
+def api_checkpoints(slug: str):
+    event = get_event(slug)
+    if event is None:
+        return api_error(404, "unknown_event", _("No such event."))
+    scanner, refusal = api_caller_for_reading(event)
+    if refusal:
+        return refusal
+    return jsonify(checkpoints=[
+        {"key": point.key, "label": checkpoint_label(point),
+         "starts_at": point.session.starts_at.isoformat() if point.session else None,
+         "ends_at": point.session.ends_at.isoformat() if point.session else None}
+        for point in services.checkpoints(event)])
+
+
+def api_caller_for_reading(event: Event):
+    """Reading needs no CSRF proof (it changes nothing), only a device of the event or a staff session."""
+    if not request.headers.get("Authorization") and current_user.is_authenticated \
+            and current_user.role in STAFF_ROLES:
+        return Scanner(staff_id=current_user.id), None
+    return api_caller(event)
+
+
+# ---- staff pages ------------------------------------------------------------------------------------------
+
+@bp.route("/checkin/")
+@staff_required
+def choose_event():
+    return render_template("checkin/choose_event.html", events=list_events())
+
+
+@bp.route(f"{MANAGE}/")
+@staff_required
+def scanner(slug: str):
+    event = event_or_404(slug)
+    points = services.checkpoints(event)
+    chosen = request.args.get("checkpoint", ENTRANCE)
+    checkpoint = next((point for point in points if point.key == chosen), points[0])
+    query = request.args.get("q", "").strip()[:100]
+    found, arrived = [], {}
+    if query:
+        found = page_of_participants(event, ParticipantFilter(text=query), 1, 20).items
+        arrived = services.checked_in_ids(event, checkpoint.key, [participant.id for participant in found])
+    response = render_template(
+        "checkin/scanner.html", event=event, points=points, checkpoint=checkpoint, checkpoint_label=checkpoint_label,
+        query=query, found=found, arrived=arrived, camera=camera_available(), camera_library=CAMERA_LIBRARY,
+        category_labels=translated(CATEGORY_LABELS), status_labels=translated(STATUS_LABELS),
+        undo_minutes=services.UNDO_MINUTES)
+    # The camera decoder is WebAssembly, which the browser runs only with 'wasm-unsafe-eval'.
+    return response, 200, {"Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+        "media-src 'self' blob: mediastream:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'")}
+
+
+# ---- organizers: devices and live arrivals -----------------------------------------------------------------
+
+@bp.route(f"{MANAGE}/devices", methods=["GET", "POST"])
+@organizer_required
+def devices(slug: str):
+    event = event_or_404(slug)
+    new_token = None
+    if request.method == "POST":
+        name = " ".join(request.form.get("name", "").split())
+        if not name:
+            flash(_("Name the device, e.g. «Entrance, phone 1»."), "error")
+        elif len(name) > 100:
+            flash(_("The device's name may have at most 100 characters."), "error")
+        else:
+            device, new_token = services.add_device(event, name, current_user)
+            flash(_("Device «%(name)s» added. Copy its token now: it is shown only once.", name=device.name),
+                  "success")
+    return render_template("checkin/devices.html", event=event, devices=services.devices_of(event),
+                           new_token=new_token)
+
+
+@bp.route(f"{MANAGE}/devices/<int:device_id>/revoke", methods=["POST"])
+@organizer_required
+def revoke_device(slug: str, device_id: int):
+    event = event_or_404(slug)
+    device = db.session.get(CheckinDevice, device_id)
+    if device is None or device.event_id != event.id:
+        abort(404)
+    services.revoke_device(device)
+    flash(_("Device «%(name)s» revoked: its token no longer works.", name=device.name), "success")
+    return redirect(url_for("checkin.devices", slug=event.slug))
+
+
+def arrivals_data(event: Event) -> dict:
+    figures = services.arrivals(event)
+    return {
+        "checkpoints": [
+            {"key": point["key"],
+             "label": point["session"].title if point["session"] else _("Entrance"),
+             "kind": str(KIND_LABELS[point["session"].kind]) if point["session"] else "",
+             "starts": local_datetime(point["session"].starts_at, event.timezone, "HH:mm") if point["session"] else "",
+             "checked_in": point["checked_in"], "expected": point["expected"]}
+            for point in figures["checkpoints"]],
+        "buckets": [{"start": to_zone(start, event.timezone).strftime("%H:%M"),
+                     "day": to_zone(start, event.timezone).strftime("%d.%m"), "count": count}
+                    for start, count in figures["buckets"]],
+        "refused": figures["refused"],
+    }
+
+
+@bp.route(f"{MANAGE}/arrivals")
+@organizer_required
+def arrivals(slug: str):
+    event = event_or_404(slug)
+    return render_template("checkin/arrivals.html", event=event, data=arrivals_data(event))
+
+
+@bp.route(f"{MANAGE}/arrivals.json")
+@organizer_required
+def arrivals_json(slug: str):
+    return jsonify(arrivals_data(event_or_404(slug)))
+
+
+@api_bp.route("/openapi.yaml")
+def openapi():
+    """The API's description, for people writing a scanner app."""
+    return (Path(__file__).parent / "openapi.yaml").read_text(encoding="utf-8"), 200, {
+        "Content-Type": "application/yaml; charset=utf-8"}

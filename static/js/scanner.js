@@ -1,0 +1,198 @@
+// The scanner page: every way of scanning (USB/Bluetooth scanner typing into the input, the phone camera, a
+// button next to a name found by hand) posts the same request to the check-in API and shows its answer full
+// screen, in green, amber or red, with a sound.
+(function () {
+  "use strict";
+  const root = document.getElementById("scanner");
+  if (!root) return;
+  const api = root.dataset.api;
+  const checkpoint = root.dataset.checkpoint;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const input = document.getElementById("scan-input");
+  const panel = document.getElementById("answer");
+  const undoButton = document.getElementById("answer-undo");
+  const networkError = document.getElementById("network-error");
+  let shownCheckIn = null;
+  let paused = false; // the camera waits while an answer is on screen
+  let hideTimer = null;
+
+  function nonce() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  async function send(body, method) {
+    const request = Object.assign({checkpoint: checkpoint, nonce: nonce(), method: method,
+                                   scanned_at: new Date().toISOString()}, body);
+    paused = true;
+    // A lost answer is retried with the same nonce: the server answers it once and records it once.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const response = await fetch(api, {
+          method: "POST", credentials: "same-origin",
+          headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+          body: JSON.stringify(request),
+        });
+        const answer = await response.json();
+        networkError.hidden = true;
+        show(answer);
+        return;
+      } catch (error) {
+        await new Promise((resolve) => setTimeout(resolve, 400 * (attempt + 1)));
+      }
+    }
+    networkError.textContent = networkError.dataset.text;
+    networkError.hidden = false;
+    networkError.className = "flash flash-error";
+    paused = false;
+  }
+
+  function text(id, value) {
+    document.getElementById(id).textContent = value || "";
+  }
+
+  function show(answer) {
+    const colour = answer.colour || "red";
+    const person = answer.participant;
+    panel.className = "answer answer-" + colour;
+    panel.dataset.result = answer.result;
+    text("answer-message", answer.message);
+    text("answer-name", person ? person.name : "");
+    text("answer-details", person ? [person.category_label, person.organization, person.place]
+      .filter(Boolean).join(" · ") : "");
+    text("answer-note", answer.note || (person && colour === "red" ? person.status_label : ""));
+    shownCheckIn = answer.result === "checked_in" && answer.check_in ? answer.check_in.id : null;
+    undoButton.hidden = shownCheckIn === null;
+    panel.hidden = false;
+    beep(colour);
+    remember(answer);
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(next, colour === "green" ? 4000 : 8000);
+  }
+
+  function next() {
+    clearTimeout(hideTimer);
+    panel.hidden = true;
+    paused = false;
+    input.value = "";
+    input.focus();
+  }
+
+  function remember(answer) {
+    const item = document.createElement("li");
+    item.className = "recent-" + (answer.colour || "red");
+    const when = new Date().toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", second: "2-digit"});
+    item.textContent = when + " · " + answer.message + (answer.participant ? " · " + answer.participant.name : "");
+    const list = document.getElementById("recent");
+    list.prepend(item);
+    while (list.children.length > 10) list.lastElementChild.remove();
+  }
+
+  // One short high tone for green, two for amber, a long low one for red.
+  let audio = null;
+  function beep(colour) {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      const tones = {green: [[880, 0, 0.15]], amber: [[660, 0, 0.12], [660, 0.2, 0.12]], red: [[220, 0, 0.6]]};
+      for (const [frequency, start, length] of tones[colour] || tones.red) {
+        const oscillator = audio.createOscillator();
+        const gain = audio.createGain();
+        oscillator.frequency.value = frequency;
+        gain.gain.value = 0.2;
+        oscillator.connect(gain).connect(audio.destination);
+        oscillator.start(audio.currentTime + start);
+        oscillator.stop(audio.currentTime + start + length);
+      }
+    } catch (error) { /* no sound on this device: the colours still speak */ }
+  }
+
+  // A USB or Bluetooth scanner types the code and presses Enter.
+  document.getElementById("scan-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const token = input.value.trim();
+    input.value = "";
+    if (token) send({token: token}, "scanner");
+  });
+
+  document.getElementById("answer-next").addEventListener("click", next);
+  document.addEventListener("keydown", (event) => {
+    // The next scan starts with a keystroke into the page: put it into the input even while an answer shows.
+    if (!panel.hidden && event.key !== "Tab" && event.target !== undoButton) {
+      next();
+    }
+  }, true);
+
+  undoButton.addEventListener("click", async () => {
+    if (shownCheckIn === null) return;
+    const response = await fetch(api + "/" + shownCheckIn, {
+      method: "DELETE", credentials: "same-origin", headers: {"X-CSRFToken": csrf}});
+    const answer = await response.json();
+    panel.className = "answer answer-" + (response.ok ? "amber" : "red");
+    text("answer-message", answer.message);
+    undoButton.hidden = true;
+    shownCheckIn = null;
+  });
+
+  for (const button of document.querySelectorAll(".manual-check-in")) {
+    button.addEventListener("click", () => send({participant_id: Number(button.dataset.participantId)}, "manual"));
+  }
+
+  const picker = document.querySelector("[data-autosubmit]");
+  if (picker) picker.addEventListener("change", () => picker.form.submit());
+
+  // The camera: frames are decoded in the browser by zxing-wasm, installed from npm into static/vendor.
+  const library = root.dataset.cameraLibrary;
+  if (!library || !window.ZXingWASM) return;
+  const video = document.getElementById("camera-video");
+  const startButton = document.getElementById("camera-start");
+  const stopButton = document.getElementById("camera-stop");
+  const cameraError = document.getElementById("camera-error");
+  const canvas = document.createElement("canvas");
+  let stream = null;
+  ZXingWASM.prepareZXingModule({overrides: {locateFile: () => root.dataset.cameraWasm}, fireImmediately: false});
+
+  async function decodeLoop() {
+    while (stream) {
+      if (!paused && video.readyState >= 2 && video.videoWidth) {
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        const context = canvas.getContext("2d", {willReadFrequently: true});
+        context.drawImage(video, 0, 0);
+        const frame = context.getImageData(0, 0, canvas.width, canvas.height);
+        try {
+          const found = await ZXingWASM.readBarcodes(frame, {formats: ["QRCode"], maxNumberOfSymbols: 1});
+          if (found.length && found[0].text && !paused) send({token: found[0].text}, "camera");
+        } catch (error) { /* an unreadable frame: try the next one */ }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 120));
+    }
+  }
+
+  startButton.addEventListener("click", async () => {
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}, audio: false});
+    } catch (error) {
+      cameraError.textContent = cameraError.dataset.denied;
+      cameraError.hidden = false;
+      return;
+    }
+    cameraError.hidden = true;
+    video.srcObject = stream;
+    video.hidden = false;
+    await video.play();
+    startButton.hidden = true;
+    stopButton.hidden = false;
+    decodeLoop();
+  });
+
+  stopButton.addEventListener("click", () => {
+    for (const track of stream.getTracks()) track.stop();
+    stream = null;
+    video.hidden = true;
+    startButton.hidden = false;
+    stopButton.hidden = true;
+    input.focus();
+  });
+})();

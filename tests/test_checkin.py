@@ -1,0 +1,345 @@
+"""Check-in: every outcome at service level and over HTTP, nonces, undo, device tokens, the OpenAPI description."""
+
+import json
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from sqlalchemy import func, select, update
+
+from conference.agenda.models import SessionSignup
+from conference.badges import services as badges
+from conference.checkin import services
+from conference.checkin.models import CheckIn, Scan
+from conference.checkin.services import Scanner
+from conference.extensions import db
+from conference.registration import services as registration
+from conference.registration.models import Participant
+from conference.timeutil import utcnow
+
+from .agenda_helpers import at, make_room, make_session
+from .conftest import PASSWORD, log_in
+
+OPENAPI = yaml.safe_load((Path(__file__).parent.parent / "conference/checkin/openapi.yaml").read_text())
+
+
+def nonce() -> str:
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def people(app, client, event, form_data):
+    """Badge tokens by name: confirmed «Иванов» and «Петрова», then one pending, one cancelled, one declined,
+    and «Сидоров» whose badge was reissued (his old token is under «revoked»)."""
+    names = ["Иванов", "Петрова", "Ожидающий", "Отменивший", "Отклонённый", "Сидоров"]
+    for number, last_name in enumerate(names):
+        response = client.post(f"/events/{event.slug}/register", data=form_data(
+            last_name=last_name, email=f"p{number}@example.org"))
+        assert response.status_code == 302
+    with app.app_context():
+        by_name = {p.last_name: p for p in db.session.scalars(select(Participant))}
+        tokens = {name: badges.current_badge(participant).token for name, participant in by_name.items()}
+        tokens["revoked"] = tokens["Сидоров"]
+        tokens["Сидоров"] = badges.reissue(by_name["Сидоров"]).token
+        registration.set_status(by_name["Ожидающий"], "pending")
+        registration.cancel(by_name["Отменивший"])
+        registration.set_status(by_name["Отклонённый"], "rejected")
+        tokens["ids"] = {name: participant.id for name, participant in by_name.items()}
+    return tokens
+
+
+def scan(event, token=None, checkpoint="entrance", scanner=Scanner(), key=None, **fields) -> dict:
+    """The service, as the API calls it."""
+    live = db.session.merge(event)
+    point = services.find_checkpoint(live, checkpoint)
+    return services.check_in(live, point, scanner, key or nonce(), token=token, **fields)
+
+
+# ---- service ----------------------------------------------------------------------------------------------
+
+def test_every_outcome_at_service_level(app, ctx, event, make_event, people):
+    first = scan(event, people["Иванов"])
+    assert first["result"] == "checked_in"
+    assert first["participant"]["last_name"] == "Иванов"
+    assert first["participant"]["place_ru"] == "Сахалинская область"
+    assert first["check_in"]["checkpoint"] == "entrance"
+
+    again = scan(event, people["Иванов"])
+    assert again["result"] == "already_checked_in"
+    assert again["check_in"]["id"] == first["check_in"]["id"]
+    assert again["check_in"]["at"] == first["check_in"]["at"]
+
+    assert scan(event, "0" * 40)["result"] == "unknown_badge"
+    assert scan(event, "0" * 40)["participant"] is None
+    assert scan(event, people["revoked"])["result"] == "revoked_badge"
+    assert scan(event, people["Сидоров"])["result"] == "checked_in"  # the reissued badge works
+    assert scan(event, people["Ожидающий"])["result"] == "registration_pending"
+    assert scan(event, people["Отменивший"])["result"] == "registration_cancelled"
+    assert scan(event, people["Отклонённый"])["result"] == "registration_rejected"
+
+    other = make_event()
+    answer = scan(other, people["Петрова"])
+    assert answer["result"] == "other_event"
+    assert answer["participant"] is None  # another event's staff learn nothing about the person
+
+    # Only the two admissions made arrivals; every scan, refused ones too, is in the audit trail.
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 2
+    outcomes = list(db.session.scalars(select(Scan.outcome).order_by(Scan.id)))
+    assert outcomes == ["checked_in", "already_checked_in", "unknown_badge", "unknown_badge", "revoked_badge",
+                        "checked_in", "registration_pending", "registration_cancelled",
+                        "registration_rejected", "other_event"]
+
+
+def test_a_repeated_nonce_returns_the_first_answer_and_records_nothing(app, ctx, event, people):
+    key = nonce()
+    first = scan(event, people["Иванов"], key=key)
+    repeated = scan(event, people["Иванов"], key=key)
+    assert first["result"] == repeated["result"] == "checked_in"  # not "already": it is the same scan
+    assert repeated["repeated"] is True
+    assert repeated["check_in"] == first["check_in"]
+    assert db.session.scalar(select(func.count()).select_from(Scan)) == 1
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
+
+    refused = nonce()
+    assert scan(event, "1" * 40, key=refused)["result"] == "unknown_badge"
+    assert scan(event, "1" * 40, key=refused)["result"] == "unknown_badge"
+    assert db.session.scalar(select(func.count()).select_from(Scan)) == 2
+
+
+def test_the_audit_row_says_who_which_device_and_when(app, ctx, event, people, make_user):
+    from conference.accounts.services import find_user
+
+    staff = find_user(make_user("checkin"))
+    device, _token = services.add_device(db.session.merge(event), "Вход, телефон 1", staff)
+    scanned_at = utcnow() - timedelta(minutes=3)
+    scan(event, people["Петрова"], scanner=Scanner(staff_id=staff.id, device_id=device.id, method="camera"),
+         scanned_at=scanned_at)
+    row = db.session.scalars(select(Scan)).one()
+    assert (row.staff_id, row.device_id, row.method, row.outcome) == (staff.id, device.id, "camera", "checked_in")
+    assert row.scanned_at == scanned_at.replace(microsecond=row.scanned_at.microsecond)
+    assert row.received_at > row.scanned_at
+    assert db.session.scalars(select(CheckIn)).one().checked_in_at == row.scanned_at
+
+    # A scanner clock far off is not believed: the time received is recorded instead.
+    scan(event, people["Иванов"], scanned_at=utcnow() + timedelta(days=2))
+    row = db.session.scalars(select(Scan).order_by(Scan.id.desc())).first()
+    assert row.scanned_at == row.received_at
+
+
+def test_session_doors_are_checkpoints_of_their_own(app, ctx, event, people):
+    live = db.session.merge(event)
+    room = make_room(live)
+    plenary = make_session(live, room, at(live, 0, 10), at(live, 0, 12), title="Пленарное заседание")
+    make_session(live, room, at(live, 0, 12), at(live, 0, 13), title="Кофе-брейк", kind="break")
+    db.session.add(SessionSignup(session_id=plenary, participant_id=people["ids"]["Иванов"]))
+    db.session.commit()
+    door = f"session-{plenary}"
+    assert [point.key for point in services.checkpoints(live)] == ["entrance", door]  # no door at a break
+
+    assert scan(event, people["Иванов"], checkpoint=door)["signed_up"] is True
+    walk_in = scan(event, people["Петрова"], checkpoint=door)
+    assert walk_in["result"] == "checked_in" and walk_in["signed_up"] is False
+    assert scan(event, people["Иванов"])["result"] == "checked_in"  # the entrance is another checkpoint
+    assert scan(event, people["Иванов"], checkpoint=door)["result"] == "already_checked_in"
+    assert services.find_checkpoint(live, "session-999999") is None
+    assert services.find_checkpoint(live, "garden") is None
+
+
+def test_undo_within_the_window_by_the_same_scanner_or_an_organizer(app, ctx, event, people, make_user):
+    from conference.accounts.services import find_user
+
+    one, other = find_user(make_user("checkin")), find_user(make_user("checkin"))
+    live = db.session.merge(event)
+    made = scan(event, people["Иванов"], scanner=Scanner(staff_id=one.id))
+    check_in_id = made["check_in"]["id"]
+    assert services.undo(live, check_in_id, Scanner(staff_id=other.id), may_undo_any=False) == "forbidden"
+    assert services.undo(live, check_in_id, Scanner(staff_id=one.id), may_undo_any=False) == "undone"
+    assert services.undo(live, check_in_id, Scanner(staff_id=one.id), may_undo_any=False) == "not_found"
+    undone = db.session.scalars(select(Scan)).one()
+    assert undone.undone_at is not None and undone.undone_by_id == one.id
+    # Undone, the person can be checked in again.
+    again = scan(event, people["Иванов"], scanner=Scanner(staff_id=one.id))
+    assert again["result"] == "checked_in"
+
+    db.session.execute(update(Scan).values(received_at=utcnow() - timedelta(minutes=services.UNDO_MINUTES + 1)))
+    db.session.commit()
+    assert services.undo(live, again["check_in"]["id"], Scanner(), may_undo_any=True) == "too_late"
+
+
+def test_a_nonce_is_required(app, ctx, event, people):
+    live = db.session.merge(event)
+    with pytest.raises(services.CheckinError):
+        services.check_in(live, services.find_checkpoint(live, "entrance"), Scanner(), "  ", token=people["Иванов"])
+
+
+# ---- HTTP -------------------------------------------------------------------------------------------------
+
+def schema_for(path: str, method: str, status: int) -> dict:
+    content = OPENAPI["paths"][path][method]["responses"][str(status)]["content"]["application/json"]
+    return {**content["schema"], "components": OPENAPI["components"]}
+
+
+def checked(response, path="/events/{slug}/checkins", method="post") -> dict:
+    """The response's JSON, after checking it against the OpenAPI description of its status."""
+    body = response.get_json()
+    Draft202012Validator(schema_for(path, method, response.status_code)).validate(body)
+    return body
+
+
+def post_scan(client, event, **body):
+    body.setdefault("nonce", nonce())
+    return client.post(f"/api/v1/events/{event.slug}/checkins", json=body)
+
+
+def test_the_openapi_description_is_valid():
+    validate(OPENAPI)
+
+
+def test_every_outcome_over_http(app, event, make_event, people, checkin_client):
+    cases = [
+        (people["Иванов"], 201, "checked_in", "green"),
+        (people["Иванов"], 409, "already_checked_in", "amber"),
+        ("9" * 40, 404, "unknown_badge", "red"),
+        (people["revoked"], 422, "revoked_badge", "red"),
+        (people["Ожидающий"], 422, "registration_pending", "red"),
+        (people["Отменивший"], 422, "registration_cancelled", "red"),
+        (people["Отклонённый"], 422, "registration_rejected", "red"),
+    ]
+    for token, status, result, colour in cases:
+        response = post_scan(checkin_client, event, token=token)
+        assert response.status_code == status, (result, response.get_json())
+        body = checked(response)
+        assert (body["result"], body["colour"]) == (result, colour)
+    first = checked(post_scan(checkin_client, event, token=people["Иванов"]))
+    assert first["message"].startswith("Уже отмечен(а): ")
+    assert first["check_in"]["staff"].startswith("checkin")  # who made the first check-in
+    assert first["participant"]["category_label"] == "Участник"
+
+    other = make_event()
+    response = post_scan(checkin_client, other, token=people["Петрова"])
+    assert response.status_code == 422 and checked(response)["result"] == "other_event"
+
+
+def test_repeating_a_request_over_http_answers_the_same(app, event, people, checkin_client):
+    key = nonce()
+    first = post_scan(checkin_client, event, token=people["Петрова"], nonce=key)
+    second = post_scan(checkin_client, event, token=people["Петрова"], nonce=key)
+    assert first.status_code == second.status_code == 201
+    assert checked(second)["repeated"] is True
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
+
+
+def test_manual_check_in_by_participant_id(app, event, people, checkin_client):
+    response = post_scan(checkin_client, event, participant_id=people["ids"]["Петрова"], method="manual")
+    assert response.status_code == 201
+    assert checked(response)["participant"]["last_name"] == "Петрова"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"nonce": "x"}, "token"),
+    ({"token": "1", "participant_id": 2, "nonce": "x"}, "token"),
+    ({"token": 12345, "nonce": "x"}, "token"),
+    ({"token": "123"}, "nonce"),
+    ({"token": "123", "nonce": "x" * 65}, "nonce"),
+    ({"token": "123", "nonce": "x", "method": "telepathy"}, "method"),
+    ({"token": "123", "nonce": "x", "scanned_at": "вчера"}, "scanned_at"),
+])
+def test_malformed_requests_say_which_field(app, event, checkin_client, body, field):
+    response = checkin_client.post(f"/api/v1/events/{event.slug}/checkins", json=body)
+    assert response.status_code == 422
+    answer = checked(response)
+    assert answer["result"] == "invalid_request" and field in answer["errors"]
+
+
+def test_unknown_checkpoint_event_and_non_json(app, event, people, checkin_client):
+    response = post_scan(checkin_client, event, token=people["Иванов"], checkpoint="session-424242")
+    assert response.status_code == 422 and checked(response)["result"] == "unknown_checkpoint"
+    response = checkin_client.post("/api/v1/events/no-such-event/checkins", json={"token": "1", "nonce": "x"})
+    assert response.status_code == 404 and checked(response)["result"] == "unknown_event"
+    response = checkin_client.post(f"/api/v1/events/{event.slug}/checkins", data="token=1",
+                                   content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 422 and "body" in checked(response)["errors"]
+
+
+def test_who_may_call_the_api(app, client, event, people, make_user, organizer_client):
+    assert post_scan(client, event, token=people["Иванов"]).status_code == 401
+    assert post_scan(organizer_client, event, token=people["Иванов"]).status_code == 201
+
+
+def test_device_tokens_work_for_their_event_until_revoked(app, client, event, make_event, people, organizer_client):
+    page = organizer_client.post(f"/manage/events/{event.slug}/checkin/devices", data={"name": "Вход, телефон 1"})
+    text = page.get_data(as_text=True)
+    token = text.split('<code id="new-token">')[1].split("</code>")[0]
+    headers = {"Authorization": f"Bearer {token}"}
+    response = client.post(f"/api/v1/events/{event.slug}/checkins", headers=headers,
+                           json={"token": people["Иванов"], "nonce": nonce()})
+    assert response.status_code == 201
+    assert checked(response)["check_in"]["device"] == "Вход, телефон 1"
+
+    other = make_event()
+    response = client.post(f"/api/v1/events/{other.slug}/checkins", headers=headers,
+                           json={"token": people["Иванов"], "nonce": nonce()})
+    assert response.status_code == 403
+
+    checkpoints = client.get(f"/api/v1/events/{event.slug}/checkpoints", headers=headers)
+    assert checkpoints.status_code == 200
+    assert checked(checkpoints, "/events/{slug}/checkpoints", "get")["checkpoints"][0]["key"] == "entrance"
+
+    with app.app_context():
+        device_id = db.session.scalar(select(Scan.device_id))
+    organizer_client.post(f"/manage/events/{event.slug}/checkin/devices/{device_id}/revoke")
+    response = client.post(f"/api/v1/events/{event.slug}/checkins", headers=headers,
+                           json={"token": people["Петрова"], "nonce": nonce()})
+    assert response.status_code == 401 and checked(response)["result"] == "unauthorized"
+    listing = organizer_client.get(f"/manage/events/{event.slug}/checkin/devices").get_data(as_text=True)
+    assert token not in listing  # shown once, never again
+
+
+def test_undo_over_http(app, event, people, checkin_client):
+    made = checked(post_scan(checkin_client, event, token=people["Иванов"]))
+    path = f"/api/v1/events/{event.slug}/checkins/{made['check_in']['id']}"
+    response = checkin_client.delete(path)
+    assert response.status_code == 200
+    assert checked(response, "/events/{slug}/checkins/{check_in_id}", "delete")["result"] == "undone"
+    assert checkin_client.delete(path).status_code == 404
+    assert post_scan(checkin_client, event, token=people["Иванов"]).status_code == 201
+
+
+def test_scanner_page_search_and_roles(app, client, event, people, checkin_client, make_user):
+    page = checkin_client.get(f"/manage/events/{event.slug}/checkin/?q=петров")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Петрова" in text and 'data-participant-id="' in text
+    assert "wasm-unsafe-eval" in page.headers["Content-Security-Policy"]
+    assert client.get(f"/manage/events/{event.slug}/checkin/").status_code == 302  # log-in first
+    # Organizers' pages stay closed to check-in staff.
+    assert checkin_client.get(f"/manage/events/{event.slug}/checkin/devices").status_code == 403
+    assert checkin_client.get(f"/manage/events/{event.slug}/checkin/arrivals").status_code == 403
+
+
+def test_check_in_staff_land_on_the_check_in_page(app, make_user):
+    client = app.test_client()
+    email = make_user("checkin")
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.headers["Location"].endswith("/checkin/")
+    log_in(client, email)
+
+
+def test_live_arrivals_count_against_expected(app, event, people, organizer_client):
+    with app.app_context():
+        scan(event, people["Иванов"])
+        scan(event, people["Петрова"])
+        scan(event, people["Петрова"])
+    figures = organizer_client.get(f"/manage/events/{event.slug}/checkin/arrivals.json").get_json()
+    entrance = figures["checkpoints"][0]
+    # Confirmed: Иванов, Петрова, Сидоров (the others are pending, cancelled, declined).
+    assert (entrance["key"], entrance["checked_in"], entrance["expected"]) == ("entrance", 2, 3)
+    assert sum(bucket["count"] for bucket in figures["buckets"]) == 2
+    assert figures["refused"] == 0  # "already" is not a refusal
+    page = organizer_client.get(f"/manage/events/{event.slug}/checkin/arrivals").get_data(as_text=True)
+    assert json.loads(page.split('id="arrivals-data">')[1].split("</script>")[0])["checkpoints"][0]["checked_in"] == 2
