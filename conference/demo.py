@@ -218,6 +218,7 @@ def create_demo() -> str:
             user.set_password(password)
             db.session.add(user)
     db.session.commit()
+    create_demo_checkins(event, rng)
     return (f"Demo conference «{event.title}» created at /events/{event.slug}: {PARTICIPANT_COUNT} participants "
             f"from {SUBJECT_COUNT} federal subjects.")
 
@@ -308,4 +309,103 @@ def create_demo_program(event: Event, rng: random.Random) -> None:
             signed_at = participant.created_at + timedelta(days=rng.randint(0, 20))
             db.session.add(SessionSignup(session_id=session.id, participant_id=participant.id, status=status,
                                          created_at=min(signed_at, datetime(2018, 11, 22, 18, tzinfo=UTC))))
+    db.session.commit()
+
+
+# ---- the morning of 23 November 2018: arrivals and session attendance --------------------------------------
+
+# Of those signed up for a session and present that day, the share who came into the room.
+SESSION_TURNOUT = {"plenary": 0.9, "seminar": 0.82, "expert_council": 0.88, "project_session": 0.8, "awards": 0.7}
+
+
+def create_demo_checkins(event: Event, rng: random.Random) -> None:
+    """Badges for everyone confirmed; most of them arrive between 8:50 and 10:30 (a few after lunch); sessions
+    fill from their sign-ups, with some walk-ins; the audit trail has the usual few refused scans."""
+    import json
+
+    from .agenda.models import AgendaSession, SessionSignup
+    from .badges.services import current_badges
+    from .checkin.models import ENTRANCE, CheckIn, Scan
+    from .checkin.services import Checkpoint, answer, participant_summary
+    from .timeutil import local_to_utc
+
+    staff = db.session.scalar(select(User).where(User.role == "checkin").order_by(User.id))
+    people = list(db.session.scalars(select(Participant).where(Participant.event_id == event.id).order_by(
+        Participant.id)))
+    confirmed = [person for person in people if person.status == "confirmed"]
+    badges = current_badges(confirmed)
+    day = event.starts_on.isoformat()
+
+    def moscow(clock: str) -> datetime:
+        return local_to_utc(datetime.fromisoformat(f"{day}T{clock}"), event.timezone)
+
+    def record(person, key, result, at, session=None, details=None, value=None, method="camera"):
+        place = person.subject or person.country
+        reply = answer(result, Checkpoint(key, session), participant_summary(person, place.name_ru, place.name_en),
+                       details)
+        db.session.add(Scan(event_id=event.id, nonce=f"demo-{len(scans)}", checkpoint=key, method=method,
+                            scanned_value=value or badges[person.id].token, outcome=result, participant_id=person.id,
+                            staff_id=staff.id if staff else None, scanned_at=at,
+                            received_at=at + timedelta(seconds=rng.uniform(0.2, 1.5)),
+                            answer=json.dumps(reply, ensure_ascii=False)))
+        scans.append(result)
+
+    scans: list[str] = []
+    arrived: dict[int, datetime] = {}
+    opening = moscow("08:50")
+    for person in confirmed:
+        if rng.random() > 0.93:
+            continue  # a no-show
+        if rng.random() < 0.06:
+            at = moscow("13:00") + timedelta(minutes=rng.uniform(0, 60))  # came for the afternoon
+        else:
+            at = opening + timedelta(minutes=min(100, max(0, rng.gauss(40, 22))))
+        arrived[person.id] = at
+        check_in = CheckIn(event_id=event.id, participant_id=person.id, checkpoint=ENTRANCE, checked_in_at=at,
+                           staff_id=staff.id if staff else None)
+        db.session.add(check_in)
+        db.session.flush()
+        details = {"id": check_in.id, "at": at.isoformat(), "checkpoint": ENTRANCE, "staff": staff.full_name
+                   if staff else "", "device": ""}
+        record(person, ENTRANCE, "checked_in", at, details=details)
+        if rng.random() < 0.04:  # shown twice at the door
+            record(person, ENTRANCE, "already_checked_in", at + timedelta(minutes=rng.uniform(1, 30)),
+                   details=details)
+
+    by_id = {person.id: person for person in people}
+    # Refusals: two people whose registration was never approved, found by name at the desk, and three badges
+    # of last year's forum.
+    for person in [person for person in people if person.status == "pending"][:2]:
+        record(person, ENTRANCE, "registration_pending", opening + timedelta(minutes=rng.uniform(0, 90)),
+               method="manual", value=f"#{person.id}")
+    for _ in range(3):
+        at = opening + timedelta(minutes=rng.uniform(0, 90))
+        db.session.add(Scan(event_id=event.id, nonce=f"demo-{len(scans)}", checkpoint=ENTRANCE, method="camera",
+                            scanned_value=f"{rng.randrange(10 ** 39, 10 ** 40)}", outcome="unknown_badge",
+                            staff_id=staff.id if staff else None, scanned_at=at, received_at=at,
+                            answer=json.dumps(answer("unknown_badge", Checkpoint(ENTRANCE), None, None))))
+        scans.append("unknown_badge")
+
+    sessions = list(db.session.scalars(select(AgendaSession).where(
+        AgendaSession.event_id == event.id, AgendaSession.kind.in_(SESSION_TURNOUT))))
+    signups = db.session.execute(select(SessionSignup.session_id, SessionSignup.participant_id).where(
+        SessionSignup.status == "registered", SessionSignup.session_id.in_([s.id for s in sessions]))).all()
+    signed = {(session_id, participant_id) for session_id, participant_id in signups}
+    for session in sessions:
+        key = f"session-{session.id}"
+        present = [participant_id for participant_id in arrived if arrived[participant_id] < session.ends_at]
+        for participant_id in present:
+            chance = SESSION_TURNOUT[session.kind] if (session.id, participant_id) in signed else 0.04
+            if rng.random() >= chance:
+                continue
+            person = by_id[participant_id]
+            at = max(arrived[participant_id] + timedelta(minutes=2),
+                     session.starts_at - timedelta(minutes=rng.uniform(-5, 15)))
+            check_in = CheckIn(event_id=event.id, participant_id=participant_id, checkpoint=key, session_id=session.id,
+                               checked_in_at=at, staff_id=staff.id if staff else None)
+            db.session.add(check_in)
+            db.session.flush()
+            record(person, key, "checked_in", at, session, details={
+                "id": check_in.id, "at": at.isoformat(), "checkpoint": key,
+                "staff": staff.full_name if staff else "", "device": ""})
     db.session.commit()

@@ -44,14 +44,27 @@ def live_server(app):
 
 
 @pytest.fixture
-def browser():
+def launch_browser():
+    """Starts Chromium with extra command-line switches (a fake camera, say); closed after the test."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+        started = []
+
+        def launch(*extra_args: str):
+            started.append(playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + list(extra_args),
+                                                      headless=True))
+            return started[-1]
+
+        yield launch
+        for chromium in started:
+            chromium.close()
+
+
+@pytest.fixture
+def browser(launch_browser):
+    return launch_browser()
 
 
 @pytest.fixture

@@ -89,3 +89,27 @@ def test_demo_program_follows_the_seed(ctx):
     statuses = list(db.session.scalars(select(SessionSignup.status).where(SessionSignup.session_id == seminar.id)))
     assert statuses.count("registered") == seminar.seats and "waiting" in statuses
     assert db.session.scalar(select(func.count()).select_from(AgendaSession)) == len(sessions) == 8
+
+
+def test_demo_check_ins_read_like_the_morning_of_the_forum(ctx):
+    from zoneinfo import ZoneInfo
+
+    from conference.agenda.models import AgendaSession
+    from conference.checkin.models import CheckIn, Scan
+
+    create_demo()
+    confirmed = db.session.scalar(select(func.count()).where(Participant.status == "confirmed"))
+    entrance = list(db.session.scalars(select(CheckIn).where(CheckIn.checkpoint == "entrance")))
+    assert 0.85 * confirmed < len(entrance) < confirmed  # most came, some did not
+    moscow = [check_in.checked_in_at.astimezone(ZoneInfo("Europe/Moscow")) for check_in in entrance]
+    assert all(moment.date().isoformat() == "2018-11-23" and 8 <= moment.hour < 15 for moment in moscow)
+    assert sum(moment.hour < 11 for moment in moscow) > 0.8 * len(moscow)  # mostly before the plenary's end
+    attended = dict(db.session.execute(select(AgendaSession.kind, func.count(CheckIn.id)).join(
+        CheckIn, CheckIn.session_id == AgendaSession.id).group_by(AgendaSession.kind)).all())
+    assert set(attended) == {"plenary", "seminar", "expert_council", "project_session", "awards"}
+    assert attended["plenary"] > attended["awards"] > 0
+    # Everyone seen at a session's door came in through the entrance.
+    arrived = {check_in.participant_id for check_in in entrance}
+    assert set(db.session.scalars(select(CheckIn.participant_id).where(CheckIn.checkpoint != "entrance"))) <= arrived
+    outcomes = set(db.session.scalars(select(Scan.outcome)))
+    assert {"checked_in", "already_checked_in", "unknown_badge", "registration_pending"} <= outcomes

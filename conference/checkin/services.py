@@ -186,17 +186,22 @@ def _decide(event: Event, row) -> tuple[str, dict | None]:
         return "unknown_badge", None
     if row.event_id != event.id:  # nothing about another event's participant is told
         return "other_event", None
-    participant = {
-        "id": row.id, "last_name": row.last_name, "first_name": row.first_name, "patronymic": row.patronymic,
-        "category": row.category, "organization": row.organization, "position": row.position,
-        "place_ru": row.subject_ru or row.country_ru or "", "place_en": row.subject_en or row.country_en or "",
-        "status": row.status,
-    }
+    participant = participant_summary(row, row.subject_ru or row.country_ru or "",
+                                      row.subject_en or row.country_en or "")
     if getattr(row, "revoked_at", None) is not None:
         return "revoked_badge", participant
     if row.status in REFUSED_STATUSES:
         return REFUSED_STATUSES[row.status], participant
     return "checked_in", participant
+
+
+def participant_summary(person, place_ru: str, place_en: str) -> dict:
+    """What a scan's answer tells about the badge's holder (a Participant or a row with the same names)."""
+    return {
+        "id": person.id, "last_name": person.last_name, "first_name": person.first_name,
+        "patronymic": person.patronymic, "category": person.category, "organization": person.organization,
+        "position": person.position, "place_ru": place_ru, "place_en": place_en, "status": person.status,
+    }
 
 
 def _check_in_details(participant_id: int, checkpoint: str) -> dict:

@@ -1,6 +1,7 @@
 """Check-in pages (scanner, devices, live arrivals) and the check-in API. The scanner page calls the API itself,
 so a phone with a staff session and a device with its own token go through the same code."""
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,10 +77,9 @@ def present(event: Event, checkpoint: Checkpoint, reply: dict) -> dict:
     if check_in:
         at = to_zone(datetime.fromisoformat(check_in["at"]), event.timezone)
         shown["check_in"] = dict(check_in, at_local=at.strftime("%d.%m.%Y %H:%M"))
-        if result == "already_checked_in":
-            details = ", ".join(filter(None, (at.strftime("%H:%M"), checkpoint_label(checkpoint),
-                                              check_in["staff"] or check_in["device"])))
-            shown["message"] = f"{shown['message']}: {details}"
+        if result == "already_checked_in":  # when, where and by whom the badge was first scanned
+            shown["details"] = ", ".join(filter(None, (at.strftime("%H:%M"), checkpoint_label(checkpoint),
+                                                       check_in["staff"] or check_in["device"])))
     if reply.get("signed_up") is False:
         shown["note"] = _("Not signed up for this session")
     return shown
@@ -217,6 +217,14 @@ def choose_event():
     return render_template("checkin/choose_event.html", events=list_events())
 
 
+def recent_line(event: Event, scan) -> dict:
+    """One of the latest scans as the page lists them (the script adds new ones the same way)."""
+    participant = json.loads(scan.answer).get("participant")
+    name = " ".join(filter(None, (participant["last_name"], participant["first_name"]))) if participant else ""
+    return {"colour": COLOURS.get(scan.outcome, "red"), "time": to_zone(scan.received_at, event.timezone)
+            .strftime("%H:%M:%S"), "text": " · ".join(filter(None, (str(MESSAGES[scan.outcome]), name)))}
+
+
 @bp.route(f"{MANAGE}/")
 @staff_required
 def scanner(slug: str):
@@ -229,9 +237,11 @@ def scanner(slug: str):
     if query:
         found = page_of_participants(event, ParticipantFilter(text=query), 1, 20).items
         arrived = services.checked_in_ids(event, checkpoint.key, [participant.id for participant in found])
+    recent = [recent_line(event, scan) for scan in services.recent_scans(event, current_user)]
     response = render_template(
         "checkin/scanner.html", event=event, points=points, checkpoint=checkpoint, checkpoint_label=checkpoint_label,
-        query=query, found=found, arrived=arrived, camera=camera_available(), camera_library=CAMERA_LIBRARY,
+        query=query, found=found, arrived=arrived, recent=recent, camera=camera_available(),
+        camera_library=CAMERA_LIBRARY,
         category_labels=translated(CATEGORY_LABELS), status_labels=translated(STATUS_LABELS),
         undo_minutes=services.UNDO_MINUTES)
     # The camera decoder is WebAssembly, which the browser runs only with 'wasm-unsafe-eval'.

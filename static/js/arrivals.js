@@ -48,7 +48,7 @@
       return;
     }
     const highest = Math.max(...buckets.map((bucket) => bucket.count));
-    const width = 860 / buckets.length;
+    const width = Math.min(860 / buckets.length, 48);
     buckets.forEach((bucket, index) => {
       const height = Math.max(1, 170 * bucket.count / highest);
       const x = 30 + index * width;

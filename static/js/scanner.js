@@ -15,6 +15,7 @@
   let shownCheckIn = null;
   let paused = false; // the camera waits while an answer is on screen
   let hideTimer = null;
+  input.focus(); // a scanner types into whatever has the focus: make sure it is the input
 
   function nonce() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -59,6 +60,7 @@
     panel.className = "answer answer-" + colour;
     panel.dataset.result = answer.result;
     text("answer-message", answer.message);
+    text("answer-first", answer.details);
     text("answer-name", person ? person.name : "");
     text("answer-details", person ? [person.category_label, person.organization, person.place]
       .filter(Boolean).join(" · ") : "");
@@ -83,8 +85,10 @@
   function remember(answer) {
     const item = document.createElement("li");
     item.className = "recent-" + (answer.colour || "red");
-    const when = new Date().toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", second: "2-digit"});
-    item.textContent = when + " · " + answer.message + (answer.participant ? " · " + answer.participant.name : "");
+    const when = new Date().toLocaleTimeString("ru-RU", {hour: "2-digit", minute: "2-digit", second: "2-digit"});
+    const person = answer.participant;
+    item.textContent = [when, answer.message, person ? person.last_name + " " + person.first_name : ""]
+      .filter(Boolean).join(" · ");
     const list = document.getElementById("recent");
     list.prepend(item);
     while (list.children.length > 10) list.lastElementChild.remove();

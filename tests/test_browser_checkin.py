@@ -1,0 +1,144 @@
+"""Check-in in real Chromium: a badge's QR code shown to a (fake) phone camera, a USB scanner typing into the page,
+a search by name, and the organizer's live arrivals updating without a reload."""
+
+import re
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from conference.badges import services as badges
+from conference.extensions import db
+from conference.registration.models import Participant
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+SCANNER_ROOT = Path(__file__).parent.parent / "static/vendor/zxing-wasm/reader/index.js"
+
+
+@pytest.fixture
+def registered(app, client, event, form_data):
+    """Two confirmed participants: ids and badge tokens."""
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    client.post(f"/events/{event.slug}/register", data=form_data(
+        email="petrov@example.org", last_name="Петров", first_name="Пётр", organization="ПАО «КАМАЗ»"))
+    with app.app_context():
+        people = list(db.session.scalars(select(Participant).order_by(Participant.id)))
+        return [(person.id, badges.current_badge(person).token) for person in people]
+
+
+def log_in(page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Электронная почта").fill(email)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+
+
+def camera_video_of_badge(organizer_client, event, participant_id: int, folder: Path) -> Path:
+    """The participant's printed badge as a camera would film it: the A6 PDF rasterized at 150 dpi, then turned
+    into a Y4M video by ffmpeg, the format Chromium's fake camera plays."""
+    pdf = organizer_client.get(f"/manage/events/{event.slug}/participants/{participant_id}/badge.pdf").data
+    (folder / "badge.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(folder / "badge.pdf"), str(folder / "badge")],
+                   check=True)
+    video = folder / "badge.y4m"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-loop", "1", "-i", str(folder / "badge.png"),
+                    "-vf", "scale=-2:720,pad=1280:720:(ow-iw)/2:0:white,format=yuv420p", "-frames:v", "10",
+                    "-r", "10", str(video)], check=True)
+    return video
+
+
+def test_a_badge_shown_to_the_camera_checks_in_then_says_already(app, live_server, launch_browser, event,
+                                                                  registered, make_user, organizer_client,
+                                                                  artifacts, tmp_path):
+    if not SCANNER_ROOT.is_file():
+        pytest.fail("static/vendor/zxing-wasm is missing: run `make vendor` (needs npm)")
+    participant_id, _token = registered[0]
+    video = camera_video_of_badge(organizer_client, event, participant_id, tmp_path)
+    browser = launch_browser("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                             f"--use-file-for-fake-video-capture={video}")
+    context = browser.new_context(locale="ru-RU", viewport={"width": 420, "height": 860})  # a phone
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    log_in(page, live_server.url, make_user("checkin"))
+    page.goto(f"{live_server.url}/manage/events/{event.slug}/checkin/")
+    page.get_by_role("button", name="Сканировать камерой").click()
+
+    answer = page.locator("#answer")
+    page.locator("#answer.answer-green").wait_for()
+    assert "Прибытие отмечено" in answer.inner_text()
+    assert "Сидорова Анна Петровна" in answer.inner_text()
+    assert "Сахалинская область" in answer.inner_text()
+    page.screenshot(path=str(artifacts / "checkin-camera-green.png"))
+
+    page.get_by_role("button", name="Далее").click()  # the camera still sees the same badge
+    page.locator("#answer.answer-amber").wait_for()
+    assert "Уже отмечен(а)" in answer.inner_text()
+    page.screenshot(path=str(artifacts / "checkin-camera-amber.png"))
+    context.close()
+
+
+def test_a_usb_scanner_typing_the_code_and_the_search_by_name(app, live_server, browser, event, registered,
+                                                                make_user, artifacts):
+    (_first_id, first_token), (second_id, _second_token) = registered
+    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, live_server.url, make_user("checkin"))
+    assert page.url.endswith("/checkin/")  # check-in staff land on their own page
+    page.get_by_role("link", name=re.compile("Промышленный форум")).click()
+
+    # A keyboard-wedge scanner: the input has the focus without a click; the scanner presses the digit keys and
+    # Enter. Digits sit on the same keys under the Russian layout as under the English one, so the code arrives
+    # unchanged whichever layout the scanning computer has switched on.
+    expect(page.locator("#scan-input")).to_be_focused()
+    for digit in first_token:
+        page.keyboard.press(f"Digit{digit}")
+    page.keyboard.press("Enter")
+    page.locator("#answer.answer-green").wait_for()
+    page.screenshot(path=str(artifacts / "checkin-scanner-green.png"))
+
+    # The next scan's keystrokes close the answer and land in the input: the same badge again says "already".
+    page.keyboard.type(first_token)
+    page.keyboard.press("Enter")
+    page.locator("#answer.answer-amber").wait_for()
+    assert "Уже отмечен(а)" in page.locator("#answer").inner_text()
+
+    page.get_by_role("button", name="Далее").click()
+    page.locator("#scan-input").type("1234")
+    page.keyboard.press("Enter")
+    page.locator("#answer.answer-red").wait_for()
+    assert "Бейдж не найден" in page.locator("#answer").inner_text()
+    page.screenshot(path=str(artifacts / "checkin-scanner-red.png"))
+    page.get_by_role("button", name="Далее").click()
+
+    # No badge with them: found by name, checked in by hand, then undone.
+    page.get_by_label("Фамилия, почта или организация").fill("камаз")
+    page.get_by_role("button", name="Найти").click()
+    page.locator(f'[data-participant-id="{second_id}"]').click()
+    page.locator("#answer.answer-green").wait_for()
+    assert "Петров Пётр" in page.locator("#answer").inner_text()
+    page.get_by_role("button", name=re.compile("Отменить")).click()
+    page.get_by_text("Отметка о прибытии отменена.").wait_for()
+    assert page.locator("#recent li").count() == 4
+    context.close()
+
+
+def test_live_arrivals_update_without_a_reload(app, live_server, page, event, registered, make_user,
+                                               organizer_client, artifacts):
+    log_in(page, live_server.url, make_user("organizer"))
+    page.goto(f"{live_server.url}/manage/events/{event.slug}/checkin/arrivals")
+    checked_in = page.locator('tr[data-checkpoint="entrance"] td.checked-in')
+    assert checked_in.inner_text() == "0"
+    assert page.locator('tr[data-checkpoint="entrance"] td.expected').inner_text() == "2"
+    for _id, token in registered:
+        response = organizer_client.post(f"/api/v1/events/{event.slug}/checkins",
+                                         json={"token": token, "nonce": uuid.uuid4().hex})
+        assert response.status_code == 201
+    expect(checked_in).to_have_text("2", timeout=15_000)  # the page polls every 5 seconds
+    assert page.locator("#arrivals-chart rect").count() >= 1
+    page.screenshot(path=str(artifacts / "checkin-arrivals.png"), full_page=True)
