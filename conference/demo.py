@@ -394,10 +394,14 @@ def create_demo_checkins(event: Event, rng: random.Random) -> None:
     for session in sessions:
         key = f"session-{session.id}"
         present = [participant_id for participant_id in arrived if arrived[participant_id] < session.ends_at]
+        seats = session.seats
         for participant_id in present:
-            chance = SESSION_TURNOUT[session.kind] if (session.id, participant_id) in signed else 0.04
-            if rng.random() >= chance:
+            # Walk-ins only into the big hall: the off-site council and the seminar admit those signed up.
+            walk_in = 0.04 if session.kind in ("plenary", "awards") else 0
+            chance = SESSION_TURNOUT[session.kind] if (session.id, participant_id) in signed else walk_in
+            if rng.random() >= chance or seats == 0:
                 continue
+            seats -= 1
             person = by_id[participant_id]
             at = max(arrived[participant_id] + timedelta(minutes=2),
                      session.starts_at - timedelta(minutes=rng.uniform(-5, 15)))

@@ -233,10 +233,10 @@ def scanner(slug: str):
     chosen = request.args.get("checkpoint", ENTRANCE)
     checkpoint = next((point for point in points if point.key == chosen), points[0])
     query = request.args.get("q", "").strip()[:100]
-    found, arrived = [], {}
+    found, arrived = None, {}
     if query:
-        found = page_of_participants(event, ParticipantFilter(text=query), 1, 20).items
-        arrived = services.checked_in_ids(event, checkpoint.key, [participant.id for participant in found])
+        found = page_of_participants(event, ParticipantFilter(text=query), 1, 20)
+        arrived = services.checked_in_ids(event, checkpoint.key, [participant.id for participant in found.items])
     recent = [recent_line(event, scan) for scan in services.recent_scans(event, current_user)]
     response = render_template(
         "checkin/scanner.html", event=event, points=points, checkpoint=checkpoint, checkpoint_label=checkpoint_label,
