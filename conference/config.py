@@ -59,7 +59,9 @@ def load_config() -> dict:
         "PREFERRED_URL_SCHEME": public_url.scheme or "http",
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A server may drop idle connections: PostgreSQL's are tested before use. A SQLite file cannot go away,
+        # and the test would cost every request (a badge scan, say) one more statement.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "WTF_CSRF_TIME_LIMIT": None,  # a long registration form must not expire while someone types
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -2,7 +2,9 @@
 so a phone with a staff session and a device with its own token go through the same code."""
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -16,7 +18,7 @@ from conference.agenda.labels import KIND_LABELS
 from conference.config import PROJECT_ROOT
 from conference.events.access import event_or_404
 from conference.events.models import Event
-from conference.events.services import get_event, list_events
+from conference.events.services import list_events
 from conference.extensions import csrf, db
 from conference.i18n import current_language, local_datetime, translated
 from conference.registration.labels import CATEGORY_LABELS, STATUS_LABELS
@@ -52,27 +54,37 @@ def camera_available() -> bool:
     return (PROJECT_ROOT / "static" / Path(CAMERA_LIBRARY)).is_file()
 
 
+@cache
+def answer_words(language: str) -> dict:
+    """The words of an answer in one language, translated once per process rather than on every scan (called
+    while `language` is the request's language)."""
+    return {"messages": translated(MESSAGES), "categories": translated(CATEGORY_LABELS),
+            "statuses": translated(STATUS_LABELS), "entrance": _("Entrance")}
+
+
 def checkpoint_label(checkpoint: Checkpoint) -> str:
     if checkpoint.session is None:
-        return _("Entrance")
+        return answer_words(current_language())["entrance"]
     return checkpoint.session.title
 
 
-def present(event: Event, checkpoint: Checkpoint, reply: dict) -> dict:
-    """The service's answer with what a person at the door reads: colour, message, labels, local times."""
+def present(event, checkpoint: Checkpoint, reply: dict) -> dict:
+    """The service's answer with what a person at the door reads: colour, message, labels, local times. `event`
+    is an Event or an EventRef (its time zone is used)."""
     result = reply["result"]
-    shown = dict(reply, colour=COLOURS.get(result, "red"), message=str(MESSAGES[result]),
+    language = current_language()
+    words = answer_words(language)
+    shown = dict(reply, colour=COLOURS.get(result, "red"), message=words["messages"][result],
                  checkpoint_label=checkpoint_label(checkpoint))
     participant = reply.get("participant")
     if participant:
-        english = current_language() == "en"
         shown["participant"] = dict(
             participant,
             name=" ".join(part for part in (participant["last_name"], participant["first_name"],
                                             participant["patronymic"]) if part),
-            category_label=str(CATEGORY_LABELS[participant["category"]]),
-            status_label=str(STATUS_LABELS[participant["status"]]),
-            place=(participant["place_en"] or participant["place_ru"]) if english else participant["place_ru"])
+            category_label=words["categories"][participant["category"]],
+            status_label=words["statuses"][participant["status"]],
+            place=(participant["place_en"] or participant["place_ru"]) if language == "en" else participant["place_ru"])
     check_in = reply.get("check_in")
     if check_in:
         at = to_zone(datetime.fromisoformat(check_in["at"]), event.timezone)
@@ -100,7 +112,7 @@ def api_caller(event: Event):
             return None, api_error(401, "unauthorized", _("Unknown or revoked device token."))
         if device.event_id != event.id:
             return None, api_error(403, "forbidden", _("This device is registered for another event."))
-        return Scanner(device_id=device.id), None
+        return Scanner(device_id=device.id, device_name=device.name), None
     if not current_user.is_authenticated:
         return None, api_error(401, "unauthorized", _("Log in or send a device token."))
     if current_user.role not in STAFF_ROLES:
@@ -110,7 +122,7 @@ def api_caller(event: Event):
             csrf.protect()  # a staff session comes with cookies: the request must prove it came from our page
     except CSRFError:
         return None, api_error(400, "csrf_failed", _("The page has expired: reload it."))
-    return Scanner(staff_id=current_user.id), None
+    return Scanner(staff_id=current_user.id, staff_name=current_user.full_name or current_user.email), None
 
 
 def parse_scan(data) -> tuple[dict, dict]:
@@ -148,7 +160,7 @@ def parse_scan(data) -> tuple[dict, dict]:
 
 @api_bp.route("/events/<slug>/checkins", methods=["POST"])
 def api_check_in(slug: str):
-    event = get_event(slug)
+    event = services.event_ref(slug)
     if event is None:
         return api_error(404, "unknown_event", _("No such event."))
     scanner, refusal = api_caller(event)
@@ -160,7 +172,7 @@ def api_check_in(slug: str):
     checkpoint = services.find_checkpoint(event, fields["checkpoint"])
     if checkpoint is None:
         return api_error(422, "unknown_checkpoint", _("No such checkpoint at this event."))
-    scanner = Scanner(staff_id=scanner.staff_id, device_id=scanner.device_id, method=fields["method"])
+    scanner = replace(scanner, method=fields["method"])
     reply = services.check_in(event, checkpoint, scanner, fields["nonce"], token=fields["token"],
                               participant_id=fields["participant_id"], scanned_at=fields["scanned_at"])
     return jsonify(present(event, checkpoint, reply)), HTTP_STATUS.get(reply["result"], 422)
@@ -168,7 +180,7 @@ def api_check_in(slug: str):
 
 @api_bp.route("/events/<slug>/checkins/<int:check_in_id>", methods=["DELETE"])
 def api_undo(slug: str, check_in_id: int):
-    event = get_event(slug)
+    event = services.event_ref(slug)
     if event is None:
         return api_error(404, "unknown_event", _("No such event."))
     scanner, refusal = api_caller(event)
@@ -188,7 +200,7 @@ def api_undo(slug: str, check_in_id: int):
 
 @api_bp.route("/events/<slug>/checkpoints")
 def api_checkpoints(slug: str):
-    event = get_event(slug)
+    event = services.event_ref(slug)
     if event is None:
         return api_error(404, "unknown_event", _("No such event."))
     scanner, refusal = api_caller_for_reading(event)
@@ -205,7 +217,7 @@ def api_caller_for_reading(event: Event):
     """Reading needs no CSRF proof (it changes nothing), only a device of the event or a staff session."""
     if not request.headers.get("Authorization") and current_user.is_authenticated \
             and current_user.role in STAFF_ROLES:
-        return Scanner(staff_id=current_user.id), None
+        return Scanner(staff_id=current_user.id, staff_name=current_user.full_name or current_user.email), None
     return api_caller(event)
 
 
