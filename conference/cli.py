@@ -51,15 +51,18 @@ def create_user_command(email: str, role: str, full_name: str, password: str):
 
 
 directories = AppGroup(
-    "directories", help="Reference data: federal subjects and districts, countries, organization types."
+    "directories", help="Reference data: federal subjects and districts, countries, organization types, the bodies "
+    "recommendations are addressed to and the national projects."
 )
 
 
 @directories.command("load", help="Add the reference rows that are missing; rows edited by organizers stay.")
 def load_directories_command():
     from .directories.services import load_reference_data
+    from .resolutions.services import load_defaults
 
     added = load_reference_data()
+    added["bodies and projects"] = load_defaults()
     click.echo("Reference data: " + ", ".join(f"{name} +{count}" for name, count in added.items()))
 
 

@@ -219,6 +219,7 @@ def create_demo() -> str:
             db.session.add(user)
     db.session.commit()
     create_demo_checkins(event, rng)
+    create_demo_recommendations(event)
     return (f"Demo conference «{event.title}» created at /events/{event.slug}: {PARTICIPANT_COUNT} participants "
             f"from {SUBJECT_COUNT} federal subjects.")
 
@@ -413,3 +414,62 @@ def create_demo_checkins(event: Event, rng: random.Random) -> None:
                 "id": check_in.id, "at": at.isoformat(), "checkpoint": key,
                 "staff": staff.full_name if staff else "", "device": ""})
     db.session.commit()
+
+
+# ---- the resolution adopted at the end of the day (the seed's three recommendations) -----------------------
+
+DUMA_COMMITTEE = ("Комитет Государственной Думы по экономической политике, промышленности, инновационному развитию и "
+                  "предпринимательству")
+RECOMMENDATIONS = (
+    # text, addressees, sessions (by kind), projects
+    ("В целях вовлечения бизнеса в реализацию национальных проектов, направленных на достижение национальных целей "
+     "развития Российской Федерации, Комитету Государственной Думы Федерального Собрания Российской Федерации по "
+     "экономической политике, промышленности, инновационному развитию и предпринимательству и Ассоциации развития "
+     "кластеров и технопарков России направить предложения в Правительство Российской Федерации и Министерство "
+     "промышленности и торговли Российской Федерации о включении в федеральный проект «Промышленный экспорт» "
+     "показателей и мероприятий, направленных на увеличение уровня локализации экспортной продукции, а также о "
+     "продлении действия существующего механизма поддержки промышленных кластеров до 2024 года в целях поддержки "
+     "совместных проектов по производству оборудования и комплектующих, необходимых для выпуска "
+     "конкурентоспособной экспортно ориентированной промышленной продукции в рамках федерального проекта "
+     "«Промышленный экспорт».",
+     ("Правительство Российской Федерации", "Министерство промышленности и торговли Российской Федерации"),
+     ("plenary", "expert_council"), ("Промышленный экспорт",)),
+    ("Ассоциации развития кластеров и технопарков России по итогам рассмотрения инвестиционных ниш промышленных "
+     "кластеров направить в Министерство промышленности и торговли Российской Федерации предложения по дальнейшему "
+     "развитию механизма промышленных кластеров и реализации совместных проектов на базе выявленных инвестиционных "
+     "ниш.",
+     ("Министерство промышленности и торговли Российской Федерации",),
+     ("project_session", "expert_council"), ("Промышленный экспорт",)),
+    ("Ассоциации развития кластеров и технопарков России по итогам проведения практического семинара «Эффективный "
+     "технопарк: меры поддержки и практические решения», а также проведения II Национального рейтинга "
+     "инвестиционной привлекательности особых экономических зон России и IV Национального рейтинга технопарков "
+     "России направить в Министерство экономического развития Российской Федерации предложения по дальнейшему "
+     "развитию механизмов технопарков и особых экономических зон в целях реализации мероприятий национальных "
+     "проектов «Международная кооперация и экспорт» и «Развитие МСП и индивидуальной предпринимательской "
+     "инициативы».",
+     ("Министерство экономического развития Российской Федерации",),
+     ("seminar", "awards"),
+     ("Международная кооперация и экспорт",
+      "Малое и среднее предпринимательство и поддержка индивидуальной предпринимательской инициативы")),
+)
+
+
+def create_demo_recommendations(event: Event) -> None:
+    """Adopted at the close of 23 November 2018; sent to the ministries in December, the first answer in January."""
+    from .agenda.models import AgendaSession
+    from .resolutions.models import Body, Project, Recommendation
+    from .resolutions.services import RecommendationData, follow_up, load_defaults, save_recommendation
+
+    load_defaults()
+    body = {row.name_ru: row.id for row in db.session.scalars(select(Body))}
+    project = {row.name_ru: row.id for row in db.session.scalars(select(Project))}
+    session = {row.kind: row.id for row in db.session.scalars(select(AgendaSession).where(
+        AgendaSession.event_id == event.id))}
+    for number, (text, addressees, kinds, projects) in enumerate(RECOMMENDATIONS):
+        recommendation = save_recommendation(event, Recommendation(), RecommendationData(
+            text=text, status="adopted", adopted_on=event.ends_on, body_ids=[body[name] for name in addressees],
+            session_ids=[session[kind] for kind in kinds], project_ids=[project[name] for name in projects]))
+        for addressee in recommendation.addressees:
+            answered = date(2019, 1, 21 + number) if number < 2 else None
+            follow_up(addressee, date(2018, 12, 5), answered,
+                      "Ответ получен, предложения приняты к рассмотрению." if answered else "")

@@ -7,3 +7,4 @@ from .checkin.models import CheckIn, CheckinDevice, Scan  # noqa: F401
 from .directories.models import Country, FederalDistrict, FederalSubject, OrganizationType  # noqa: F401
 from .events.models import Event  # noqa: F401
 from .registration.models import Participant  # noqa: F401
+from .resolutions.models import Addressee, Body, Project, Recommendation  # noqa: F401

@@ -37,6 +37,8 @@ class SubjectForm(NamedForm):
     district_id = SelectField(_l("Federal district"), coerce=int)
     capital_ru = StringField(_l("Administrative centre in Russian"), filters=[clean],
                              validators=[DataRequired(), Length(max=100)])
+    capital_genitive_ru = StringField(_l("Administrative centre in Russian, genitive («от Южно-Сахалинска»)"),
+                                      filters=[clean], validators=[Optional(), Length(max=100)])
     capital_en = StringField(_l("Administrative centre in English"), filters=[clean],
                              validators=[DataRequired(), Length(max=100)])
     latitude = FloatField(_l("Latitude"), validators=[DataRequired(), NumberRange(min=-90, max=90)])

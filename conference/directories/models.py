@@ -55,6 +55,8 @@ class FederalSubject(LocalizedName, db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     district_id: Mapped[int] = mapped_column(ForeignKey("federal_district.id", ondelete="RESTRICT"), index=True)
     capital_ru: Mapped[str] = mapped_column(String(100))
+    # «от Южно-Сахалинска до Калининграда»: reports write the centre after «от» and «до», in the genitive.
+    capital_genitive_ru: Mapped[str] = mapped_column(String(100), default="", server_default="")
     capital_en: Mapped[str] = mapped_column(String(100))
     latitude: Mapped[float]
     longitude: Mapped[float]

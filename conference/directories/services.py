@@ -61,6 +61,7 @@ def load_reference_data() -> dict[str, int]:
             kind=row["kind"],
             district_id=district_ids[row["district"]],
             capital_ru=row["capital_ru"],
+            capital_genitive_ru=row["capital_genitive_ru"],
             capital_en=row["capital_en"],
             latitude=float(row["latitude"]),
             longitude=float(row["longitude"]),

@@ -1,0 +1,1 @@
+"""Recommendations: drafted, adopted and followed up, addressed to bodies, tied to sessions and national projects."""
