@@ -26,10 +26,10 @@ from .layouts import DEFAULT_LAYOUT, LAYOUTS, Layout
 from .models import Badge
 
 log = logging.getLogger(__name__)
-TOKEN_DIGITS = 40
+TOKEN_DIGITS = 40  # 10^40 ≈ 2^133: unguessable, and digits type the same under any keyboard layout
 # Pages per WeasyPrint run: big batches are split into parts of this size, rendered on every core and merged, which
 # also bounds the memory a part needs (WeasyPrint keeps a whole document's layout in memory).
-PART_PAGES = 25  # 10^40 ≈ 2^133: unguessable, and digits type the same under any keyboard layout
+PART_PAGES = 25
 
 # Print-safe colours of the band at the bottom of a badge, one per category.
 CATEGORY_COLOURS = {
