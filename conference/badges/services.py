@@ -144,7 +144,6 @@ class BadgeFace:
     place: str
     category: str
     category_label: str
-    colour: str
     token: str
     name_size: int
     organization_size: int
@@ -159,7 +158,7 @@ def face(participant: Participant, badge: Badge) -> BadgeFace:
     return BadgeFace(
         last_name=participant.last_name, other_names=other, position=participant.position,
         organization=participant.organization, place=participant.place, category=participant.category,
-        category_label=str(CATEGORY_LABELS[participant.category]), colour=CATEGORY_COLOURS[participant.category],
+        category_label=str(CATEGORY_LABELS[participant.category]),
         token=badge.token,
         name_size=size_class(participant.last_name, (12, 16, 22, 30)),
         organization_size=size_class(participant.organization, (45, 90, 150)),
@@ -185,7 +184,8 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
     heading = f"{event.title} · {date_range(event.starts_on, event.ends_on)}"  # the same on every badge
 
     def sheet(part: list) -> str:
-        return render_template("badges/sheet.html", event=event, heading=heading, layout=layout, pages=part)
+        return render_template("badges/sheet.html", event=event, heading=heading, layout=layout, pages=part,
+                               colours=CATEGORY_COLOURS)
 
     # As many parts as keep every core busy to the end, none bigger than PART_PAGES.
     cores = workers()
