@@ -27,9 +27,10 @@ from .models import Badge
 
 log = logging.getLogger(__name__)
 TOKEN_DIGITS = 40  # 10^40 ≈ 2^133: unguessable, and digits type the same under any keyboard layout
-# Pages per WeasyPrint run: big batches are split into parts of this size, rendered on every core and merged, which
-# also bounds the memory a part needs (WeasyPrint keeps a whole document's layout in memory).
-PART_PAGES = 25
+# Badges per WeasyPrint run: big batches are split into parts of about this size, rendered on every core and merged,
+# which also bounds the memory a part needs (WeasyPrint keeps a whole document's layout in memory). Counted in badges,
+# not pages, since badges are what costs: each part also pays a fixed cost (stylesheets, fonts, merging).
+PART_BADGES = 100
 
 # Print-safe colours of the band at the bottom of a badge, one per category.
 CATEGORY_COLOURS = {
@@ -187,12 +188,13 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
         return render_template("badges/sheet.html", event=event, heading=heading, layout=layout, pages=part,
                                colours=CATEGORY_COLOURS)
 
-    # As many parts as keep every core busy to the end, none bigger than PART_PAGES.
+    # As many parts as keep every core busy to the end, none much bigger than PART_BADGES; built one by one, so
+    # that the workers start on the first while the next are written.
     cores = workers()
-    count = -(-len(pages) // PART_PAGES)
+    count = -(-len(pages) // max(1, PART_BADGES // layout.per_page))
     count = -(-count // cores) * cores if count > 1 or len(pages) > 1 else 1
     size = -(-len(pages) // count)
-    parts = [sheet(pages[start:start + size]) for start in range(0, len(pages), size)]
+    parts = (sheet(pages[start:start + size]) for start in range(0, len(pages), size))
     return merge_pdfs(render_pdfs(parts, sample=sheet(pages[:1])))
 
 
