@@ -5,7 +5,9 @@ import io
 import multiprocessing
 import os
 import threading
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from itertools import chain, islice
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -36,41 +38,38 @@ def render_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher()).write_pdf()
 
 
-_warm = False
-
-
-def _warm_up(sample: str) -> None:
-    """WeasyPrint's first rendering in a process loads fonts and builds caches (about a second); doing it once,
-    on a document like the real ones, before forking hands the warm caches to every worker."""
-    global _warm
-    if not _warm:
-        render_pdf(sample)
-        _warm = True
-
-
 def workers() -> int:
     return os.cpu_count() or 1
 
 
-def render_pdfs(documents: list[str], sample: str = "<p>·</p>") -> list[bytes]:
-    """Several HTML documents to PDFs, using every core: WeasyPrint is single-threaded and CPU-bound, so a big
-    batch (5,000 badges) is rendered in parts by a pool of processes, each part bounded in memory. `sample`, a
-    small document like the real ones, warms the fonts up once before the workers start."""
-    # fork hands the workers warm fonts at once, but forking a process that runs other threads (the threaded
-    # development server) may copy a lock that some thread holds: such a process renders the parts itself.
-    if len(documents) <= 1 or threading.active_count() > 1:
-        return [render_pdf(html) for html in documents]
-    _warm_up(sample)
-    pool_size = min(len(documents), workers())
-    with ProcessPoolExecutor(max_workers=pool_size, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(render_pdf, documents))
+def render_pdfs(documents: Iterable[str], sample: str = "<p>·</p>") -> Iterator[bytes]:
+    """Several HTML documents to PDFs, in order, using every core: WeasyPrint is single-threaded and CPU-bound, so a
+    big batch (5,000 badges) is rendered in parts by a pool of processes, each part bounded in memory.
+
+    `documents` may be a generator: the pool starts on the first one, so the caller builds the next parts while the
+    workers render, and PDFs are yielded as they come so that the caller merges while the rest render. `sample`, a
+    small document like the real ones, warms each worker up (WeasyPrint's first rendering in a process loads fonts
+    and builds caches, about a second) on its own core, while this process goes on building documents."""
+    documents = iter(documents)
+    first = list(islice(documents, 2))
+    # fork starts the workers at once, but forking a process that runs other threads (the threaded development
+    # server) may copy a lock that some thread holds: such a process renders the parts itself.
+    if len(first) < 2 or threading.active_count() > 1:
+        yield from map(render_pdf, chain(first, documents))
+        return
+    with ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("fork"),
+                             initializer=render_pdf, initargs=(sample,)) as pool:
+        yield from pool.map(render_pdf, chain(first, documents))
 
 
-def merge_pdfs(parts: list[bytes]) -> bytes:
-    if len(parts) == 1:
-        return parts[0]
+def merge_pdfs(parts: Iterable[bytes]) -> bytes:
+    """One PDF of the parts' pages, in order; each part is read as it arrives (see render_pdfs)."""
+    parts = iter(parts)
+    first, second = next(parts), next(parts, None)
+    if second is None:
+        return first
     writer = PdfWriter()
-    for part in parts:
+    for part in chain((first, second), parts):
         writer.append(PdfReader(io.BytesIO(part)))
     buffer = io.BytesIO()
     writer.write(buffer)

@@ -26,10 +26,11 @@ from .layouts import DEFAULT_LAYOUT, LAYOUTS, Layout
 from .models import Badge
 
 log = logging.getLogger(__name__)
-TOKEN_DIGITS = 40
-# Pages per WeasyPrint run: big batches are split into parts of this size, rendered on every core and merged, which
-# also bounds the memory a part needs (WeasyPrint keeps a whole document's layout in memory).
-PART_PAGES = 25  # 10^40 ≈ 2^133: unguessable, and digits type the same under any keyboard layout
+TOKEN_DIGITS = 40  # 10^40 ≈ 2^133: unguessable, and digits type the same under any keyboard layout
+# Badges per WeasyPrint run: big batches are split into parts of about this size, rendered on every core and merged,
+# which also bounds the memory a part needs (WeasyPrint keeps a whole document's layout in memory). Counted in badges,
+# not pages, since badges are what costs: each part also pays a fixed cost (stylesheets, fonts, merging).
+PART_BADGES = 100
 
 # Print-safe colours of the band at the bottom of a badge, one per category.
 CATEGORY_COLOURS = {
@@ -144,7 +145,6 @@ class BadgeFace:
     place: str
     category: str
     category_label: str
-    colour: str
     token: str
     name_size: int
     organization_size: int
@@ -159,7 +159,7 @@ def face(participant: Participant, badge: Badge) -> BadgeFace:
     return BadgeFace(
         last_name=participant.last_name, other_names=other, position=participant.position,
         organization=participant.organization, place=participant.place, category=participant.category,
-        category_label=str(CATEGORY_LABELS[participant.category]), colour=CATEGORY_COLOURS[participant.category],
+        category_label=str(CATEGORY_LABELS[participant.category]),
         token=badge.token,
         name_size=size_class(participant.last_name, (12, 16, 22, 30)),
         organization_size=size_class(participant.organization, (45, 90, 150)),
@@ -185,14 +185,16 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
     heading = f"{event.title} · {date_range(event.starts_on, event.ends_on)}"  # the same on every badge
 
     def sheet(part: list) -> str:
-        return render_template("badges/sheet.html", event=event, heading=heading, layout=layout, pages=part)
+        return render_template("badges/sheet.html", event=event, heading=heading, layout=layout, pages=part,
+                               colours=CATEGORY_COLOURS)
 
-    # As many parts as keep every core busy to the end, none bigger than PART_PAGES.
+    # As many parts as keep every core busy to the end, none much bigger than PART_BADGES; built one by one, so
+    # that the workers start on the first while the next are written.
     cores = workers()
-    count = -(-len(pages) // PART_PAGES)
+    count = -(-len(pages) // max(1, PART_BADGES // layout.per_page))
     count = -(-count // cores) * cores if count > 1 or len(pages) > 1 else 1
     size = -(-len(pages) // count)
-    parts = [sheet(pages[start:start + size]) for start in range(0, len(pages), size)]
+    parts = (sheet(pages[start:start + size]) for start in range(0, len(pages), size))
     return merge_pdfs(render_pdfs(parts, sample=sheet(pages[:1])))
 
 
