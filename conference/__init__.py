@@ -66,9 +66,11 @@ def _register_blueprints(app: Flask) -> None:
     from .events.views import bp as events_bp
     from .registration.views import manage_bp as participants_bp
     from .registration.views import public_bp as registration_bp
+    from .reports.views import bp as reports_bp
+    from .resolutions.views import bp as resolutions_bp
 
     for blueprint in (events_bp, registration_bp, accounts_bp, participants_bp, directories_bp, agenda_bp,
-                      badges_bp, checkin_bp, checkin_api_bp):
+                      badges_bp, checkin_bp, checkin_api_bp, reports_bp, resolutions_bp):
         app.register_blueprint(blueprint)
 
 

@@ -8,6 +8,8 @@ from conference.agenda import services
 from conference.agenda.models import AgendaSession, Room
 from conference.extensions import db
 from conference.registration.models import Participant
+from conference.resolutions.models import Recommendation
+from conference.resolutions.services import RecommendationData, bodies, load_defaults, projects, save_recommendation
 
 
 def staff_urls(app, event, ids) -> list[tuple[str, str]]:
@@ -29,7 +31,7 @@ def staff_urls(app, event, ids) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def participant_id(app, client, event, form_data):
-    """The ids a staff URL may need: a participant, a room and a session of the event."""
+    """The ids a staff URL may need: a participant, a room, a session and a recommendation of the event."""
     client.post(f"/events/{event.slug}/register", data=form_data())
     with app.app_context():
         room = services.save_room(event, Room(), {"name": "Большой зал", "capacity": 100})
@@ -38,8 +40,13 @@ def participant_id(app, client, event, form_data):
         services.save_session(event, session, services.SessionData(
             title="Пленарное заседание", kind="plenary", room_id=room.id, starts_at=starts,
             ends_at=starts + timedelta(hours=2)))
+        load_defaults()
+        body, project = bodies()[0], projects()[0]
+        recommendation = save_recommendation(event, Recommendation(), RecommendationData(
+            text="Рекомендовать…", body_ids=[body.id], session_ids=[session.id], project_ids=[project.id]))
         return {"participant_id": db.session.query(Participant.id).scalar(), "room_id": room.id,
-                "session_id": session.id}
+                "session_id": session.id, "recommendation_id": recommendation.id,
+                "addressee_id": recommendation.addressees[0].id, "body_id": body.id, "project_id": project.id}
 
 
 def test_the_matrix_covers_the_staff_pages(app, event, participant_id):
