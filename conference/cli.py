@@ -1,4 +1,4 @@
-"""Commands: `flask users create`, `flask directories load`, `flask demo`."""
+"""Commands: `flask users create`, `flask directories load`, `flask demo`, `flask badges`, `flask report`."""
 
 import os
 
@@ -16,6 +16,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(refresh_statistics_command)
     app.cli.add_command(badges_command)
+    app.cli.add_command(report_command)
 
 
 def refresh_statistics() -> None:
@@ -113,3 +114,28 @@ def badges_command(slug: str, out: str, layout: str, only_unprinted: bool):
     with open(out, "wb") as handle:
         handle.write(pdf)
     click.echo(f"{len(participants)} badges ({layout}) written to {out}")
+
+
+@click.command("report", help="Write an event's post-event report: PDF (--out) and/or the tables as XLSX (--xlsx).")
+@click.option("--event", "slug", required=True, help="The event's address, e.g. industrial-russia-2018.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), help="The PDF file to write.")
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, writable=True), help="The XLSX file to write.")
+@click.option("--lang", type=click.Choice(["ru", "en"]), default="ru", show_default=True)
+@with_appcontext
+def report_command(slug: str, out: str | None, xlsx: str | None, lang: str):
+    from .events.services import get_event
+    from .reports import services
+
+    if not out and not xlsx:
+        raise click.UsageError("name a file: --out report.pdf and/or --xlsx report.xlsx")
+    event = get_event(slug)
+    if event is None:
+        raise click.ClickException(f"no event with the address {slug!r}")
+    if out:
+        with open(out, "wb") as handle:
+            handle.write(services.render_report_pdf(event, lang))
+        click.echo(f"Report ({lang}) written to {out}")
+    if xlsx:
+        with open(xlsx, "wb") as handle:
+            handle.write(services.render_report_xlsx(event, lang))
+        click.echo(f"Tables ({lang}) written to {xlsx}")

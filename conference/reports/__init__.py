@@ -1,0 +1,1 @@
+"""Statistics and the post-event report: attendance by region, kind and session, arrivals, recommendations."""

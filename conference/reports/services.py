@@ -1,0 +1,350 @@
+"""The post-event report's figures, read from the other capabilities with aggregate queries (a forum of 20,000
+participants and 100,000 check-ins is summed by the database, not loaded), and the report's PDF and XLSX."""
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import render_template
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import and_, case, distinct, func, select
+
+from conference.agenda.labels import KIND_LABELS
+from conference.agenda.models import AgendaSession, Room, SessionSignup
+from conference.checkin.models import ENTRANCE, CheckIn
+from conference.directories.models import Country, FederalDistrict, FederalSubject, OrganizationType
+from conference.events.models import Event
+from conference.extensions import db
+from conference.i18n import current_language, date_range, translated
+from conference.pdf import render_pdf
+from conference.registration.labels import CATEGORY_LABELS
+from conference.registration.models import CATEGORIES, Participant
+from conference.registration.services import neutralize_formula
+from conference.resolutions.services import by_addressee, recommendations_of
+from conference.timeutil import to_zone
+
+from .labels import ORGANIZATION_GROUPS
+
+ARRIVAL_MINUTES = 15
+
+
+@dataclass
+class Line:
+    """One row of an attendance table: confirmed registrations and people who came."""
+
+    key: object
+    label: str
+    confirmed: int = 0
+    attended: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return self.attended / self.confirmed if self.confirmed else None
+
+
+@dataclass
+class DistrictLines:
+    district: Line
+    subjects: list[Line]
+
+
+@dataclass
+class SessionLine:
+    title: str
+    kind: str
+    starts_at: datetime
+    room: str
+    capacity: int
+    signed_up: int
+    waiting: int
+    attended: int
+
+    @property
+    def fill_rate(self) -> float:
+        return self.attended / self.capacity if self.capacity else 0.0
+
+
+@dataclass
+class Report:
+    event: Event
+    statuses: dict[str, int]
+    attended: int
+    has_check_ins: bool
+    districts: list[DistrictLines]
+    countries: list[Line]
+    organization_types: list[Line]
+    categories: list[Line]
+    sessions: list[SessionLine]
+    arrivals: list[tuple[str, int]]
+    east: FederalSubject | None
+    west: FederalSubject | None
+    subject_count: int
+    confirmed_came: int = 0  # confirmed participants who were checked in somewhere
+    recommendations: list = field(default_factory=list)  # adopted ones, numbered, grouped by addressee
+    adopted_count: int = 0
+    without_addressee: int = 0
+
+    @property
+    def registered(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def confirmed(self) -> int:
+        return self.statuses.get("confirmed", 0)
+
+    @property
+    def no_show_rate(self) -> float | None:
+        if not self.has_check_ins or not self.confirmed:
+            return None
+        return 1 - self.confirmed_came / self.confirmed
+
+    @property
+    def country_count(self) -> int:
+        return sum(1 for line in self.countries if self.counted(line))
+
+    def counted(self, line: Line) -> int:
+        """Who a place or kind is counted by: people who came once check-in has begun, before that confirmed ones."""
+        return line.attended if self.has_check_ins else line.confirmed
+
+
+def _lines(event: Event, group_column) -> list:
+    """(group value, confirmed, attended) for every group of `group_column` among confirmed participants and
+    everyone who came. «Came» is an EXISTS on check_in's (participant, checkpoint) key: one index probe per
+    participant."""
+    came = select(CheckIn.id).where(CheckIn.participant_id == Participant.id).exists()
+    return db.session.execute(
+        select(group_column, func.sum(case((Participant.status == "confirmed", 1), else_=0)),
+               func.sum(case((came, 1), else_=0)))
+        .where(Participant.event_id == event.id, (Participant.status == "confirmed") | came)
+        .group_by(group_column)).all()
+
+
+def build_report(event: Event) -> Report:
+    statuses = dict(db.session.execute(select(Participant.status, func.count()).where(
+        Participant.event_id == event.id).group_by(Participant.status)).all())
+    has_check_ins = db.session.scalar(select(func.count()).select_from(CheckIn).where(
+        CheckIn.event_id == event.id)) > 0
+    language = current_language()
+
+    by_subject = {subject_id: (confirmed, attended) for subject_id, confirmed, attended
+                  in _lines(event, Participant.subject_id) if subject_id is not None}
+    districts = []
+    subject_rows = db.session.scalars(select(FederalSubject).where(FederalSubject.id.in_(list(by_subject)))
+                                      .order_by(FederalSubject.name_ru)).all()
+    for district in db.session.scalars(select(FederalDistrict).order_by(FederalDistrict.sort_order)):
+        lines = [Line(subject.id, subject.name_en if language == "en" else subject.name_ru, *by_subject[subject.id])
+                 for subject in subject_rows if subject.district_id == district.id]
+        if lines:
+            total = Line(district.id, district.name_en if language == "en" else district.name_ru,
+                         sum(line.confirmed for line in lines), sum(line.attended for line in lines))
+            districts.append(DistrictLines(total, sorted(lines, key=lambda line: (-line.attended, -line.confirmed,
+                                                                                  line.label))))
+    districts.sort(key=lambda group: (-group.district.attended, -group.district.confirmed))
+
+    by_country = {country_id: (confirmed, attended) for country_id, confirmed, attended
+                  in _lines(event, Participant.country_id) if country_id is not None}
+    countries = [Line(country.id, country.name_en if language == "en" else country.name_ru, *by_country[country.id])
+                 for country in db.session.scalars(select(Country).where(Country.id.in_(list(by_country))))]
+    countries.sort(key=lambda line: (-line.attended, -line.confirmed, line.label))
+
+    by_type = {type_id: (confirmed, attended) for type_id, confirmed, attended
+               in _lines(event, Participant.organization_type_id)}
+    organization_types = [
+        Line(kind.code, kind.name_en if language == "en" else kind.name_ru, *by_type[kind.id])
+        for kind in db.session.scalars(select(OrganizationType).order_by(OrganizationType.sort_order))
+        if kind.id in by_type]
+
+    labels = translated(CATEGORY_LABELS)
+    by_category = {category: (confirmed, attended) for category, confirmed, attended
+                   in _lines(event, Participant.category)}
+    categories = [Line(category, labels[category], *by_category[category]) for category in CATEGORIES
+                  if category in by_category]
+
+    attended = db.session.scalar(select(func.count(distinct(CheckIn.participant_id))).where(
+        CheckIn.event_id == event.id)) or 0
+    confirmed_came = db.session.scalar(select(func.count(distinct(CheckIn.participant_id))).join(
+        Participant, Participant.id == CheckIn.participant_id).where(
+        CheckIn.event_id == event.id, Participant.status == "confirmed")) or 0
+
+    counted = {subject.id for subject in subject_rows
+               if (by_subject[subject.id][1] if has_check_ins else by_subject[subject.id][0])}
+    places = [subject for subject in subject_rows if subject.id in counted]
+    recommendations = recommendations_of(event, adopted_only=True)
+    report = Report(
+        event=event, statuses=statuses, attended=attended, has_check_ins=has_check_ins, districts=districts,
+        countries=countries, organization_types=organization_types, categories=categories,
+        sessions=_session_lines(event), arrivals=_arrivals(event),
+        east=max(places, key=lambda subject: subject.longitude) if places else None,
+        west=min(places, key=lambda subject: subject.longitude) if places else None,
+        subject_count=len(places), recommendations=by_addressee(recommendations),
+        adopted_count=len(recommendations),
+        without_addressee=sum(1 for item in recommendations if not item.addressees), confirmed_came=confirmed_came,
+    )
+    return report
+
+
+def _session_lines(event: Event) -> list[SessionLine]:
+    signups = {(session_id, status): count for session_id, status, count in db.session.execute(
+        select(SessionSignup.session_id, SessionSignup.status, func.count())
+        .join(AgendaSession, AgendaSession.id == SessionSignup.session_id)
+        .where(AgendaSession.event_id == event.id).group_by(SessionSignup.session_id, SessionSignup.status))}
+    attended = dict(db.session.execute(select(CheckIn.session_id, func.count()).where(
+        CheckIn.event_id == event.id, CheckIn.session_id.is_not(None)).group_by(CheckIn.session_id)).all())
+    labels = translated(KIND_LABELS)
+    rows = db.session.execute(select(AgendaSession, Room.name, Room.capacity).join(
+        Room, and_(Room.id == AgendaSession.room_id)).where(
+        AgendaSession.event_id == event.id, AgendaSession.kind.not_in(("break", "networking")))
+        .order_by(AgendaSession.starts_at, AgendaSession.id))
+    return [SessionLine(session.title, labels[session.kind], session.starts_at, room, session.capacity or capacity,
+                        signups.get((session.id, "registered"), 0), signups.get((session.id, "waiting"), 0),
+                        attended.get(session.id, 0))
+            for session, room, capacity in rows]
+
+
+def _arrivals(event: Event) -> list[tuple[str, int]]:
+    """Arrivals at the entrance per ARRIVAL_MINUTES, as («09:15», count) in the event's time zone, gaps included
+    within a day so that the chart's time axis is even."""
+    step = ARRIVAL_MINUTES * 60
+    buckets = Counter()
+    for moment in db.session.scalars(select(CheckIn.checked_in_at).where(
+            CheckIn.event_id == event.id, CheckIn.checkpoint == ENTRANCE)):
+        buckets[int(moment.timestamp()) // step * step] += 1
+    if not buckets:
+        return []
+    first, last = min(buckets), max(buckets)
+    if last - first > 24 * 3600:  # a multi-day event: only the non-empty slots, else the axis is all gaps
+        slots = sorted(buckets)
+    else:
+        slots = range(first, last + step, step)
+    return [(to_zone(datetime.fromtimestamp(slot, UTC), event.timezone).strftime(
+        "%d.%m %H:%M" if last - first > 24 * 3600 else "%H:%M"), buckets.get(slot, 0)) for slot in slots]
+
+
+# ---- the words of the report ------------------------------------------------------------------------------
+
+def people(count: int) -> str:
+    """«более 500 человек» in the press-release way: hundreds rounded down when there are hundreds."""
+    if count >= 100 and count % 100:
+        rounded = count // 100 * 100
+        return _("more than %(count)s", count=ngettext("%(num)d person", "%(num)d people", rounded))
+    return ngettext("%(num)d person", "%(num)d people", count)
+
+
+def organization_phrase(report: Report) -> str:
+    """«представители федеральных и региональных органов государственной власти, промышленных кластеров, …»."""
+    present = [line.key for line in report.organization_types if report.counted(line)]
+    names = {line.key: line.label for line in report.organization_types}
+    phrases = []
+    if "federal_authority" in present and "regional_authority" in present:
+        phrases.append(str(ORGANIZATION_GROUPS["authorities"]))
+        present = [code for code in present if code not in ("federal_authority", "regional_authority")]
+    for code in present:
+        if code == "other":
+            continue
+        phrases.append(str(ORGANIZATION_GROUPS[code]) if code in ORGANIZATION_GROUPS else names[code].lower())
+    return ", ".join(phrases)
+
+
+def summary(report: Report) -> str:
+    """The report's opening paragraph, written from the figures in the seed's press-release style: «В работе
+    мероприятия … приняли участие более 500 человек из 66 субъектов Российской Федерации от Южно-Сахалинска до
+    Калининграда (представители …)»."""
+    event = report.event
+    english = current_language() == "en"
+    title = event.display_title(current_language())
+    city = (event.city or "").strip()
+    where = date_range(event.starts_on, event.ends_on) + (f", {city}" if city else "")
+    if report.registered == 0:
+        return _("«%(title)s» (%(where)s): no one has registered yet.", title=title, where=where)
+    if report.has_check_ins:
+        text = _("«%(title)s» (%(where)s) was attended by %(people)s", title=title, where=where,
+                 people=people(report.attended))
+    else:
+        text = _("For «%(title)s» (%(where)s), %(people)s registered and were confirmed", title=title, where=where,
+                 people=people(report.confirmed))
+    if report.subject_count:
+        text += " " + ngettext("from %(num)d federal subject of Russia", "from %(num)d federal subjects of Russia",
+                               report.subject_count)
+    if report.east and report.west and report.east.id != report.west.id:
+        def centre(subject: FederalSubject) -> str:
+            return subject.capital_en if english else subject.capital_genitive_ru or subject.capital_ru
+
+        text += " " + _("from %(east)s to %(west)s", east=centre(report.east), west=centre(report.west))
+    if report.country_count:
+        text += " " + ngettext("and from %(num)d other country", "and from %(num)d other countries",
+                               report.country_count)
+    kinds = organization_phrase(report)
+    if kinds:
+        text += " " + _("(representatives of %(kinds)s)", kinds=kinds)
+    text += "."
+    if not report.has_check_ins:
+        text += " " + _("No arrivals have been checked in yet: attendance figures appear once check-in begins.")
+    return text
+
+
+# ---- documents --------------------------------------------------------------------------------------------
+
+def render_report_pdf(event: Event, language: str) -> bytes:
+    with force_locale(language):
+        report = build_report(event)
+        html = render_template("reports/report.html", report=report, summary=summary(report),
+                               generated=datetime.now(UTC))
+    return render_pdf(html)
+
+
+def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list]) -> None:
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([neutralize_formula(value) for value in row])
+    for column, width in zip("ABCDEFGH", (48, 14, 14, 14, 14, 14, 14, 14), strict=False):
+        sheet.column_dimensions[column].width = width
+
+
+def render_report_xlsx(event: Event, language: str) -> bytes:
+    """The report's tables, one sheet each, for organizers who build their own charts."""
+    with force_locale(language):
+        report = build_report(event)
+        workbook = Workbook()
+        workbook.remove(workbook.active)
+        confirmed, came, share = _("Confirmed"), _("Attended"), _("Share attended")
+
+        def lines(rows: list[Line]) -> list[list]:
+            return [[line.label, line.confirmed, line.attended,
+                     round(line.share, 3) if line.share is not None else None] for line in rows]
+
+        _sheet(workbook, _("Summary"), [_("Figure"), _("Value")], [
+            [_("Registered"), report.registered], [_("Confirmed"), report.confirmed],
+            [_("Attended"), report.attended if report.has_check_ins else None],
+            [_("No-show rate"), round(report.no_show_rate, 3) if report.no_show_rate is not None else None],
+            [_("Federal subjects"), report.subject_count], [_("Other countries"), report.country_count],
+            [_("Summary"), summary(report)]])
+        _sheet(workbook, _("Federal districts"), [_("Federal district"), confirmed, came, share],
+               lines([group.district for group in report.districts]))
+        _sheet(workbook, _("Regions"), [_("Region"), _("Federal district"), confirmed, came, share],
+               [[line.label, group.district.label, line.confirmed, line.attended,
+                 round(line.share, 3) if line.share is not None else None]
+                for group in report.districts for line in group.subjects]
+               + [[line.label, _("Other countries"), line.confirmed, line.attended,
+                   round(line.share, 3) if line.share is not None else None] for line in report.countries])
+        _sheet(workbook, _("Organization types"), [_("Organization type"), confirmed, came, share],
+               lines(report.organization_types))
+        _sheet(workbook, _("Categories"), [_("Category"), confirmed, came, share], lines(report.categories))
+        _sheet(workbook, _("Sessions"), [_("Session"), _("Format"), _("Starts"), _("Room"), _("Capacity"),
+                                          _("Signed up"), _("Attended"), _("Fill rate")],
+               [[line.title, line.kind, to_zone(line.starts_at, event.timezone).strftime("%d.%m.%Y %H:%M"),
+                 line.room, line.capacity, line.signed_up, line.attended, round(line.fill_rate, 3)]
+                for line in report.sessions])
+        _sheet(workbook, _("Arrivals"), [_("Time"), _("Arrivals")], [list(row) for row in report.arrivals])
+        _sheet(workbook, _("Recommendations"), [_("Addressee"), _("No."), _("Recommendation")],
+               [[body.name if body else _("No addressee given"), number, recommendation.text]
+                for body, items in report.recommendations for number, recommendation in items])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+    return buffer.getvalue()
