@@ -249,6 +249,15 @@ def organization_phrase(report: Report) -> str:
     return ", ".join(phrases)
 
 
+def event_city(event: Event) -> str:
+    """The event's city in the report's language: «Москва» reads «Moscow» in English when it is a regional
+    centre whose English name we know (events keep their city in one language)."""
+    city = (event.city or "").strip()
+    if city and current_language() == "en":
+        return db.session.scalar(select(FederalSubject.capital_en).where(FederalSubject.capital_ru == city)) or city
+    return city
+
+
 def summary(report: Report) -> str:
     """The report's opening paragraph, written from the figures in the seed's press-release style: «В работе
     мероприятия … приняли участие более 500 человек из 66 субъектов Российской Федерации от Южно-Сахалинска до
@@ -256,7 +265,7 @@ def summary(report: Report) -> str:
     event = report.event
     english = current_language() == "en"
     title = event.display_title(current_language())
-    city = (event.city or "").strip()
+    city = event_city(event)
     where = date_range(event.starts_on, event.ends_on) + (f", {city}" if city else "")
     if report.registered == 0:
         return _("«%(title)s» (%(where)s): no one has registered yet.", title=title, where=where)
@@ -292,7 +301,7 @@ def render_report_pdf(event: Event, language: str) -> bytes:
     with force_locale(language):
         report = build_report(event)
         html = render_template("reports/report.html", report=report, summary=summary(report),
-                               generated=datetime.now(UTC))
+                               city=event_city(event), generated=datetime.now(UTC))
     return render_pdf(html)
 
 
@@ -313,14 +322,14 @@ def render_report_xlsx(event: Event, language: str) -> bytes:
         report = build_report(event)
         workbook = Workbook()
         workbook.remove(workbook.active)
-        confirmed, came, share = _("Confirmed"), _("Attended"), _("Share attended")
+        confirmed, came, share = _("Confirmed registrations"), _("Attended"), _("Share attended")
 
         def lines(rows: list[Line]) -> list[list]:
             return [[line.label, line.confirmed, line.attended,
                      round(line.share, 3) if line.share is not None else None] for line in rows]
 
         _sheet(workbook, _("Summary"), [_("Figure"), _("Value")], [
-            [_("Registered"), report.registered], [_("Confirmed"), report.confirmed],
+            [_("Registrations"), report.registered], [_("Confirmed registrations"), report.confirmed],
             [_("Attended"), report.attended if report.has_check_ins else None],
             [_("No-show rate"), round(report.no_show_rate, 3) if report.no_show_rate is not None else None],
             [_("Federal subjects"), report.subject_count], [_("Other countries"), report.country_count],

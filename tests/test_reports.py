@@ -1,0 +1,172 @@
+"""The post-event report: its figures add up, the demo's report reads like the seed's press release, an empty or
+odd event still gets a report, the English one has no Russian labels, and organizers (only) can download it."""
+
+import io
+import re
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from conference.agenda.models import AgendaSession
+from conference.checkin.models import CheckIn
+from conference.demo import DEMO_SLUG, create_demo
+from conference.events.services import get_event
+from conference.extensions import db
+from conference.registration.models import Participant
+from conference.reports import services
+from conference.resolutions.models import Recommendation
+from conference.resolutions.services import RecommendationData, load_defaults, save_recommendation
+
+from .agenda_helpers import at, make_room, make_session
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text as a reader sees it, with line breaks undone, and with them the hyphens that hyphenation
+    adds at a line's end (U+2010, unlike the hyphen of «Южно-Сахалинск», which stays)."""
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    # Each page ends with its number («3 / 10»): dropped, so that a sentence running over a page reads whole.
+    text = "\n".join(re.sub(r"\n\d+ / \d+\s*$", "", page) for page in pages)
+    return " ".join(re.sub("(\\w)\u2010\n(\\w)", r"\1\2", text).split())
+
+
+@pytest.fixture
+def demo(app):
+    with app.test_request_context():
+        create_demo()
+    return DEMO_SLUG
+
+
+@pytest.fixture
+def demo_pdf(app, demo):
+    with app.test_request_context():
+        return services.render_report_pdf(get_event(demo), "ru")
+
+
+def test_the_figures_add_up(app, demo):
+    with app.test_request_context():
+        event = get_event(demo)
+        report = services.build_report(event)
+        confirmed = db.session.scalar(select(func.count()).where(Participant.status == "confirmed"))
+        came = db.session.scalar(select(func.count(func.distinct(CheckIn.participant_id))))
+        assert (report.confirmed, report.attended) == (confirmed, came)
+        assert report.registered == db.session.scalar(select(func.count()).select_from(Participant))
+        for lines in ([group.district for group in report.districts] + report.countries,
+                      report.organization_types, report.categories):
+            assert sum(line.confirmed for line in lines) == confirmed
+            assert sum(line.attended for line in lines) == came
+        for group in report.districts:  # each district is the sum of its regions
+            assert group.district.attended == sum(line.attended for line in group.subjects)
+            assert group.district.confirmed == sum(line.confirmed for line in group.subjects)
+        assert report.subject_count == 66
+        assert (report.east.capital_ru, report.west.capital_ru) == ("Южно-Сахалинск", "Калининград")
+        assert 0 < report.no_show_rate < 0.1
+        assert report.no_show_rate == pytest.approx(1 - report.confirmed_came / confirmed)
+        sessions = {session.title: session for session in db.session.scalars(select(AgendaSession))}
+        for line in report.sessions:
+            session = sessions[line.title]
+            checked = db.session.scalar(select(func.count()).where(CheckIn.session_id == session.id))
+            assert line.attended == checked and line.capacity == session.seats
+            assert line.fill_rate == pytest.approx(checked / session.seats)
+        assert sum(count for _, count in report.arrivals) == db.session.scalar(
+            select(func.count()).where(CheckIn.checkpoint == "entrance"))
+
+
+def test_the_demo_report_reads_like_the_seed(app, demo, demo_pdf, artifacts, tmp_path):
+    text = pdf_text(demo_pdf)
+    assert ("приняли участие более 500 человек из 66 субъектов Российской Федерации от Южно-Сахалинска до "
+            "Калининграда (представители федеральных и региональных органов государственной власти, "
+            "промышленных кластеров, технопарков") in text
+    with app.test_request_context():
+        report = services.build_report(get_event(demo))
+        for figure in (report.registered, report.confirmed, report.attended, report.subject_count):
+            assert f" {figure} " in f" {text} "
+        adopted = list(db.session.scalars(select(Recommendation).where(Recommendation.status == "adopted")))
+    assert len(adopted) == 3
+    for recommendation in adopted:
+        assert " ".join(recommendation.text.split()) in text
+    for heading in ("Содержание", "Участники по федеральным округам и регионам", "Прибытие участников по времени",
+                    "Министерство промышленности и торговли Российской Федерации", "Адресат не указан"):
+        assert (heading in text) == (heading != "Адресат не указан")
+    pages = PdfReader(io.BytesIO(demo_pdf)).pages
+    assert pages[-1].extract_text().rstrip().endswith(f"{len(pages)} / {len(pages)}")  # page numbers
+    # A look at every page, as a reader would get them (kept in test-artifacts/).
+    source = tmp_path / "report.pdf"
+    source.write_bytes(demo_pdf)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(source), str(artifacts / "report-ru")], check=True)
+    assert len(list(artifacts.glob("report-ru-*.png"))) == len(PdfReader(io.BytesIO(demo_pdf)).pages)
+
+
+def test_the_english_report_has_no_russian_labels(app, demo):
+    with app.test_request_context():
+        event = get_event(demo)
+        text = pdf_text(services.render_report_pdf(event, "en"))
+        # What may stay Russian is what organizers typed in Russian: session titles, rooms, the recommendations.
+        data = " ".join([session.title + " " + session.room.name for session in db.session.scalars(
+            select(AgendaSession))] + [item.text for item in db.session.scalars(select(Recommendation))])
+    allowed = set(re.findall(r"[А-Яа-яЁё]+", data))
+    left = sorted(set(re.findall(r"[А-Яа-яЁё]+", text)) - allowed)
+    assert left == []
+    assert "from Yuzhno-Sakhalinsk to Kaliningrad" in text and "Moscow" in text
+    assert "more than 500 people from 66 federal subjects of Russia" in text
+
+
+def test_an_empty_event_gets_a_report_that_says_what_is_missing(app, event):
+    with app.test_request_context():
+        live = get_event(event.slug)
+        text = pdf_text(services.render_report_pdf(live, "ru"))
+        workbook = load_workbook(io.BytesIO(services.render_report_xlsx(live, "ru")))
+    assert "зарегистрированных участников пока нет" in text
+    assert "Отметок о прибытии пока нет" in text
+    assert "Рекомендации пока не приняты" in text
+    assert "Участников пока нет" in text
+    assert "Итоги" in workbook.sheetnames and "Рекомендации" in workbook.sheetnames
+
+
+def test_registrations_without_check_ins_and_odd_recommendations(app, client, event, form_data):
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    with app.test_request_context():
+        live = get_event(event.slug)
+        load_defaults()
+        room = make_room(live, "Зал <i>1</i>")
+        session_id = make_session(live, room, at(live, 0, 10), at(live, 0, 11), title="<script>alert(1)</script>")
+        long_text = "Очень длинная рекомендация. " * 400
+        save_recommendation(live, Recommendation(), RecommendationData(
+            text="<b>Без адресата</b>\n\nВторой абзац", status="adopted", adopted_on=live.starts_on,
+            session_ids=[session_id]))
+        save_recommendation(live, Recommendation(), RecommendationData(
+            text=long_text, status="adopted", adopted_on=live.starts_on, body_ids=[1]))
+        text = pdf_text(services.render_report_pdf(live, "ru"))
+    assert "зарегистрированы и подтверждены 1 человек" in text
+    assert "Отметок о прибытии пока нет" in text
+    assert "<b>Без адресата</b>" in text and "Второй абзац" in text  # shown as typed, never as markup
+    assert "<script>alert(1)</script>" in text
+    assert "Адресат не указан" in text and "У этих рекомендаций пока нет адресата" in text
+    assert text.count("Очень длинная рекомендация.") == 400
+
+
+def test_organizers_download_the_report_and_the_tables(app, demo, organizer_client, checkin_client):
+    pdf = organizer_client.get(f"/manage/events/{demo}/report.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    english = organizer_client.get(f"/manage/events/{demo}/report.pdf?lang=en")
+    assert "from Yuzhno-Sakhalinsk to Kaliningrad" in pdf_text(english.data)
+    xlsx = organizer_client.get(f"/manage/events/{demo}/report.xlsx")
+    workbook = load_workbook(io.BytesIO(xlsx.data))
+    assert workbook.sheetnames == ["Итоги", "Федеральные округа", "Регионы", "Типы организаций", "Категории",
+                                   "Мероприятия программы", "Прибытие участников", "Рекомендации"]
+    regions = list(workbook["Регионы"].iter_rows(min_row=2, values_only=True))
+    assert len(regions) == 66
+    assert checkin_client.get(f"/manage/events/{demo}/report.pdf").status_code == 403
+
+
+def test_flask_report_writes_both_files(app, demo, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["report", "--event", demo, "--out", str(tmp_path / "r.pdf"),
+                                 "--xlsx", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert load_workbook(tmp_path / "r.xlsx").sheetnames[0] == "Итоги"
+    assert runner.invoke(args=["report", "--event", "nope", "--out", str(tmp_path / "x.pdf")]).exit_code != 0
+    assert runner.invoke(args=["report", "--event", demo]).exit_code != 0
