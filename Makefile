@@ -55,3 +55,5 @@ extract-messages: install
 bench: translations
 	$(BIN)/python bench/participants.py
 	$(BIN)/python bench/badges.py
+	$(BIN)/python bench/checkin.py
+	$(BIN)/python bench/report.py
