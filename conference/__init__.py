@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, has_request_context, render_template, request, session
+from flask import Flask, has_request_context, jsonify, render_template, request, session
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -49,6 +49,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+API_ERRORS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 410: "gone",
+              429: "too_many_requests", 500: "server_error"}
+
+
 def _select_locale() -> str:
     chosen = session.get("lang") if has_request_context() else None  # commands and mail jobs speak Russian
     if chosen in ("ru", "en"):
@@ -77,6 +81,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     def page(code: int):
         def handler(error):
+            if request.path.startswith("/api/"):  # programs get JSON, as the API's description promises
+                return jsonify(result=API_ERRORS.get(code, "error"), message=getattr(error, "description", "")), code
             return render_template("errors/error.html", code=code, error=error), code
 
         return handler

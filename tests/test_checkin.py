@@ -347,3 +347,66 @@ def test_live_arrivals_count_against_expected(app, event, people, organizer_clie
     assert figures["refused"] == 0  # "already" is not a refusal
     page = organizer_client.get(f"/manage/events/{event.slug}/checkin/arrivals").get_data(as_text=True)
     assert json.loads(page.split('id="arrivals-data">')[1].split("</script>")[0])["checkpoints"][0]["checked_in"] == 2
+
+
+def test_a_session_door_has_one_spelling(app, ctx, event, people):
+    live = db.session.merge(event)
+    room = make_room(live)
+    session_id = make_session(live, room, at(live, 0, 10), at(live, 0, 12))
+    assert services.find_checkpoint(live, f"session-{session_id}").key == f"session-{session_id}"
+    for odd in (f"session-0{session_id}", f"session-{session_id}".replace("1", "١"), f"session-+{session_id}",
+                f"session- {session_id}"):
+        assert services.find_checkpoint(live, odd) is None, odd
+
+
+def test_a_nonce_reused_for_another_badge_is_refused(app, event, people, checkin_client):
+    key = nonce()
+    assert post_scan(checkin_client, event, token=people["Иванов"], nonce=key).status_code == 201
+    response = post_scan(checkin_client, event, token=people["Петрова"], nonce=key)
+    assert response.status_code == 422 and checked(response)["result"] == "nonce_reused"
+    with app.app_context():  # Петрова was not let in on Иванов's answer
+        assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
+
+
+def test_devices_check_in_badges_not_names(app, client, event, people):
+    with app.app_context():
+        _device, token = services.add_device(db.session.merge(event), "Вход", None)
+    response = client.post(f"/api/v1/events/{event.slug}/checkins", headers={"Authorization": f"Bearer {token}"},
+                           json={"participant_id": people["ids"]["Иванов"], "nonce": nonce()})
+    assert response.status_code == 403 and checked(response)["result"] == "forbidden"
+
+
+@pytest.mark.parametrize("body", [
+    {"participant_id": 10 ** 30, "nonce": "x"},
+    {"token": "12\x0034", "nonce": "x"},
+    {"token": "1234", "nonce": "x\x00y"},
+])
+def test_out_of_range_and_control_characters_are_refused_with_a_field(app, event, checkin_client, body):
+    response = checkin_client.post(f"/api/v1/events/{event.slug}/checkins", json=body)
+    assert response.status_code == 422 and checked(response)["result"] == "invalid_request"
+
+
+def test_undo_over_http_only_by_its_scanner_or_an_organizer(app, event, make_event, people, make_user,
+                                                          checkin_client, organizer_client):
+    from .conftest import log_in
+
+    made = checked(post_scan(checkin_client, event, token=people["Иванов"]))
+    other = app.test_client()
+    log_in(other, make_user("checkin"))
+    path = f"/api/v1/events/{event.slug}/checkins/{made['check_in']['id']}"
+    assert other.delete(path).status_code == 403
+    elsewhere = make_event()
+    assert organizer_client.delete(f"/api/v1/events/{elsewhere.slug}/checkins/{made['check_in']['id']}") \
+        .status_code == 404
+    assert organizer_client.delete(path).status_code == 200
+    # Ids of undone check-ins are never handed out again: a retried DELETE cannot undo the next person.
+    again = checked(post_scan(checkin_client, event, token=people["Петрова"]))
+    assert again["check_in"]["id"] != made["check_in"]["id"]
+    assert checkin_client.delete(path).status_code == 404
+
+
+def test_the_api_answers_json_even_for_paths_it_does_not_have(app, event, checkin_client):
+    response = checkin_client.get(f"/api/v1/events/{event.slug}/nothing-here")
+    assert response.status_code == 404 and response.get_json()["result"] == "not_found"
+    response = checkin_client.get(f"/api/v1/events/{event.slug}/checkins")
+    assert response.status_code == 405 and response.get_json()["result"] == "method_not_allowed"

@@ -44,3 +44,27 @@ def test_sqlite_runs_with_foreign_keys_and_wal(ctx):
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_recent_revisions_go_down_and_up_without_losing_rows(app, client, event, form_data):
+    """0008 and 0009 rebuild tables on SQLite (a participant's region, the check-ins): the rows pointing at them
+    (participants, the audit trail) must come through with their links."""
+    from flask_migrate import downgrade
+
+    from conference.badges.services import current_badge
+    from conference.checkin import services as checkin
+    from conference.checkin.models import CheckIn, Scan
+
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    with app.test_request_context():
+        live = db.session.merge(event)
+        participant = db.session.scalars(select(Participant)).one()
+        checkin.check_in(live, checkin.find_checkpoint(live, "entrance"), checkin.Scanner(), "n1",
+                         token=current_badge(participant).token)
+        downgrade(revision="0007")
+        upgrade()
+        db.session.expire_all()
+        assert db.session.scalar(select(func.count()).select_from(Participant)) == 1
+        assert db.session.scalars(select(Participant)).one().subject.capital_genitive_ru == "Южно-Сахалинска"
+        check_in_id = db.session.scalars(select(CheckIn.id)).one()
+        assert db.session.scalars(select(Scan.check_in_id)).one() == check_in_id

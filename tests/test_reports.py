@@ -157,7 +157,9 @@ def test_organizers_download_the_report_and_the_tables(app, demo, organizer_clie
     assert workbook.sheetnames == ["Итоги", "Федеральные округа", "Регионы", "Типы организаций", "Категории",
                                    "Мероприятия программы", "Прибытие участников", "Рекомендации"]
     regions = list(workbook["Регионы"].iter_rows(min_row=2, values_only=True))
-    assert len(regions) == 66
+    with app.test_request_context():
+        report = services.build_report(get_event(demo))
+    assert len(regions) == sum(len(group.subjects) for group in report.districts) + len(report.countries) == 66
     assert checkin_client.get(f"/manage/events/{demo}/report.pdf").status_code == 403
 
 
@@ -170,3 +172,17 @@ def test_flask_report_writes_both_files(app, demo, tmp_path):
     assert load_workbook(tmp_path / "r.xlsx").sheetnames[0] == "Итоги"
     assert runner.invoke(args=["report", "--event", "nope", "--out", str(tmp_path / "x.pdf")]).exit_code != 0
     assert runner.invoke(args=["report", "--event", demo]).exit_code != 0
+
+
+def test_spreadsheet_cells_that_look_like_formulas_stay_text(app, event):
+    with app.test_request_context():
+        live = get_event(event.slug)
+        load_defaults()
+        save_recommendation(live, Recommendation(), RecommendationData(
+            text="=HYPERLINK(\"http://evil\")", status="adopted", adopted_on=live.starts_on))
+        save_recommendation(live, Recommendation(), RecommendationData(
+            text="- пункт первый", status="adopted", adopted_on=live.starts_on))
+        workbook = load_workbook(io.BytesIO(services.render_report_xlsx(live, "ru")))
+    cells = [row[2] for row in workbook["Рекомендации"].iter_rows(min_row=2)]
+    assert [cell.value for cell in cells] == ["=HYPERLINK(\"http://evil\")", "- пункт первый"]  # no apostrophe
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in cells)

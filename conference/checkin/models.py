@@ -47,6 +47,9 @@ class CheckIn(db.Model):
         # The entrance has no session; a session's door names its session.
         CheckConstraint(f"(session_id IS NULL) = (checkpoint = '{ENTRANCE}')", name="checkpoint_session"),
         Index("ix_check_in_event_checkpoint_time", "event_id", "checkpoint", "checked_in_at"),
+        # An undone check-in's id is never given to the next one (SQLite would reuse the highest id): a retried
+        # DELETE of it must find nothing rather than someone else's arrival.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import secrets
 from collections import namedtuple
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -61,9 +62,8 @@ class EventRef:
 
 
 def event_ref(slug: str) -> EventRef | None:
-    cursor, sql = _cursor()
-    row = sql.event.run(cursor, {"slug": slug})
-    cursor.close()
+    with _scan_statements() as (cursor, sql):
+        row = sql.event.run(cursor, {"slug": slug})
     return EventRef(*row) if row else None
 
 
@@ -91,12 +91,15 @@ def find_checkpoint(event: Event, key: str) -> Checkpoint | None:
     if key == ENTRANCE:
         return Checkpoint(ENTRANCE)
     prefix, _, number = (key or "").partition("-")
-    if prefix != "session" or not number.isdigit() or len(number) > 12:
+    # Only the canonical spelling: «session-07» or other digits than ASCII would be a second key for the same
+    # door, and the unique (participant, checkpoint) key would no longer stop a second check-in.
+    if prefix != "session" or not (number.isascii() and number.isdigit()) or number != str(int(number)) \
+            or len(number) > 12:
         return None
     session = db.session.get(AgendaSession, int(number))
     if session is None or session.event_id != event.id or session.kind in NOT_CHECKPOINTS:
         return None
-    return Checkpoint(key, session)
+    return Checkpoint(f"session-{session.id}", session)
 
 
 # ---- one scan ---------------------------------------------------------------------------------------------
@@ -196,8 +199,8 @@ def _statements(dialect) -> SimpleNamespace:
         "signed_up": select(SessionSignup.__table__.c.status).where(
             SessionSignup.__table__.c.participant_id == bindparam("participant_id"),
             SessionSignup.__table__.c.session_id == bindparam("session_id")),
-        "stored_answer": select(scan.c.answer).where(scan.c.event_id == bindparam("event_id"),
-                                                     scan.c.nonce == bindparam("nonce")),
+        "stored_answer": select(scan.c.answer, scan.c.scanned_value, scan.c.checkpoint).where(
+            scan.c.event_id == bindparam("event_id"), scan.c.nonce == bindparam("nonce")),
     }
     compiled = {name: DriverStatement(statement, dialect) for name, statement in statements.items()}
     compiled["insert_check_in"] = DriverStatement(
@@ -209,75 +212,91 @@ def _statements(dialect) -> SimpleNamespace:
     return SimpleNamespace(**compiled)
 
 
-def _cursor():
-    """A cursor of the session's own connection, inside the session's transaction, and the scan statements."""
+@contextmanager
+def _scan_statements():
+    """A cursor of the session's own connection (inside the session's transaction) and the scan statements. The
+    cursor is closed whatever happens; a failed statement leaves the transaction to the request's teardown,
+    which rolls it back."""
     connection = db.session.connection()
-    return connection.connection.dbapi_connection.cursor(), _statements(connection.dialect)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        yield cursor, _statements(connection.dialect)
+    finally:
+        cursor.close()
 
 
 def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str, *, token: str | None = None,
              participant_id: int | None = None, scanned_at: datetime | None = None) -> dict:
     """Admit the holder of a badge (`token`) or, checking in by hand, a participant found by name. Returns the
-    answer (see `answer` below), the same answer again for a nonce already seen. `event` is an Event or an
-    EventRef: only its id is used."""
+    answer (see `answer` below), the same answer again for a nonce already seen with the same scan. `event` is
+    an Event or an EventRef: only its id is used."""
     nonce = (nonce or "").strip()
     if not nonce or len(nonce) > 64:
         raise CheckinError("invalid_nonce")
     received_at = utcnow()
     scanned_at = _scan_time(scanned_at, received_at)
-    cursor, sql = _cursor()
-
-    # Everything is read and decided before the first write, so that SQLite's write lock is held only for the
-    # two inserts and the commit.
-    if token is not None:
-        value = normalize_token(token)
-        row = sql.badge_holder.run(cursor, {"token": value})
-    else:
-        value = f"#{participant_id}"
-        row = sql.holder.run(cursor, {"participant_id": participant_id, "event_id": event.id})
-    result, participant = _decide(event, row)
-    signed_up = None
-    if checkpoint.session is not None and participant is not None and result == "checked_in":
-        status = sql.signed_up.run(cursor, {"participant_id": participant["id"], "session_id": checkpoint.session.id})
-        signed_up = status is not None and status.status == "registered"
-
-    details = None
-    if result == "checked_in":
-        inserted = sql.insert_check_in.run(cursor, {
-            "event_id": event.id, "participant_id": participant["id"], "checkpoint": checkpoint.key,
-            "session_id": checkpoint.session_id, "checked_in_at": scanned_at, "staff_id": scanner.staff_id,
-            "device_id": scanner.device_id})
-        if inserted is not None:
-            details = {"id": inserted.id, "at": scanned_at.isoformat(), "checkpoint": checkpoint.key,
-                       "staff": scanner.staff_name, "device": scanner.device_name}
-        else:  # another scanner admitted this badge here first: tell when, where and who
-            result = "already_checked_in"
-    if result == "already_checked_in":
-        first = sql.first_check_in.run(cursor, {"participant_id": participant["id"], "checkpoint": checkpoint.key})
-        details = {"id": first.id, "at": first.checked_in_at.isoformat(), "checkpoint": first.checkpoint,
-                   "staff": first.full_name or first.email or "", "device": first.device or ""}
-    reply = answer(result, checkpoint, participant, details)
-    if signed_up is not None:
-        reply["signed_up"] = signed_up
-
-    recorded = sql.insert_scan.run(cursor, {
-        "event_id": event.id, "nonce": nonce, "checkpoint": checkpoint.key, "scanned_value": value,
-        "method": scanner.method, "outcome": result, "participant_id": participant["id"] if participant else None,
-        "check_in_id": details["id"] if result == "checked_in" else None, "staff_id": scanner.staff_id,
-        "device_id": scanner.device_id, "scanned_at": scanned_at, "received_at": received_at,
-        "answer": json.dumps(reply, ensure_ascii=False)})
-    cursor.close()
-    if recorded is None:  # a retry of a scan already answered: forget this one (and its check-in), repeat that
+    value = normalize_token(token) if token is not None else f"#{participant_id}"
+    with _scan_statements() as (cursor, sql):
+        # Everything is read and decided before the first write, so that SQLite's write lock is held only for
+        # the two inserts and the commit.
+        if token is not None:
+            row = sql.badge_holder.run(cursor, {"token": value})
+        else:
+            row = sql.holder.run(cursor, {"participant_id": participant_id, "event_id": event.id})
+        result, participant = _decide(event, row)
+        signed_up = None
+        if checkpoint.session is not None and participant is not None and result == "checked_in":
+            status = sql.signed_up.run(cursor, {"participant_id": participant["id"],
+                                                "session_id": checkpoint.session.id})
+            signed_up = status is not None and status.status == "registered"
+        details = _admit(cursor, sql, event, checkpoint, scanner, participant["id"], scanned_at) \
+            if result == "checked_in" else None
+        if details is not None and details.pop("first", False):
+            result = "already_checked_in"  # another scanner admitted this badge here first
+        reply = answer(result, checkpoint, participant, details)
+        if signed_up is not None:
+            reply["signed_up"] = signed_up
+        recorded = sql.insert_scan.run(cursor, {
+            "event_id": event.id, "nonce": nonce, "checkpoint": checkpoint.key, "scanned_value": value,
+            "method": scanner.method, "outcome": result, "participant_id": participant["id"] if participant else None,
+            "check_in_id": details["id"] if result == "checked_in" else None, "staff_id": scanner.staff_id,
+            "device_id": scanner.device_id, "scanned_at": scanned_at, "received_at": received_at,
+            "answer": json.dumps(reply, ensure_ascii=False)})
+    if recorded is None:  # the nonce was seen: forget this scan (and its check-in), answer as the first time
         db.session.rollback()
-        return repeated_answer(event, nonce)
+        return repeated_answer(event, nonce, checkpoint.key, value)
     db.session.commit()
     return reply
 
 
-def repeated_answer(event: Event, nonce: str) -> dict:
-    cursor, sql = _cursor()
-    reply = json.loads(sql.stored_answer.run(cursor, {"event_id": event.id, "nonce": nonce}).answer)
-    cursor.close()
+def _admit(cursor, sql, event, checkpoint: Checkpoint, scanner: Scanner, participant_id: int,
+           scanned_at: datetime) -> dict:
+    """Inserts the check-in unless the database already holds one for this person and checkpoint. Returns the
+    new check-in's details, or the first one's marked with "first"."""
+    for _attempt in range(2):  # the first one may be undone between our insert and our read: then insert again
+        inserted = sql.insert_check_in.run(cursor, {
+            "event_id": event.id, "participant_id": participant_id, "checkpoint": checkpoint.key,
+            "session_id": checkpoint.session_id, "checked_in_at": scanned_at, "staff_id": scanner.staff_id,
+            "device_id": scanner.device_id})
+        if inserted is not None:
+            return {"id": inserted.id, "at": scanned_at.isoformat(), "checkpoint": checkpoint.key,
+                    "staff": scanner.staff_name, "device": scanner.device_name}
+        first = sql.first_check_in.run(cursor, {"participant_id": participant_id, "checkpoint": checkpoint.key})
+        if first is not None:
+            return {"id": first.id, "at": first.checked_in_at.isoformat(), "checkpoint": first.checkpoint,
+                    "staff": first.full_name or first.email or "", "device": first.device or "", "first": True}
+    raise CheckinError("conflict")
+
+
+def repeated_answer(event: Event, nonce: str, checkpoint: str, value: str) -> dict:
+    """The stored answer to a nonce already seen, when it was the same scan (same code, same checkpoint). A
+    nonce reused for another scan is a client's mistake: answering it with somebody else's green would let a
+    person in on another's badge, so it is refused."""
+    with _scan_statements() as (cursor, sql):
+        stored = sql.stored_answer.run(cursor, {"event_id": event.id, "nonce": nonce})
+    if (stored.scanned_value, stored.checkpoint) != (value, checkpoint):
+        raise CheckinError("nonce_reused")
+    reply = json.loads(stored.answer)
     reply["repeated"] = True
     return reply
 
@@ -375,9 +394,8 @@ def device_for_token(token: str) -> DeviceRef | None:
     """The device a bearer token belongs to, if it is one of ours and not revoked."""
     if not token.startswith(DEVICE_TOKEN_PREFIX) or len(token) > 100:
         return None
-    cursor, sql = _cursor()
-    row = sql.device.run(cursor, {"token_hash": _token_hash(token)})
-    cursor.close()
+    with _scan_statements() as (cursor, sql):
+        row = sql.device.run(cursor, {"token_hash": _token_hash(token)})
     return DeviceRef(*row) if row else None
 
 
@@ -416,21 +434,32 @@ def expected_at(event: Event, checkpoint: Checkpoint) -> int:
         Participant.status == "confirmed")) or 0
 
 
-def arrivals(event: Event, bucket_minutes: int = 15) -> dict:
-    """Checked in against expected for every checkpoint, and the entrance's arrivals per `bucket_minutes`
-    (UTC bucket starts, as ISO strings)."""
+ARRIVAL_MINUTES = 15
+
+
+def arrivals_at_entrance(event: Event) -> list[tuple[datetime, int]]:
+    """Arrivals at the entrance per ARRIVAL_MINUTES: (UTC start, count), empty slots included within a day so that
+    a chart's time axis is even (an event of several days lists its non-empty slots only)."""
+    step = ARRIVAL_MINUTES * 60
+    buckets: dict[int, int] = {}
+    for moment in db.session.scalars(select(CheckIn.checked_in_at).where(
+            CheckIn.event_id == event.id, CheckIn.checkpoint == ENTRANCE)):
+        slot = int(moment.timestamp()) // step * step
+        buckets[slot] = buckets.get(slot, 0) + 1
+    if not buckets:
+        return []
+    first, last = min(buckets), max(buckets)
+    slots = sorted(buckets) if last - first > 24 * 3600 else range(first, last + step, step)
+    return [(datetime.fromtimestamp(slot, UTC), buckets.get(slot, 0)) for slot in slots]
+
+
+def arrivals(event: Event) -> dict:
+    """Checked in against expected for every checkpoint, the entrance's arrivals over time, refused scans."""
     counts = dict(db.session.execute(select(CheckIn.checkpoint, func.count()).where(
         CheckIn.event_id == event.id).group_by(CheckIn.checkpoint)).all())
     points = [{"key": point.key, "session": point.session, "checked_in": counts.get(point.key, 0),
                "expected": expected_at(event, point)} for point in checkpoints(event)]
-    times = db.session.scalars(select(CheckIn.checked_in_at).where(
-        CheckIn.event_id == event.id, CheckIn.checkpoint == ENTRANCE).order_by(CheckIn.checked_in_at))
-    buckets: dict[datetime, int] = {}
-    step = bucket_minutes * 60
-    for moment in times:
-        start = datetime.fromtimestamp(int(moment.timestamp()) // step * step, UTC)
-        buckets[start] = buckets.get(start, 0) + 1
     refused = db.session.scalar(select(func.count()).select_from(Scan).where(
         Scan.event_id == event.id, Scan.outcome.not_in(ADMITTED))) or 0
-    return {"checkpoints": points, "buckets": sorted(buckets.items()), "refused": refused}
+    return {"checkpoints": points, "buckets": arrivals_at_entrance(event), "refused": refused}
 

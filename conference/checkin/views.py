@@ -62,6 +62,10 @@ def answer_words(language: str) -> dict:
             "statuses": translated(STATUS_LABELS), "entrance": _("Entrance")}
 
 
+def full_name(participant: dict) -> str:
+    return " ".join(filter(None, (participant["last_name"], participant["first_name"], participant["patronymic"])))
+
+
 def checkpoint_label(checkpoint: Checkpoint) -> str:
     if checkpoint.session is None:
         return answer_words(current_language())["entrance"]
@@ -80,8 +84,7 @@ def present(event, checkpoint: Checkpoint, reply: dict) -> dict:
     if participant:
         shown["participant"] = dict(
             participant,
-            name=" ".join(part for part in (participant["last_name"], participant["first_name"],
-                                            participant["patronymic"]) if part),
+            name=full_name(participant),
             category_label=words["categories"][participant["category"]],
             status_label=words["statuses"][participant["status"]],
             place=(participant["place_en"] or participant["place_ru"]) if language == "en" else participant["place_ru"])
@@ -135,10 +138,13 @@ def parse_scan(data) -> tuple[dict, dict]:
         errors["token"] = _("Send either token (the scanned code) or participant_id.")
     elif token is not None and (not isinstance(token, str) or not token.strip() or len(token) > 200):
         errors["token"] = _("The token must be the text the QR code holds.")
-    elif participant_id is not None and (not isinstance(participant_id, int) or isinstance(participant_id, bool)):
+    elif token is not None and not token.isprintable():
+        errors["token"] = _("The token must be the text the QR code holds.")
+    elif participant_id is not None and (not isinstance(participant_id, int) or isinstance(participant_id, bool)
+                                         or not 0 < participant_id < 2 ** 31):
         errors["participant_id"] = _("participant_id must be a number.")
     nonce = data.get("nonce")
-    if not isinstance(nonce, str) or not nonce.strip() or len(nonce) > 64:
+    if not isinstance(nonce, str) or not nonce.strip() or len(nonce) > 64 or not nonce.isprintable():
         errors["nonce"] = _("Send a nonce: a random string of up to 64 characters, new for each scan.")
     checkpoint = data.get("checkpoint", ENTRANCE)
     if not isinstance(checkpoint, str):
@@ -169,12 +175,24 @@ def api_check_in(slug: str):
     fields, errors = parse_scan(request.get_json(silent=True))
     if errors:
         return api_error(422, "invalid_request", _("The request is incomplete or malformed."), errors=errors)
+    if fields["participant_id"] is not None and scanner.staff_id is None:
+        # Checking in by hand is for staff who found the person by name; a device (or a lost phone's token)
+        # going through participant ids would check in, and read, the whole event.
+        return api_error(403, "forbidden", _("Devices check in badges; checking in by name needs a staff log-in."))
     checkpoint = services.find_checkpoint(event, fields["checkpoint"])
     if checkpoint is None:
         return api_error(422, "unknown_checkpoint", _("No such checkpoint at this event."))
     scanner = replace(scanner, method=fields["method"])
-    reply = services.check_in(event, checkpoint, scanner, fields["nonce"], token=fields["token"],
-                              participant_id=fields["participant_id"], scanned_at=fields["scanned_at"])
+    try:
+        reply = services.check_in(event, checkpoint, scanner, fields["nonce"], token=fields["token"],
+                                  participant_id=fields["participant_id"], scanned_at=fields["scanned_at"])
+    except services.CheckinError as error:
+        messages = {
+            "nonce_reused": _("This nonce was already used for another scan: send a new random nonce with each "
+                              "scan, and the same one only to repeat the same scan."),
+            "conflict": _("The badge was being checked in and undone at the same moment: scan it again."),
+        }
+        return api_error(422, error.reason, messages.get(error.reason, _("The request is incomplete or malformed.")))
     return jsonify(present(event, checkpoint, reply)), HTTP_STATUS.get(reply["result"], 422)
 
 
@@ -232,7 +250,7 @@ def choose_event():
 def recent_line(event: Event, scan) -> dict:
     """One of the latest scans as the page lists them (the script adds new ones the same way)."""
     participant = json.loads(scan.answer).get("participant")
-    name = " ".join(filter(None, (participant["last_name"], participant["first_name"]))) if participant else ""
+    name = full_name(participant) if participant else ""
     return {"colour": COLOURS.get(scan.outcome, "red"), "time": to_zone(scan.received_at, event.timezone)
             .strftime("%H:%M:%S"), "text": " · ".join(filter(None, (str(MESSAGES[scan.outcome]), name)))}
 

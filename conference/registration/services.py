@@ -11,7 +11,6 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import Select, column, func, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -21,6 +20,7 @@ from conference.directories.models import FederalSubject
 from conference.events.models import Event
 from conference.extensions import db
 from conference.mail import send_templated
+from conference.spreadsheets import neutralize_formula, text_cell
 from conference.timeutil import to_zone, utcnow
 
 from .labels import CATEGORY_LABELS, STATUS_LABELS
@@ -350,16 +350,6 @@ def status_counts(event: Event) -> dict[str, int]:
 
 # ---- exports ---------------------------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize_formula(value):
-    """A cell that a spreadsheet would run as a formula (=, +, -, @) is kept as text behind an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def export_table(event: Event, criteria: ParticipantFilter) -> tuple[list[str], list[list]]:
     """Header and rows as they are; each format neutralizes formulas in its own way."""
     header = [
@@ -390,24 +380,13 @@ def export_csv(event: Event, criteria: ParticipantFilter) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _text_cell(sheet, value):
-    """In a workbook a cell is typed: text stays text, so no apostrophe is needed, only Excel's own «this is text,
-    even if it looks like a formula» flag (quotePrefix) for values that start like one."""
-    if not (isinstance(value, str) and value.startswith(FORMULA_STARTS)):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # openpyxl would otherwise store a leading = as a formula
-    cell.quotePrefix = True
-    return cell
-
-
 def export_xlsx(event: Event, criteria: ParticipantFilter) -> bytes:
     header, rows = export_table(event, criteria)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="Participants")
     sheet.append(header)
     for row in rows:
-        sheet.append([_text_cell(sheet, value) for value in row])
+        sheet.append([text_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

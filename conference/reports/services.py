@@ -1,8 +1,8 @@
 """The post-event report's figures, read from the other capabilities with aggregate queries (a forum of 20,000
-participants and 100,000 check-ins is summed by the database, not loaded), and the report's PDF and XLSX."""
+participants and 100,000 check-ins is summed by the database; only the entrance's arrival times are read, to
+chart them), and the report's PDF and XLSX."""
 
 import io
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -10,12 +10,12 @@ from flask import render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import and_, case, func, select
 
 from conference.agenda.labels import KIND_LABELS
 from conference.agenda.models import AgendaSession, Room, SessionSignup
-from conference.checkin.models import ENTRANCE, CheckIn
+from conference.checkin.models import CheckIn
+from conference.checkin.services import NOT_CHECKPOINTS, arrivals_at_entrance
 from conference.directories.models import Country, FederalDistrict, FederalSubject, OrganizationType
 from conference.events.models import Event
 from conference.extensions import db
@@ -23,13 +23,11 @@ from conference.i18n import current_language, date_range, translated
 from conference.pdf import render_pdf
 from conference.registration.labels import CATEGORY_LABELS
 from conference.registration.models import CATEGORIES, Participant
-from conference.registration.services import neutralize_formula
 from conference.resolutions.services import by_addressee, recommendations_of
+from conference.spreadsheets import header_cells, text_cell
 from conference.timeutil import to_zone
 
 from .labels import ORGANIZATION_GROUPS
-
-ARRIVAL_MINUTES = 15
 
 
 @dataclass
@@ -198,7 +196,7 @@ def _session_lines(event: Event) -> list[SessionLine]:
     labels = translated(KIND_LABELS)
     rows = db.session.execute(select(AgendaSession, Room.name, Room.capacity).join(
         Room, and_(Room.id == AgendaSession.room_id)).where(
-        AgendaSession.event_id == event.id, AgendaSession.kind.not_in(("break", "networking")))
+        AgendaSession.event_id == event.id, AgendaSession.kind.not_in(NOT_CHECKPOINTS))
         .order_by(AgendaSession.starts_at, AgendaSession.id))
     return [SessionLine(session.title, labels[session.kind], session.starts_at, room, session.capacity or capacity,
                         signups.get((session.id, "registered"), 0), signups.get((session.id, "waiting"), 0),
@@ -207,22 +205,11 @@ def _session_lines(event: Event) -> list[SessionLine]:
 
 
 def _arrivals(event: Event) -> list[tuple[str, int]]:
-    """Arrivals at the entrance per ARRIVAL_MINUTES, as («09:15», count) in the event's time zone, gaps included
-    within a day so that the chart's time axis is even."""
-    step = ARRIVAL_MINUTES * 60
-    buckets = Counter()
-    for moment in db.session.scalars(select(CheckIn.checked_in_at).where(
-            CheckIn.event_id == event.id, CheckIn.checkpoint == ENTRANCE)):
-        buckets[int(moment.timestamp()) // step * step] += 1
-    if not buckets:
-        return []
-    first, last = min(buckets), max(buckets)
-    if last - first > 24 * 3600:  # a multi-day event: only the non-empty slots, else the axis is all gaps
-        slots = sorted(buckets)
-    else:
-        slots = range(first, last + step, step)
-    return [(to_zone(datetime.fromtimestamp(slot, UTC), event.timezone).strftime(
-        "%d.%m %H:%M" if last - first > 24 * 3600 else "%H:%M"), buckets.get(slot, 0)) for slot in slots]
+    """The entrance's arrivals over time as («09:15», count) in the event's time zone («23.11 09:15» over days)."""
+    slots = arrivals_at_entrance(event)
+    several_days = len({to_zone(start, event.timezone).date() for start, _count in slots}) > 1
+    return [(to_zone(start, event.timezone).strftime("%d.%m %H:%M" if several_days else "%H:%M"), count)
+            for start, count in slots]
 
 
 # ---- the words of the report ------------------------------------------------------------------------------
@@ -308,21 +295,18 @@ def render_report_pdf(event: Event, language: str) -> bytes:
 
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list]) -> None:
     sheet = workbook.create_sheet(title[:31])
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([neutralize_formula(value) for value in row])
     for column, width in zip("ABCDEFGH", (48, 14, 14, 14, 14, 14, 14, 14), strict=False):
         sheet.column_dimensions[column].width = width
+    sheet.append(header_cells(sheet, header))
+    for row in rows:
+        sheet.append([text_cell(sheet, value) for value in row])
 
 
 def render_report_xlsx(event: Event, language: str) -> bytes:
     """The report's tables, one sheet each, for organizers who build their own charts."""
     with force_locale(language):
         report = build_report(event)
-        workbook = Workbook()
-        workbook.remove(workbook.active)
+        workbook = Workbook(write_only=True)
         confirmed, came, share = _("Confirmed registrations"), _("Attended"), _("Share attended")
 
         def lines(rows: list[Line]) -> list[list]:

@@ -147,7 +147,8 @@ def save_recommendation(event: Event, recommendation: Recommendation, data: Reco
         db.session.add(recommendation)
     recommendation.text = text
     recommendation.status = data.status
-    recommendation.adopted_on = data.adopted_on if data.status == "adopted" else None
+    # A withdrawn recommendation keeps the date it was adopted on (if it was): the record of it stays whole.
+    recommendation.adopted_on = data.adopted_on if data.status != "draft" else None
     recommendation.sessions = sessions
     recommendation.projects = list(db.session.scalars(select(Project).where(Project.id.in_(data.project_ids))))
     wanted = list(dict.fromkeys(data.body_ids))

@@ -87,8 +87,7 @@
     item.className = "recent-" + (answer.colour || "red");
     const when = new Date().toLocaleTimeString("ru-RU", {hour: "2-digit", minute: "2-digit", second: "2-digit"});
     const person = answer.participant;
-    item.textContent = [when, answer.message, person ? person.last_name + " " + person.first_name : ""]
-      .filter(Boolean).join(" · ");
+    item.textContent = [when, answer.message, person ? person.name : ""].filter(Boolean).join(" · ");
     const list = document.getElementById("recent");
     list.prepend(item);
     while (list.children.length > 10) list.lastElementChild.remove();
@@ -130,17 +129,28 @@
 
   undoButton.addEventListener("click", async () => {
     if (shownCheckIn === null) return;
-    const response = await fetch(api + "/" + shownCheckIn, {
-      method: "DELETE", credentials: "same-origin", headers: {"X-CSRFToken": csrf}});
-    const answer = await response.json();
-    panel.className = "answer answer-" + (response.ok ? "amber" : "red");
-    text("answer-message", answer.message);
+    clearTimeout(hideTimer); // the answer stays until the person has read what happened to the undo
+    let message = networkError.dataset.text;
+    let done = false;
+    try {
+      const response = await fetch(api + "/" + shownCheckIn, {
+        method: "DELETE", credentials: "same-origin", headers: {"X-CSRFToken": csrf}});
+      message = (await response.json()).message;
+      done = response.ok;
+    } catch (error) { /* no answer: say so below */ }
+    panel.className = "answer answer-" + (done ? "amber" : "red");
+    text("answer-message", message);
+    text("answer-first", "");
     undoButton.hidden = true;
     shownCheckIn = null;
+    hideTimer = setTimeout(next, 8000);
   });
 
   for (const button of document.querySelectorAll(".manual-check-in")) {
-    button.addEventListener("click", () => send({participant_id: Number(button.dataset.participantId)}, "manual"));
+    button.addEventListener("click", async () => {
+      button.disabled = true; // one click, one check-in: the answer tells whether it worked
+      await send({participant_id: Number(button.dataset.participantId)}, "manual");
+    });
   }
 
   const picker = document.querySelector("[data-autosubmit]");

@@ -5,11 +5,44 @@ Revises: 0007
 Create Date: 2026-11-26 13:44:21.586140
 
 """
-import csv
-from pathlib import Path
-
 from alembic import op
 import sqlalchemy as sa
+
+
+GENITIVES = {  # code: (administrative centre, its genitive), as in the reference data of this revision's day
+    "AD": ("Майкоп", "Майкопа"), "AL": ("Горно-Алтайск", "Горно-Алтайска"), "BA": ("Уфа", "Уфы"),
+    "BU": ("Улан-Удэ", "Улан-Удэ"), "DA": ("Махачкала", "Махачкалы"), "DPR": ("Донецк", "Донецка"),
+    "IN": ("Магас", "Магаса"), "KB": ("Нальчик", "Нальчика"), "KL": ("Элиста", "Элисты"),
+    "KC": ("Черкесск", "Черкесска"), "KR": ("Петрозаводск", "Петрозаводска"), "KO": ("Сыктывкар", "Сыктывкара"),
+    "CR": ("Симферополь", "Симферополя"), "LPR": ("Луганск", "Луганска"), "ME": ("Йошкар-Ола", "Йошкар-Олы"),
+    "MO": ("Саранск", "Саранска"), "SA": ("Якутск", "Якутска"), "SE": ("Владикавказ", "Владикавказа"),
+    "TA": ("Казань", "Казани"), "TY": ("Кызыл", "Кызыла"), "UD": ("Ижевск", "Ижевска"),
+    "KK": ("Абакан", "Абакана"), "CE": ("Грозный", "Грозного"), "CU": ("Чебоксары", "Чебоксар"),
+    "ALT": ("Барнаул", "Барнаула"), "ZAB": ("Чита", "Читы"),
+    "KAM": ("Петропавловск-Камчатский", "Петропавловска-Камчатского"), "KDA": ("Краснодар", "Краснодара"),
+    "KYA": ("Красноярск", "Красноярска"), "PER": ("Пермь", "Перми"), "PRI": ("Владивосток", "Владивостока"),
+    "STA": ("Ставрополь", "Ставрополя"), "KHA": ("Хабаровск", "Хабаровска"),
+    "AMU": ("Благовещенск", "Благовещенска"), "ARK": ("Архангельск", "Архангельска"),
+    "AST": ("Астрахань", "Астрахани"), "BEL": ("Белгород", "Белгорода"), "BRY": ("Брянск", "Брянска"),
+    "VLA": ("Владимир", "Владимира"), "VGG": ("Волгоград", "Волгограда"), "VLG": ("Вологда", "Вологды"),
+    "VOR": ("Воронеж", "Воронежа"), "ZAP": ("Запорожье", "Запорожья"), "IVA": ("Иваново", "Иванова"),
+    "IRK": ("Иркутск", "Иркутска"), "KGD": ("Калининград", "Калининграда"), "KLU": ("Калуга", "Калуги"),
+    "KEM": ("Кемерово", "Кемерово"), "KIR": ("Киров", "Кирова"), "KOS": ("Кострома", "Костромы"),
+    "KGN": ("Курган", "Кургана"), "KRS": ("Курск", "Курска"), "LEN": ("Гатчина", "Гатчины"),
+    "LIP": ("Липецк", "Липецка"), "MAG": ("Магадан", "Магадана"), "MOS": ("Красногорск", "Красногорска"),
+    "MUR": ("Мурманск", "Мурманска"), "NIZ": ("Нижний Новгород", "Нижнего Новгорода"),
+    "NGR": ("Великий Новгород", "Великого Новгорода"), "NVS": ("Новосибирск", "Новосибирска"),
+    "OMS": ("Омск", "Омска"), "ORE": ("Оренбург", "Оренбурга"), "ORL": ("Орёл", "Орла"), "PNZ": ("Пенза", "Пензы"),
+    "PSK": ("Псков", "Пскова"), "ROS": ("Ростов-на-Дону", "Ростова-на-Дону"), "RYA": ("Рязань", "Рязани"),
+    "SAM": ("Самара", "Самары"), "SAR": ("Саратов", "Саратова"), "SAK": ("Южно-Сахалинск", "Южно-Сахалинска"),
+    "SVE": ("Екатеринбург", "Екатеринбурга"), "SMO": ("Смоленск", "Смоленска"), "TAM": ("Тамбов", "Тамбова"),
+    "TVE": ("Тверь", "Твери"), "TOM": ("Томск", "Томска"), "TUL": ("Тула", "Тулы"), "TYU": ("Тюмень", "Тюмени"),
+    "ULY": ("Ульяновск", "Ульяновска"), "KHE": ("Херсон", "Херсона"), "CHE": ("Челябинск", "Челябинска"),
+    "YAR": ("Ярославль", "Ярославля"), "MOW": ("Москва", "Москвы"), "SPE": ("Санкт-Петербург", "Санкт-Петербурга"),
+    "SEV": ("Севастополь", "Севастополя"), "YEV": ("Биробиджан", "Биробиджана"),
+    "NEN": ("Нарьян-Мар", "Нарьян-Мара"), "KHM": ("Ханты-Мансийск", "Ханты-Мансийска"),
+    "CHU": ("Анадырь", "Анадыря"), "YAN": ("Салехард", "Салехарда"),
+}
 
 
 # revision identifiers, used by Alembic.
@@ -23,16 +56,14 @@ def upgrade():
     with op.batch_alter_table('federal_subject', schema=None) as batch_op:
         batch_op.add_column(sa.Column('capital_genitive_ru', sa.String(length=100), nullable=False,
                                       server_default=''))
-    # Subjects already loaded get the form from the data file, matched by code (a centre an organizer renamed
-    # keeps its new name; its genitive can be edited on the reference-data page).
-    data = Path(__file__).resolve().parents[2] / "directories" / "data" / "federal_subjects.csv"
+    # Subjects already loaded get the form, matched by code (a centre an organizer renamed keeps its new name; its
+    # genitive can be edited on the reference-data page). The values live here, not in the data file, so that
+    # this revision runs the same whatever the data file becomes.
     subject = sa.table("federal_subject", sa.column("code"), sa.column("capital_ru"),
                        sa.column("capital_genitive_ru"))
-    with data.open(encoding="utf-8") as rows:
-        for row in csv.DictReader(rows):
-            op.execute(subject.update().where(subject.c.code == row["code"],
-                                              subject.c.capital_ru == row["capital_ru"])
-                       .values(capital_genitive_ru=row["capital_genitive_ru"]))
+    for code, (centre, genitive) in GENITIVES.items():
+        op.execute(subject.update().where(subject.c.code == code, subject.c.capital_ru == centre)
+                   .values(capital_genitive_ru=genitive))
 
 
 def downgrade():
