@@ -322,12 +322,11 @@ SESSION_TURNOUT = {"plenary": 0.9, "seminar": 0.82, "expert_council": 0.88, "pro
 def create_demo_checkins(event: Event, rng: random.Random) -> None:
     """Badges for everyone confirmed; most of them arrive between 8:50 and 10:30 (a few after lunch); sessions
     fill from their sign-ups, with some walk-ins; the audit trail has the usual few refused scans."""
-    import json
 
     from .agenda.models import AgendaSession, SessionSignup
     from .badges.services import current_badges
     from .checkin.models import ENTRANCE, CheckIn, Scan
-    from .checkin.services import Checkpoint, answer, participant_summary
+    from .checkin.services import Checkpoint, answer, participant_summary, stored_answer
     from .timeutil import local_to_utc
 
     staff = db.session.scalar(select(User).where(User.role == "checkin").order_by(User.id))
@@ -348,7 +347,7 @@ def create_demo_checkins(event: Event, rng: random.Random) -> None:
                             scanned_value=value or badges[person.id].token, outcome=result, participant_id=person.id,
                             staff_id=staff.id if staff else None, scanned_at=at,
                             received_at=at + timedelta(seconds=rng.uniform(0.2, 1.5)),
-                            answer=json.dumps(reply, ensure_ascii=False)))
+                            answer=stored_answer(reply)))
         scans.append(result)
 
     scans: list[str] = []
@@ -387,7 +386,7 @@ def create_demo_checkins(event: Event, rng: random.Random) -> None:
         db.session.add(Scan(event_id=event.id, nonce=f"demo-{len(scans)}", checkpoint=ENTRANCE, method="camera",
                             scanned_value=f"{rng.randrange(10 ** 39, 10 ** 40)}", outcome="unknown_badge",
                             staff_id=staff.id if staff else None, scanned_at=at, received_at=at,
-                            answer=json.dumps(answer("unknown_badge", Checkpoint(ENTRANCE), None, None))))
+                            answer=stored_answer(answer("unknown_badge", Checkpoint(ENTRANCE), None, None))))
         scans.append("unknown_badge")
 
     sessions = list(db.session.scalars(select(AgendaSession).where(

@@ -104,6 +104,9 @@ def test_a_repeated_nonce_returns_the_first_answer_and_records_nothing(app, ctx,
     assert first["result"] == repeated["result"] == "checked_in"  # not "already": it is the same scan
     assert repeated["repeated"] is True
     assert repeated["check_in"] == first["check_in"]
+    assert repeated["participant"] == first["participant"]
+    # The audit trail keeps the answer without the person's details (they live in the participant's row only).
+    assert "Иванов" not in db.session.scalars(select(Scan.answer)).one()
     assert db.session.scalar(select(func.count()).select_from(Scan)) == 1
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
 

@@ -95,4 +95,6 @@ class Scan(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    answer: Mapped[str] = mapped_column(Text)  # the JSON answered, returned again for a repeated nonce
+    answer: Mapped[str] = mapped_column(Text)  # the JSON answered (without the person), for a repeated nonce
+
+    participant: Mapped[Participant | None] = relationship()

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import bindparam, delete, func, null, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
 
 from conference.accounts.models import User
 from conference.agenda.models import AgendaSession, SessionSignup
@@ -199,7 +200,7 @@ def _statements(dialect) -> SimpleNamespace:
         "signed_up": select(SessionSignup.__table__.c.status).where(
             SessionSignup.__table__.c.participant_id == bindparam("participant_id"),
             SessionSignup.__table__.c.session_id == bindparam("session_id")),
-        "stored_answer": select(scan.c.answer, scan.c.scanned_value, scan.c.checkpoint).where(
+        "stored_answer": select(scan.c.answer, scan.c.scanned_value, scan.c.checkpoint, scan.c.participant_id).where(
             scan.c.event_id == bindparam("event_id"), scan.c.nonce == bindparam("nonce")),
     }
     compiled = {name: DriverStatement(statement, dialect) for name, statement in statements.items()}
@@ -261,7 +262,7 @@ def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str,
             "method": scanner.method, "outcome": result, "participant_id": participant["id"] if participant else None,
             "check_in_id": details["id"] if result == "checked_in" else None, "staff_id": scanner.staff_id,
             "device_id": scanner.device_id, "scanned_at": scanned_at, "received_at": received_at,
-            "answer": json.dumps(reply, ensure_ascii=False)})
+            "answer": stored_answer(reply)})
     if recorded is None:  # the nonce was seen: forget this scan (and its check-in), answer as the first time
         db.session.rollback()
         return repeated_answer(event, nonce, checkpoint.key, value)
@@ -288,15 +289,24 @@ def _admit(cursor, sql, event, checkpoint: Checkpoint, scanner: Scanner, partici
     raise CheckinError("conflict")
 
 
+def stored_answer(reply: dict) -> str:
+    """The answer as the audit trail keeps it: without the person's details, which stay in one place (the
+    participant's row) and are looked up again when the answer is repeated."""
+    return json.dumps({key: value for key, value in reply.items() if key != "participant"}, ensure_ascii=False)
+
+
 def repeated_answer(event: Event, nonce: str, checkpoint: str, value: str) -> dict:
     """The stored answer to a nonce already seen, when it was the same scan (same code, same checkpoint). A
     nonce reused for another scan is a client's mistake: answering it with somebody else's green would let a
     person in on another's badge, so it is refused."""
     with _scan_statements() as (cursor, sql):
         stored = sql.stored_answer.run(cursor, {"event_id": event.id, "nonce": nonce})
-    if (stored.scanned_value, stored.checkpoint) != (value, checkpoint):
-        raise CheckinError("nonce_reused")
+        if (stored.scanned_value, stored.checkpoint) != (value, checkpoint):
+            raise CheckinError("nonce_reused")
+        holder = sql.holder.run(cursor, {"participant_id": stored.participant_id, "event_id": event.id}) \
+            if stored.participant_id is not None else None
     reply = json.loads(stored.answer)
+    reply["participant"] = _decide(event, holder)[1] if holder is not None else None
     reply["repeated"] = True
     return reply
 
@@ -413,6 +423,7 @@ def devices_of(event: Event) -> list[tuple[CheckinDevice, datetime | None, int]]
 
 def recent_scans(event: Event, user: User, limit: int = 10) -> list[Scan]:
     return list(db.session.scalars(select(Scan).where(Scan.event_id == event.id, Scan.staff_id == user.id)
+                                   .options(joinedload(Scan.participant))
                                    .order_by(Scan.received_at.desc(), Scan.id.desc()).limit(limit)))
 
 

@@ -1,7 +1,6 @@
 """Check-in pages (scanner, devices, live arrivals) and the check-in API. The scanner page calls the API itself,
 so a phone with a staff session and a device with its own token go through the same code."""
 
-import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
@@ -249,8 +248,7 @@ def choose_event():
 
 def recent_line(event: Event, scan) -> dict:
     """One of the latest scans as the page lists them (the script adds new ones the same way)."""
-    participant = json.loads(scan.answer).get("participant")
-    name = full_name(participant) if participant else ""
+    name = scan.participant.full_name if scan.participant and scan.outcome != "other_event" else ""
     return {"colour": COLOURS.get(scan.outcome, "red"), "time": to_zone(scan.received_at, event.timezone)
             .strftime("%H:%M:%S"), "text": " · ".join(filter(None, (str(MESSAGES[scan.outcome]), name)))}
 
