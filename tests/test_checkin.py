@@ -413,3 +413,14 @@ def test_the_api_answers_json_even_for_paths_it_does_not_have(app, event, checki
     assert response.status_code == 404 and response.get_json()["result"] == "not_found"
     response = checkin_client.get(f"/api/v1/events/{event.slug}/checkins")
     assert response.status_code == 405 and response.get_json()["result"] == "method_not_allowed"
+
+
+def test_a_device_undoes_its_own_check_in_and_the_audit_says_so(app, ctx, event, people):
+    live = db.session.merge(event)
+    device, _token = services.add_device(live, "Вход", None)
+    scanner = Scanner(device_id=device.id, device_name=device.name)
+    made = scan(event, people["Иванов"], scanner=scanner)
+    assert services.undo(live, made["check_in"]["id"], Scanner(device_id=device.id + 1), False) == "forbidden"
+    assert services.undo(live, made["check_in"]["id"], scanner, False) == "undone"
+    row = db.session.scalars(select(Scan)).one()
+    assert (row.undone_by_device_id, row.undone_by_id) == (device.id, None) and row.undone_at is not None

@@ -95,6 +95,7 @@ class Scan(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    undone_by_device_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_device.id", ondelete="SET NULL"))
     answer: Mapped[str] = mapped_column(Text)  # the JSON answered (without the person), for a repeated nonce
 
     participant: Mapped[Participant | None] = relationship()

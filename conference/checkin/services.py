@@ -363,6 +363,7 @@ def undo(event: Event, check_in_id: int, scanner: Scanner, may_undo_any: bool) -
     if scan is not None:
         scan.undone_at = utcnow()
         scan.undone_by_id = scanner.staff_id
+        scan.undone_by_device_id = scanner.device_id
     db.session.execute(delete(CheckIn).where(CheckIn.id == check_in.id))
     db.session.commit()
     return "undone"
