@@ -336,3 +336,16 @@ def test_each_follow_up_form_carries_its_own_csrf_token(app_config, event, lists
         assert db.session.get(Addressee, addressee).sent_on == date(2018, 12, 1)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_federal_project_sits_in_a_national_one(app, organizer_client, lists):
+    refused = organizer_client.post("/manage/recommendations/projects/", data={
+        "name_ru": "Экспорт продукции АПК", "name_en": "", "kind": "federal", "parent_id": "0"})
+    assert "Выберите национальный проект, в который входит этот федеральный проект." in refused.get_data(as_text=True)
+    national = lists["project"]["Международная кооперация и экспорт"]
+    saved = organizer_client.post("/manage/recommendations/projects/", data={
+        "name_ru": "Экспорт продукции АПК", "name_en": "", "kind": "federal", "parent_id": str(national)})
+    assert saved.status_code == 302
+    with app.app_context():
+        saved = db.session.scalar(select(Project).where(Project.name_ru == "Экспорт продукции АПК"))
+        assert saved.parent_id == national

@@ -20,6 +20,9 @@ REFUSALS = {
     ("name_ru", "exists"): _l("This name is already in the list: open that entry instead of adding it again."),
     ("answered_on", "before_sent"): _l("The answer cannot come before the recommendation was sent: check both "
                                        "dates."),
+    ("parent_id", "federal_needs_parent"): _l("Choose the national project this federal project belongs to."),
+    ("parent_id", "national_has_no_parent"): _l("A national project is not part of another project: leave this "
+                                                "empty, or make it a federal project."),
 }
 
 

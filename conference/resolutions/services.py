@@ -45,7 +45,7 @@ DEFAULT_PROJECTS = (
 
 
 class RecommendationError(ValueError):
-    """A rule broken: `field` names the form field, the message says why."""
+    """A rule broken: `field` names the form field, the message is a code the form turns into words."""
 
     def __init__(self, field_name: str, message: str):
         super().__init__(message)
@@ -95,8 +95,13 @@ def save_project(project: Project, name_ru: str, name_en: str, kind: str, parent
     other = db.session.scalar(select(Project).where(Project.name_ru == name_ru))
     if other is not None and other is not project:
         raise RecommendationError("name_ru", "exists")
+    parent = db.session.get(Project, parent_id) if parent_id else None
+    if kind == "federal" and (parent is None or parent.kind != "national" or parent is project):
+        raise RecommendationError("parent_id", "federal_needs_parent")  # federal projects sit in a national one
+    if kind == "national" and parent is not None:
+        raise RecommendationError("parent_id", "national_has_no_parent")
     project.name_ru, project.name_en, project.kind = name_ru, " ".join(name_en.split()), kind
-    project.parent_id = parent_id if parent_id and parent_id != project.id else None
+    project.parent_id = parent.id if parent else None
     db.session.add(project)
     db.session.commit()
     return project
