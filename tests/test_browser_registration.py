@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import PASSWORD, sent_mail
 
@@ -14,7 +15,8 @@ def test_participant_registers_and_organizer_finds_them(app, live_server, page, 
 
     page.goto(f"{live_server.url}/events/{event.slug}")
     page.get_by_role("link", name="Зарегистрироваться").click()
-    assert page.get_by_label("Страна", exact=True).is_hidden()  # the country list shows only for foreign guests
+    # The country list shows only for foreign guests (expect waits for the page's script; is_hidden would not).
+    expect(page.get_by_label("Страна", exact=True)).to_be_hidden()
 
     page.get_by_label("Фамилия").fill("Кузнецова")
     page.get_by_label("Имя", exact=True).fill("Мария")
@@ -29,7 +31,7 @@ def test_participant_registers_and_organizer_finds_them(app, live_server, page, 
     page.get_by_role("button", name="Зарегистрироваться").click()
 
     # Forgot the consent: the error stands beside the box and nothing typed is lost.
-    assert page.locator("#consent-errors").is_visible()
+    expect(page.locator("#consent-errors")).to_be_visible()
     page.screenshot(path=str(artifacts / "registration-errors.png"), full_page=True)
     assert page.get_by_label("Фамилия").input_value() == "Кузнецова"
     page.get_by_label("Я даю согласие на обработку моих персональных данных").check()
@@ -59,6 +61,7 @@ def test_participant_registers_and_organizer_finds_them(app, live_server, page, 
 def test_foreign_guest_sees_the_country_list(live_server, page, event):
     page.goto(f"{live_server.url}/events/{event.slug}/register")
     page.get_by_label("Другая страна").check()
-    assert page.get_by_label("Страна", exact=True).is_visible() and page.get_by_label("Регион", exact=True).is_hidden()
+    expect(page.get_by_label("Страна", exact=True)).to_be_visible()
+    expect(page.get_by_label("Регион", exact=True)).to_be_hidden()
     page.get_by_label("Страна", exact=True).select_option(label="Казахстан")
     assert re.search(r"\d+", page.get_by_label("Страна", exact=True).input_value())

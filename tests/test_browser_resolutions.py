@@ -2,6 +2,7 @@
 the public page shows it on a phone. Fields are found by id: their labels are translated separately."""
 
 import pytest
+from playwright.sync_api import expect
 
 from conference.resolutions.services import load_defaults
 
@@ -28,7 +29,7 @@ def test_organizer_adopts_a_recommendation_and_the_public_reads_it(app, live_ser
                                "Предусмотреть поддержку технопарков в субъектах Российской Федерации.")
     page.locator("#status").select_option("adopted")
     page.locator("form.form button.primary").click()
-    assert page.locator("#adopted_on-errors").is_visible()  # adopted needs a date
+    expect(page.locator("#adopted_on-errors")).to_be_visible()  # adopted needs a date
 
     page.locator("#adopted_on").fill(event.starts_on.isoformat())
     page.locator("#body_ids").select_option(label="Министерство промышленности и торговли Российской Федерации")
