@@ -424,3 +424,12 @@ def test_a_device_undoes_its_own_check_in_and_the_audit_says_so(app, ctx, event,
     assert services.undo(live, made["check_in"]["id"], scanner, False) == "undone"
     row = db.session.scalars(select(Scan)).one()
     assert (row.undone_by_device_id, row.undone_by_id) == (device.id, None) and row.undone_at is not None
+
+
+def test_without_the_camera_library_the_page_says_so_and_the_rest_works(app, event, checkin_client, monkeypatch):
+    from conference.checkin import views
+
+    monkeypatch.setattr(views, "camera_available", lambda: False)  # as after a set-up without npm
+    page = checkin_client.get(f"/manage/events/{event.slug}/checkin/").get_data(as_text=True)
+    assert "Сканирование камерой на этом сервере не установлено" in page
+    assert "zxing" not in page and 'id="scan-input"' in page and 'name="q"' in page

@@ -317,7 +317,7 @@ def arrivals_data(event: Event) -> dict:
     return {
         "checkpoints": [
             {"key": point["key"],
-             "label": point["session"].title if point["session"] else _("Entrance"),
+             "label": checkpoint_label(Checkpoint(point["key"], point["session"])),
              "kind": str(KIND_LABELS[point["session"].kind]) if point["session"] else "",
              "starts": local_datetime(point["session"].starts_at, event.timezone, "HH:mm") if point["session"] else "",
              "checked_in": point["checked_in"], "expected": point["expected"]}
