@@ -44,7 +44,7 @@ NOT_CHECKPOINTS = ("break",)  # nobody scans badges at a coffee break
 
 
 class CheckinError(ValueError):
-    """A request that cannot be a scan at all (no such checkpoint, no nonce): `reason` says which."""
+    """A scan that cannot be answered: `reason` says why (invalid_nonce, nonce_reused, conflict)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
