@@ -105,26 +105,31 @@ def api_error(status: int, result: str, message: str, **extra):
     return jsonify(result=result, message=message, **extra), status
 
 
-def api_caller(event: Event):
-    """(Scanner, None) for a device token of this event or a staff session, else (None, error response)."""
+def api_caller(slug: str, changes: bool = True):
+    """The event of an API call and who makes it: a device with a token of that event, or a staff session, which
+    must also prove with the page's CSRF token that a call that `changes` something came from our page.
+    Returns (event, scanner, None), or (None, None, the error response)."""
+    event = services.event_ref(slug)
+    if event is None:
+        return None, None, api_error(404, "unknown_event", _("No such event."))
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         device = services.device_for_token(header[len("Bearer "):].strip())
         if device is None:
-            return None, api_error(401, "unauthorized", _("Unknown or revoked device token."))
+            return None, None, api_error(401, "unauthorized", _("Unknown or revoked device token."))
         if device.event_id != event.id:
-            return None, api_error(403, "forbidden", _("This device is registered for another event."))
-        return Scanner(device_id=device.id, device_name=device.name), None
+            return None, None, api_error(403, "forbidden", _("This device is registered for another event."))
+        return event, Scanner(device_id=device.id, device_name=device.name), None
     if not current_user.is_authenticated:
-        return None, api_error(401, "unauthorized", _("Log in or send a device token."))
+        return None, None, api_error(401, "unauthorized", _("Log in or send a device token."))
     if current_user.role not in STAFF_ROLES:
-        return None, api_error(403, "forbidden", _("Check-in needs the check-in or organizer role."))
-    try:
-        if current_app.config["WTF_CSRF_ENABLED"]:
-            csrf.protect()  # a staff session comes with cookies: the request must prove it came from our page
-    except CSRFError:
-        return None, api_error(400, "csrf_failed", _("The page has expired: reload it."))
-    return Scanner(staff_id=current_user.id, staff_name=current_user.full_name or current_user.email), None
+        return None, None, api_error(403, "forbidden", _("Check-in needs the check-in or organizer role."))
+    if changes and current_app.config["WTF_CSRF_ENABLED"]:
+        try:
+            csrf.protect()
+        except CSRFError:
+            return None, None, api_error(400, "csrf_failed", _("The page has expired: reload it."))
+    return event, Scanner(staff_id=current_user.id, staff_name=current_user.full_name or current_user.email), None
 
 
 def parse_scan(data) -> tuple[dict, dict]:
@@ -165,10 +170,7 @@ def parse_scan(data) -> tuple[dict, dict]:
 
 @api_bp.route("/events/<slug>/checkins", methods=["POST"])
 def api_check_in(slug: str):
-    event = services.event_ref(slug)
-    if event is None:
-        return api_error(404, "unknown_event", _("No such event."))
-    scanner, refusal = api_caller(event)
+    event, scanner, refusal = api_caller(slug)
     if refusal:
         return refusal
     fields, errors = parse_scan(request.get_json(silent=True))
@@ -197,10 +199,7 @@ def api_check_in(slug: str):
 
 @api_bp.route("/events/<slug>/checkins/<int:check_in_id>", methods=["DELETE"])
 def api_undo(slug: str, check_in_id: int):
-    event = services.event_ref(slug)
-    if event is None:
-        return api_error(404, "unknown_event", _("No such event."))
-    scanner, refusal = api_caller(event)
+    event, scanner, refusal = api_caller(slug)
     if refusal:
         return refusal
     may_undo_any = scanner.staff_id is not None and current_user.role in ORGANIZER_ROLES
@@ -217,10 +216,7 @@ def api_undo(slug: str, check_in_id: int):
 
 @api_bp.route("/events/<slug>/checkpoints")
 def api_checkpoints(slug: str):
-    event = services.event_ref(slug)
-    if event is None:
-        return api_error(404, "unknown_event", _("No such event."))
-    scanner, refusal = api_caller_for_reading(event)
+    event, _scanner, refusal = api_caller(slug, changes=False)  # reading changes nothing: no CSRF proof needed
     if refusal:
         return refusal
     return jsonify(checkpoints=[
@@ -228,14 +224,6 @@ def api_checkpoints(slug: str):
          "starts_at": point.session.starts_at.isoformat() if point.session else None,
          "ends_at": point.session.ends_at.isoformat() if point.session else None}
         for point in services.checkpoints(event)])
-
-
-def api_caller_for_reading(event: Event):
-    """Reading needs no CSRF proof (it changes nothing), only a device of the event or a staff session."""
-    if not request.headers.get("Authorization") and current_user.is_authenticated \
-            and current_user.role in STAFF_ROLES:
-        return Scanner(staff_id=current_user.id, staff_name=current_user.full_name or current_user.email), None
-    return api_caller(event)
 
 
 # ---- staff pages ------------------------------------------------------------------------------------------
