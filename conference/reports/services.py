@@ -125,7 +125,6 @@ def build_report(event: Event) -> Report:
     statuses = dict(db.session.execute(select(Participant.status, func.count()).where(
         Participant.event_id == event.id).group_by(Participant.status)).all())
     has_check_ins = db.session.scalar(select(CheckIn.id).where(CheckIn.event_id == event.id).limit(1)) is not None
-    language = current_language()
 
     by_subject = {subject_id: (confirmed, attended) for subject_id, confirmed, attended
                   in _lines(event, Participant.subject_id) if subject_id is not None}
@@ -133,10 +132,10 @@ def build_report(event: Event) -> Report:
     subject_rows = db.session.scalars(select(FederalSubject).where(FederalSubject.id.in_(list(by_subject)))
                                       .order_by(FederalSubject.name_ru)).all()
     for district in db.session.scalars(select(FederalDistrict).order_by(FederalDistrict.sort_order)):
-        lines = [Line(subject.id, subject.name_en if language == "en" else subject.name_ru, *by_subject[subject.id])
+        lines = [Line(subject.id, subject.name, *by_subject[subject.id])
                  for subject in subject_rows if subject.district_id == district.id]
         if lines:
-            total = Line(district.id, district.name_en if language == "en" else district.name_ru,
+            total = Line(district.id, district.name,
                          sum(line.confirmed for line in lines), sum(line.attended for line in lines))
             districts.append(DistrictLines(total, sorted(lines, key=lambda line: (-line.attended, -line.confirmed,
                                                                                   line.label))))
@@ -144,14 +143,14 @@ def build_report(event: Event) -> Report:
 
     by_country = {country_id: (confirmed, attended) for country_id, confirmed, attended
                   in _lines(event, Participant.country_id) if country_id is not None}
-    countries = [Line(country.id, country.name_en if language == "en" else country.name_ru, *by_country[country.id])
+    countries = [Line(country.id, country.name, *by_country[country.id])
                  for country in db.session.scalars(select(Country).where(Country.id.in_(list(by_country))))]
     countries.sort(key=lambda line: (-line.attended, -line.confirmed, line.label))
 
     by_type = {type_id: (confirmed, attended) for type_id, confirmed, attended
                in _lines(event, Participant.organization_type_id)}
     organization_types = [
-        Line(kind.code, kind.name_en if language == "en" else kind.name_ru, *by_type[kind.id])
+        Line(kind.code, kind.name, *by_type[kind.id])
         for kind in db.session.scalars(select(OrganizationType).order_by(OrganizationType.sort_order))
         if kind.id in by_type]
 

@@ -4,6 +4,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.agenda.models import AgendaSession
+from conference.directories.models import LocalizedName
 from conference.events.models import Event
 from conference.extensions import db
 from conference.timeutil import UTCDateTime, utcnow
@@ -14,7 +15,7 @@ PROJECT_KINDS = ("national", "federal")
 STATUSES = ("draft", "adopted", "withdrawn")
 
 
-class Body(db.Model):
+class Body(LocalizedName, db.Model):
     """A body recommendations are addressed to: a ministry, a State Duma committee, an association… One list,
     reused from event to event."""
 
@@ -26,14 +27,8 @@ class Body(db.Model):
     name_en: Mapped[str] = mapped_column(String(300), default="")
     kind: Mapped[str] = mapped_column(String(30), default="ministry")
 
-    @property
-    def name(self) -> str:
-        from conference.i18n import current_language
 
-        return (self.name_en or self.name_ru) if current_language() == "en" else self.name_ru
-
-
-class Project(db.Model):
+class Project(LocalizedName, db.Model):
     """A national project, or a federal project within one («Промышленный экспорт» in «Международная кооперация
     и экспорт»)."""
 
@@ -47,12 +42,6 @@ class Project(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("national_project.id", ondelete="SET NULL"))
 
     parent: Mapped["Project | None"] = relationship(remote_side=[id])
-
-    @property
-    def name(self) -> str:
-        from conference.i18n import current_language
-
-        return (self.name_en or self.name_ru) if current_language() == "en" else self.name_ru
 
 
 recommendation_session = Table(

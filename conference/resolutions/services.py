@@ -76,7 +76,18 @@ def bodies() -> list[Body]:
 
 
 def projects() -> list[Project]:
-    return list(db.session.scalars(select(Project).order_by(Project.kind.desc(), Project.name_ru)))
+    """National projects, each followed by its federal projects (a federal project always sits in a national one,
+    see save_project), the way the government's passports list them."""
+    rows = list(db.session.scalars(select(Project).order_by(Project.name_ru)))
+    children: dict[int, list[Project]] = {}
+    for project in rows:
+        if project.parent_id is not None:
+            children.setdefault(project.parent_id, []).append(project)
+    ordered = []
+    for project in rows:
+        if project.parent_id is None:
+            ordered += [project, *children.get(project.id, [])]
+    return ordered + [project for project in rows if project not in ordered]  # rows saved before the rule
 
 
 def save_body(body: Body, name_ru: str, name_en: str, kind: str) -> Body:

@@ -41,9 +41,9 @@ def recommendation_form(event: Event) -> RecommendationForm:
     form.body_ids.choices = [(body.id, body.name) for body in services.bodies()]
     form.session_ids.choices = [(session.id, f"{numeric_datetime(session.starts_at, event.timezone)} — {session.title}")
                                 for session in sessions_of(event)]
-    # A federal project is listed under its national one, the way the government's passports list them.
+    # A federal project is listed under its national one.
     form.project_ids.choices = [(project.id, f"{'— ' if project.parent_id else ''}{project.name}")
-                                for project in ordered_projects()]
+                                for project in services.projects()]
     return form
 
 
@@ -161,20 +161,6 @@ def bodies(body_id: int | None = None):
                            kind_labels=translated(BODY_KIND_LABELS))
 
 
-def ordered_projects() -> list[Project]:
-    """National projects, each followed by its federal projects."""
-    rows = services.projects()
-    children: dict[int | None, list[Project]] = {}
-    for project in rows:
-        children.setdefault(project.parent_id, []).append(project)
-    known = {project.id for project in rows}
-    ordered = []
-    for project in rows:
-        if project.parent_id is None or project.parent_id not in known:
-            ordered += [project, *children.get(project.id, [])]
-    return ordered + [project for project in rows if project not in ordered]  # deeper nesting: last, not lost
-
-
 @bp.route(f"{LISTS}/projects/", methods=["GET", "POST"])
 @bp.route(f"{LISTS}/projects/<int:project_id>", methods=["GET", "POST"])
 @organizer_required
@@ -197,7 +183,7 @@ def projects(project_id: int | None = None):
         else:
             flash(_("Saved: %(name)s.", name=project.name), "success")
             return redirect(url_for(".projects", event=event.slug if event else None))
-    return render_template("resolutions/projects.html", form=form, project=project, rows=ordered_projects(),
+    return render_template("resolutions/projects.html", form=form, project=project, rows=services.projects(),
                            event=event, kind_labels=translated(PROJECT_KIND_LABELS))
 
 
