@@ -428,7 +428,8 @@ def recent_scans(event: Event, user: User, limit: int = 10) -> list[Scan]:
                                    .order_by(Scan.received_at.desc(), Scan.id.desc()).limit(limit)))
 
 
-def checked_in_ids(event: Event, checkpoint: str, participant_ids: list[int]) -> dict[int, CheckIn]:
+def check_ins_at(event: Event, checkpoint: str, participant_ids: list[int]) -> dict[int, CheckIn]:
+    """The check-ins of these participants at one checkpoint, by participant id."""
     return {row.participant_id: row for row in db.session.scalars(select(CheckIn).where(
         CheckIn.event_id == event.id, CheckIn.checkpoint == checkpoint,
         CheckIn.participant_id.in_(participant_ids)))}

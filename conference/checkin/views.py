@@ -252,7 +252,7 @@ def scanner(slug: str):
     found, arrived = None, {}
     if query:
         found = page_of_participants(event, ParticipantFilter(text=query), 1, 20)
-        arrived = services.checked_in_ids(event, checkpoint.key, [participant.id for participant in found.items])
+        arrived = services.check_ins_at(event, checkpoint.key, [participant.id for participant in found.items])
     recent = [recent_line(event, scan) for scan in services.recent_scans(event, current_user)]
     response = render_template(
         "checkin/scanner.html", event=event, points=points, checkpoint=checkpoint, checkpoint_label=checkpoint_label,
