@@ -1,6 +1,7 @@
 """How long badges take to render and how much memory they need, beside WeasyPrint's own floor.
 
-Each measurement runs in a fresh process, so that its peak memory (max RSS) is its own:
+Each measurement runs in a fresh process; its peak memory is the most that process and its workers held together
+while rendering (PSS summed, sampled every 20 ms):
   - WeasyPrint rendering 500 one-line pages (the renderer's floor on this machine, now);
   - 500 badges (A6, one per page) and 500 badges (A4 sheets of four);
   - 5,000 badges (A4 sheets of four).
@@ -14,6 +15,8 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -23,71 +26,157 @@ CASES = {
     "badges-500-a4x4": (500, "a4x4"),
     "badges-5000-a4x4": (5000, "a4x4"),
 }
+RENDERING = "rendering"
 
 
-def peak_mb() -> float:
-    """This process's peak plus its largest worker's: an upper bound of what the rendering held at once."""
-    return (own_peak_mb() + worker_peak_mb())
+class TreeMemory:
+    """The peak of the memory a process and its workers hold together, sampled every 20 ms from outside (a thread
+    inside would make the renderer decline to fork; see conference.pdf.render_pdfs).
+
+    Each process counts its proportional set size (PSS): a page shared by n processes counts 1/n in each, so the
+    sum is what the machine really spends. Summing the processes' peak RSS instead would count twice every page a
+    forked worker shares with its parent. The largest worker's own peak RSS is reported beside it."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._measure()
+
+    def _sample(self):
+        while not self._stop.wait(0.02):
+            self._measure()
+
+    def _measure(self):
+        self.peak_kb = max(self.peak_kb, sum(map(pss_kb, process_tree(self.pid))))
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak_kb / 1024
 
 
-def own_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def process_tree(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:  # the process has just ended
+        return []
+    return [pid] + [descendant for child in children for descendant in process_tree(int(child))]
 
 
-def worker_peak_mb() -> float:
+def pss_kb(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+
+
+def largest_worker_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def run_case(name: str) -> dict:
-    """In this (fresh) process: prepare, then time only the rendering."""
-    from common import bench_app, bench_event
+def run_case(name: str, database_url: str) -> dict:
+    """In this (fresh) process: time only the rendering."""
+    from common import bench_app
 
     if CASES[name] is None:
         from weasyprint import HTML
 
         pages = "".join(f'<p style="page-break-after: always">Участник {n}</p>' for n in range(500))
+        rendering_starts()
         started = time.perf_counter()
         pdf = HTML(string=f"<html><body>{pages}</body></html>").write_pdf()
-        return {"seconds": time.perf_counter() - started, "peak_mb": peak_mb(), "bytes": len(pdf)}
+        return {"seconds": time.perf_counter() - started, "bytes": len(pdf)}
 
-    count, layout = CASES[name]
+    from sqlalchemy import select
+
+    from conference.badges import services
+    from conference.events.models import Event
+    from conference.extensions import db
+    from conference.registration.services import ParticipantFilter
+
+    app = bench_app(database_url)
+    with app.test_request_context():
+        event = db.session.scalar(select(Event))
+        rendering_starts()
+        # What the organizer waits for after pressing «print» (see badges.views.bulk): the list, then the PDF.
+        started = time.perf_counter()
+        participants = services.participants_to_print(event, ParticipantFilter(), only_unprinted=False)
+        pdf = services.render_badges(event, participants, services.layout_of(CASES[name][1]))
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "worker_mb": largest_worker_rss_mb(), "bytes": len(pdf)}
+
+
+def prepare(count: int, database_url: str) -> None:
+    """The event and its confirmed participants with their badges issued, as they are once confirmed (the letter
+    of confirmation carries the badge). Done in a process of its own, so that the measured one starts as a web
+    worker does, without the garbage of creating them."""
+    from common import bench_app, bench_event
     from sqlalchemy import select
 
     from conference.badges import services
     from conference.extensions import db
     from conference.registration.models import Participant
 
-    app = bench_app()
-    with app.test_request_context():
-        event = bench_event(count, status="confirmed")
-        participants = list(db.session.scalars(select(Participant).order_by(Participant.last_name)))
-        services.current_badges(participants)  # issued beforehand, as they are once anyone has printed
-        before = peak_mb()
-        started = time.perf_counter()
-        pdf = services.render_badges(event, participants, services.layout_of(layout))
-        seconds = time.perf_counter() - started
-    return {"seconds": seconds, "peak_mb": peak_mb(), "own_mb": own_peak_mb(), "worker_mb": worker_peak_mb(),
-            "peak_before_mb": before, "bytes": len(pdf)}
+    with bench_app(database_url).test_request_context():
+        bench_event(count, status="confirmed")
+        services.current_badges(list(db.session.scalars(select(Participant))))
+
+
+def rendering_starts() -> None:
+    """Tells the measuring process (main) to start sampling memory."""
+    print(RENDERING, flush=True)
+
+
+def measure(name: str) -> dict:
+    """Runs a case in a fresh process and samples its memory while it renders."""
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile("w+") as errors:
+        database = ["--database", f"sqlite:///{folder}/bench.db"]
+        if CASES[name]:
+            subprocess.run([sys.executable, __file__, "--prepare", str(CASES[name][0]), *database], check=True,
+                           stderr=errors, cwd=Path(__file__).parent)
+        child = subprocess.Popen([sys.executable, __file__, "--case", name, *database], stdout=subprocess.PIPE,
+                                 stderr=errors, text=True, cwd=Path(__file__).parent)
+        memory = None
+        for line in child.stdout:
+            if line.strip() == RENDERING:
+                memory = TreeMemory(child.pid).__enter__()
+            elif line.startswith("{"):
+                memory.__exit__()
+                figures = json.loads(line)
+        if child.wait():
+            errors.seek(0)
+            sys.exit(f"{name} failed:\n{errors.read()}")
+    return {**figures, "peak_mb": memory.peak_mb}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=list(CASES))
-    parser.add_argument("--case", choices=list(CASES), help=argparse.SUPPRESS)  # the child's side
+    # The children's side:
+    parser.add_argument("--case", choices=list(CASES), help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.prepare:
+        prepare(args.prepare, args.database)
+        return
     if args.case:
-        print(json.dumps(run_case(args.case)))
+        print(json.dumps(run_case(args.case, args.database)))
         return
     results = {}
     for name in [args.only] if args.only else CASES:
-        child = subprocess.run([sys.executable, __file__, "--case", name], capture_output=True, text=True,
-                               cwd=Path(__file__).parent)
-        if child.returncode:
-            sys.exit(f"{name} failed:\n{child.stderr}")
-        results[name] = json.loads(child.stdout.strip().splitlines()[-1])
-        figures = results[name]
-        split = (f" (this process {figures['own_mb']:.0f} + largest worker {figures['worker_mb']:.0f})"
-                 if figures.get("worker_mb") else "")
+        figures = results[name] = measure(name)
+        split = f" (largest worker's own RSS {figures['worker_mb']:.0f})" if figures.get("worker_mb") else ""
         print(f"{name:<24} {figures['seconds']:7.2f} s   peak {figures['peak_mb']:6.0f} MB{split}   "
               f"{figures['bytes'] / 1024:7.0f} KiB", flush=True)
     floor = results.get("weasyprint-500-pages")

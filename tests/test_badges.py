@@ -173,3 +173,17 @@ def test_flask_badges_command(app, event, people, tmp_path):
     assert again.exit_code != 0 and "no confirmed participant" in again.output
     unknown = app.test_cli_runner().invoke(args=["badges", "--event", "nope", "--out", str(out)])
     assert unknown.exit_code != 0 and "no event" in unknown.output
+
+
+def test_the_qr_code_is_drawn_once_when_the_badge_is_issued(app, event, people, tmp_path):
+    with app.test_request_context():
+        participant = load(people)[0]
+        badge = services.current_badge(participant)
+        picture = Image.open(io.BytesIO(badge.qr_png))
+        assert [code.text for code in zxingcpp.read_barcodes(picture.resize((290, 290), Image.NEAREST))] == [
+            badge.token]
+        # A badge issued before the picture was kept is drawn when printed.
+        badge.qr_png = None
+        db.session.commit()
+        pdf = services.render_badges(event, [participant], LAYOUTS["a6"])
+    assert qr_codes(pdf, tmp_path) == [badge.token]

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.extensions import db
@@ -23,6 +23,9 @@ class Badge(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     token: Mapped[str] = mapped_column(String(40), unique=True)
+    # The token's QR code as a PNG (about 150 bytes), drawn once when the badge is issued, so that printing 500
+    # badges draws none. Empty for badges issued before it was kept: those are drawn when printed.
+    qr_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,7 +6,6 @@ import secrets
 import struct
 import zlib
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import qrcode
 from flask import render_template
@@ -47,6 +46,11 @@ def new_token() -> str:
     return f"{secrets.randbelow(10 ** TOKEN_DIGITS):0{TOKEN_DIGITS}d}"
 
 
+def issue_badge(participant_id: int) -> Badge:
+    token = new_token()
+    return Badge(participant_id=participant_id, token=token, qr_png=qr_png(token))
+
+
 def check_printable(participant: Participant) -> None:
     if participant.status != "confirmed":
         raise BadgeError(participant.status)
@@ -57,11 +61,17 @@ def current_badges(participants: list[Participant]) -> dict[int, Badge]:
     ids = [participant.id for participant in participants]
     badges = {badge.participant_id: badge for badge in db.session.scalars(
         select(Badge).where(Badge.participant_id.in_(ids), Badge.revoked_at.is_(None)))}
-    for participant_id in ids:
-        if participant_id not in badges:
-            badges[participant_id] = Badge(participant_id=participant_id, token=new_token())
-            db.session.add(badges[participant_id])
+    missing = [participant_id for participant_id in ids if participant_id not in badges]
+    if not missing:
+        return badges
+    for participant_id in missing:
+        badges[participant_id] = issue_badge(participant_id)
+        db.session.add(badges[participant_id])
     db.session.commit()
+    # The commit expired every object in the session: reload the participants and their badges in two queries
+    # rather than one each when their details are read next.
+    db.session.scalars(select(Participant).where(Participant.id.in_(ids))).all()
+    db.session.scalars(select(Badge).where(Badge.participant_id.in_(ids), Badge.revoked_at.is_(None))).all()
     return badges
 
 
@@ -75,7 +85,7 @@ def reissue(participant: Participant) -> Badge:
                                                         Badge.revoked_at.is_(None))):
         badge.revoked_at = utcnow()
     db.session.flush()
-    badge = Badge(participant_id=participant.id, token=new_token())
+    badge = issue_badge(participant.id)
     db.session.add(badge)
     db.session.commit()
     return badge
@@ -105,8 +115,7 @@ def mark_printed(badges: list[Badge]) -> None:
 
 # ---- drawing ---------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=16384)
-def qr_data_uri(token: str) -> str:
+def qr_png(token: str) -> bytes:
     """The QR code as a PNG of one pixel per module, which the badge scales up without smoothing
     (image-rendering: pixelated): as sharp as a vector drawing, and far cheaper for WeasyPrint to place than an
     SVG of hundreds of squares. Only our own digits go in.
@@ -116,7 +125,7 @@ def qr_data_uri(token: str) -> str:
     code = qrcode.QRCode(version=2, error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, mask_pattern=0)
     code.add_data(token, optimize=0)
     code.make(fit=False)
-    return "data:image/png;base64," + base64.b64encode(_grey_png(code.get_matrix())).decode("ascii")
+    return _grey_png(code.get_matrix())
 
 
 def _grey_png(rows: list[list[bool]]) -> bytes:
@@ -146,12 +155,9 @@ class BadgeFace:
     category: str
     category_label: str
     token: str
+    qr: str  # a data: URI
     name_size: int
     organization_size: int
-
-    @property
-    def qr(self) -> str:
-        return qr_data_uri(self.token)
 
 
 def face(participant: Participant, badge: Badge) -> BadgeFace:
@@ -161,6 +167,7 @@ def face(participant: Participant, badge: Badge) -> BadgeFace:
         organization=participant.organization, place=participant.place, category=participant.category,
         category_label=str(CATEGORY_LABELS[participant.category]),
         token=badge.token,
+        qr="data:image/png;base64," + base64.b64encode(badge.qr_png or qr_png(badge.token)).decode("ascii"),
         name_size=size_class(participant.last_name, (12, 16, 22, 30)),
         organization_size=size_class(participant.organization, (45, 90, 150)),
     )
@@ -195,7 +202,9 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
     count = -(-count // cores) * cores if count > 1 or len(pages) > 1 else 1
     size = -(-len(pages) // count)
     parts = (sheet(pages[start:start + size]) for start in range(0, len(pages), size))
-    return merge_pdfs(render_pdfs(parts, sample=sheet(pages[:1])))
+    # Merged once every part is rendered and the workers are gone: the merge needs memory in proportion to the
+    # whole batch (about 70 MB for 5,000 badges), the workers about 50 MB each, and never both at once.
+    return merge_pdfs(list(render_pdfs(parts, sample=sheet(pages[:1]))))
 
 
 @confirmation_attachments.connect
