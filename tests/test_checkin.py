@@ -287,6 +287,7 @@ def test_device_tokens_work_for_their_event_until_revoked(app, client, event, ma
                            json={"token": people["Иванов"], "nonce": nonce()})
     assert response.status_code == 201
     assert checked(response)["check_in"]["device"] == "Вход, телефон 1"
+    assert "Set-Cookie" not in response.headers  # a device has no cookie session: it neither gets nor needs one
 
     other = make_event()
     response = client.post(f"/api/v1/events/{other.slug}/checkins", headers=headers,

@@ -7,9 +7,12 @@ participant, one insert of the arrival that the database refuses when it already
 row that the database refuses when the nonce was seen. Exactly-once holds on SQLite and PostgreSQL alike,
 because the unique constraints decide, not a read before the write."""
 
+import fcntl
 import hashlib
 import json
+import os
 import secrets
+import threading
 from collections import namedtuple
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -265,24 +268,56 @@ def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str,
             status = sql.signed_up.run(cursor, {"participant_id": participant["id"],
                                                 "session_id": checkpoint.session.id})
             signed_up = status is not None and status.status == "registered"
-        details = _admit(cursor, sql, event, checkpoint, scanner, participant["id"], scanned_at) \
-            if result == "checked_in" else None
-        if details is not None and details.pop("first", False):
-            result = "already_checked_in"  # another scanner admitted this badge here first
-        reply = answer(result, checkpoint, participant, details)
-        if signed_up is not None:
-            reply["signed_up"] = signed_up
-        recorded = sql.insert_scan.run(cursor, {
-            "event_id": event.id, "nonce": nonce, "checkpoint": checkpoint.key, "scanned_value": value,
-            "method": scanner.method, "outcome": result, "participant_id": participant["id"] if participant else None,
-            "check_in_id": details["id"] if result == "checked_in" else None, "staff_id": scanner.staff_id,
-            "device_id": scanner.device_id, "scanned_at": scanned_at, "received_at": received_at,
-            "answer": stored_answer(reply)})
-    if recorded is None:  # the nonce was seen: forget this scan (and its check-in), answer as the first time
-        scan_connection().rollback()
+        with _one_writer_at_a_time():
+            details = _admit(cursor, sql, event, checkpoint, scanner, participant["id"], scanned_at) \
+                if result == "checked_in" else None
+            if details is not None and details.pop("first", False):
+                result = "already_checked_in"  # another scanner admitted this badge here first
+            reply = answer(result, checkpoint, participant, details)
+            if signed_up is not None:
+                reply["signed_up"] = signed_up
+            recorded = sql.insert_scan.run(cursor, {
+                "event_id": event.id, "nonce": nonce, "checkpoint": checkpoint.key, "scanned_value": value,
+                "method": scanner.method, "outcome": result,
+                "participant_id": participant["id"] if participant else None,
+                "check_in_id": details["id"] if result == "checked_in" else None, "staff_id": scanner.staff_id,
+                "device_id": scanner.device_id, "scanned_at": scanned_at, "received_at": received_at,
+                "answer": stored_answer(reply)})
+            if recorded is None:  # the nonce was seen: forget this scan (and its check-in)
+                scan_connection().rollback()
+            else:
+                scan_connection().commit()
+    if recorded is None:  # answer as the first time
         return repeated_answer(event, nonce, checkpoint.key, value)
-    scan_connection().commit()
     return reply
+
+
+_writers_here = threading.Lock()
+_lock_file = None  # (process, database, open file) of the SQLite writers' queue, see _one_writer_at_a_time
+
+
+@contextmanager
+def _one_writer_at_a_time():
+    """On SQLite, scans write one after another, queued by the operating system. SQLite itself lets one
+    connection write at a time and makes the others poll: a writer that finds the database locked sleeps 1 ms,
+    then 2, 5, 10 … before it tries again, so with several scanners a scan could wait many times longer than the
+    lock is held (about 0.2 ms). A lock on a file beside the database (flock), taken by each process's writers in
+    turn, wakes the next writer the moment it is released. SQLite's own lock still decides what is written;
+    PostgreSQL locks rows and needs none of this."""
+    global _lock_file
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        yield
+        return
+    if _lock_file is None or _lock_file[:2] != (os.getpid(), url.database):
+        # Per process: a descriptor inherited through fork would be the same lock in every worker.
+        _lock_file = (os.getpid(), url.database, open(f"{url.database}.scan-lock", "a"))  # noqa: SIM115
+    with _writers_here:
+        fcntl.flock(_lock_file[2], fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(_lock_file[2], fcntl.LOCK_UN)
 
 
 def _admit(cursor, sql, event, checkpoint: Checkpoint, scanner: Scanner, participant_id: int,
