@@ -2,6 +2,7 @@
 
 import logging
 
+from babel import Locale
 from flask import Flask, has_request_context, jsonify, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event as sa_event
@@ -66,11 +67,14 @@ class DeviceAwareSessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-def _select_locale() -> str:
+# Made once: Flask-Babel would otherwise parse the locale's name on every request (about 0.1 ms, a tenth of a scan).
+LOCALES = {language: Locale(language) for language in ("ru", "en")}
+
+
+def _select_locale() -> Locale:
     chosen = session.get("lang") if has_request_context() else None  # commands and mail jobs speak Russian
-    if chosen in ("ru", "en"):
-        return chosen
-    return "ru"  # Russian first, whatever the browser says: English is one click away
+    # Russian first, whatever the browser says: English is one click away.
+    return LOCALES.get(chosen, LOCALES["ru"])
 
 
 def _register_blueprints(app: Flask) -> None:

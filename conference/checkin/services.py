@@ -189,7 +189,9 @@ def _statements(dialect) -> SimpleNamespace:
     statements = {
         "event": select(Event.__table__.c.id, Event.__table__.c.slug, Event.__table__.c.timezone)
         .where(Event.__table__.c.slug == bindparam("slug")),
-        "device": select(device.c.id, device.c.event_id, device.c.name)
+        "device": select(device.c.id, device.c.name, device.c.event_id, Event.__table__.c.slug,
+                         Event.__table__.c.timezone)
+        .join_from(device, Event.__table__, Event.__table__.c.id == device.c.event_id)
         .where(device.c.token_hash == bindparam("token_hash"), device.c.revoked_at.is_(None)),
         "badge_holder": places.add_columns(badge.c.revoked_at).join(badge, badge.c.participant_id == person.c.id)
         .where(badge.c.token == bindparam("token")),
@@ -447,17 +449,18 @@ def revoke_device(device: CheckinDevice) -> None:
 @dataclass(frozen=True)
 class DeviceRef:
     id: int
-    event_id: int
     name: str
+    event: EventRef
 
 
 def device_for_token(token: str) -> DeviceRef | None:
-    """The device a bearer token belongs to, if it is one of ours and not revoked."""
+    """The device a bearer token belongs to, if it is one of ours and not revoked, with its event (one query,
+    which is all a device's scan needs to know who calls and where)."""
     if not token.startswith(DEVICE_TOKEN_PREFIX) or len(token) > 100:
         return None
     with _scan_statements() as (cursor, sql):
         row = sql.device.run(cursor, {"token_hash": _token_hash(token)})
-    return DeviceRef(*row) if row else None
+    return DeviceRef(row.id, row.name, EventRef(row.event_id, row.slug, row.timezone)) if row else None
 
 
 def devices_of(event: Event) -> list[tuple[CheckinDevice, datetime | None, int]]:
