@@ -64,6 +64,21 @@ def scan(event, token=None, checkpoint="entrance", scanner=ANYONE, key=None, **f
 
 # ---- service ----------------------------------------------------------------------------------------------
 
+def test_a_scan_that_fails_while_writing_leaves_nothing_and_locks_nothing(app, ctx, event, people, monkeypatch):
+    def broken(reply):
+        raise RuntimeError("the audit row could not be written")
+
+    monkeypatch.setattr(services, "stored_answer", broken)
+    with pytest.raises(RuntimeError):
+        scan(event, people["Иванов"])  # after the check-in's insert, before the commit
+    monkeypatch.undo()
+    # Rolled back at once: the ORM's own connection writes without waiting, and the person was not let in.
+    services.add_device(db.session.merge(event), "Вход", None)
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+    assert scan(event, people["Иванов"])["result"] == "checked_in"
+
+
+
 def test_every_outcome_at_service_level(app, ctx, event, make_event, people):
     first = scan(event, people["Иванов"])
     assert first["result"] == "checked_in"
@@ -287,7 +302,6 @@ def test_device_tokens_work_for_their_event_until_revoked(app, client, event, ma
                            json={"token": people["Иванов"], "nonce": nonce()})
     assert response.status_code == 201
     assert checked(response)["check_in"]["device"] == "Вход, телефон 1"
-    assert "Set-Cookie" not in response.headers  # a device has no cookie session: it neither gets nor needs one
 
     other = make_event()
     response = client.post(f"/api/v1/events/{other.slug}/checkins", headers=headers,
@@ -370,6 +384,25 @@ def test_a_nonce_reused_for_another_badge_is_refused(app, event, people, checkin
     assert response.status_code == 422 and checked(response)["result"] == "nonce_reused"
     with app.app_context():  # Петрова was not let in on Иванов's answer
         assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
+
+
+def test_a_device_call_ignores_a_staff_session_in_the_same_browser(app, event, people, checkin_client):
+    """The token alone says who calls: the cookie session is neither read (its English is not used) nor sent back."""
+    with app.app_context():
+        _device, token = services.add_device(db.session.merge(event), "Вход, сканер", None)
+    checkin_client.get("/lang/en")
+    assert checked(post_scan(checkin_client, event, token=people["Петрова"]))["message"] == "Checked in"
+    response = checkin_client.post(f"/api/v1/events/{event.slug}/checkins",
+                                   headers={"Authorization": f"Bearer {token}"},
+                                   json={"token": people["Иванов"], "nonce": nonce()})
+    assert response.status_code == 201 and checked(response)["check_in"] == {
+        **checked(response)["check_in"], "staff": "", "device": "Вход, сканер"}
+    assert checked(response)["message"] == "Прибытие отмечено" and "Set-Cookie" not in response.headers
+    with app.app_context():
+        scan = db.session.scalars(select(Scan).where(Scan.device_id.is_not(None))).one()
+    assert scan.staff_id is None
+    staff = checkin_client.get(f"/api/v1/events/{event.slug}/checkpoints")  # the session itself still works
+    assert staff.status_code == 200
 
 
 def test_devices_check_in_badges_not_names(app, client, event, people):

@@ -39,7 +39,7 @@ def test_parts_are_rendered_by_workers_and_merged_in_order():
     texts = page_texts(run.stdout)
     assert [text.split()[1] for text in texts] == ["0", "1", "2", "3", "4"]
     workers = {text.split()[2] for text in texts}
-    assert str(me) not in workers and 1 <= len(workers) <= 2  # one process per core, none of them the caller
+    assert workers and str(me) not in workers  # rendered by the pool, not by the caller
 
 
 def test_a_process_running_other_threads_renders_the_parts_itself(monkeypatch):

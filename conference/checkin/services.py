@@ -233,14 +233,17 @@ def _scan_statements():
 def scan_connection():
     """The connection a scan uses, taken from the engine's pool once per request (or app context) past the ORM
     session, which would cost about 150 µs of bookkeeping on a path of 200 (see close_scan_connection). Its
-    transactions are its own: a scan commits or rolls back on it."""
+    transactions are its own: a scan commits or rolls back on it. So a scan must not follow unsaved changes of
+    the ORM session in the same app context: it would not see them, and on SQLite it would wait for their write
+    lock (on an in-memory database, where both share one connection, it would commit or discard them)."""
     if "scan_connection" not in g:
         g.scan_connection = db.engine.raw_connection()
     return g.scan_connection
 
 
 def close_scan_connection(_error=None) -> None:
-    """At the end of the request or app context: back to the pool, which rolls back whatever was left open."""
+    """At the end of every app context (registered in create_app): back to the pool, which rolls back whatever
+    was left open."""
     connection = g.pop("scan_connection", None)
     if connection is not None:
         connection.close()
@@ -295,31 +298,52 @@ def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str,
 
 
 _writers_here = threading.Lock()
-_lock_file = None  # (process, database, open file) of the SQLite writers' queue, see _one_writer_at_a_time
+_lock_file = None  # (process, engine URL, open lock file) of the SQLite writers' queue
 
 
 @contextmanager
 def _one_writer_at_a_time():
-    """On SQLite, scans write one after another, queued by the operating system. SQLite itself lets one
-    connection write at a time and makes the others poll: a writer that finds the database locked sleeps 1 ms,
-    then 2, 5, 10 … before it tries again, so with several scanners a scan could wait many times longer than the
-    lock is held (about 0.2 ms). A lock on a file beside the database (flock), taken by each process's writers in
-    turn, wakes the next writer the moment it is released. SQLite's own lock still decides what is written;
+    """A scan's writes, from its first insert to its commit. A failure on the way rolls the transaction back at
+    once, so that it never holds the database for the writers queued behind it.
+
+    On SQLite, scans write one after another, queued by the operating system. SQLite itself lets one connection
+    write at a time and makes the others poll: a writer that finds the database locked sleeps 1 ms, then 2, 5,
+    10 … before it tries again, so with several scanners a scan could wait many times longer than the lock is
+    held (about 0.2 ms). A lock on a file beside the database (flock), taken by each process's writers in turn,
+    wakes the next writer the moment it is released. SQLite's own lock still decides what is written;
     PostgreSQL locks rows and needs none of this."""
-    global _lock_file
-    url = db.engine.url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        yield
-        return
-    if _lock_file is None or _lock_file[:2] != (os.getpid(), url.database):
-        # Per process: a descriptor inherited through fork would be the same lock in every worker.
-        _lock_file = (os.getpid(), url.database, open(f"{url.database}.scan-lock", "a"))  # noqa: SIM115
-    with _writers_here:
-        fcntl.flock(_lock_file[2], fcntl.LOCK_EX)
+    queued = db.engine.dialect.name == "sqlite"
+    if queued:
+        _writers_here.acquire()
+    try:
+        lock = _sqlite_lock_file() if queued else None
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
+        except BaseException:
+            scan_connection().rollback()
+            raise
         finally:
-            fcntl.flock(_lock_file[2], fcntl.LOCK_UN)
+            if lock is not None:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+    finally:
+        if queued:
+            _writers_here.release()
+
+
+def _sqlite_lock_file():
+    """This process's lock file for the database (called with _writers_here held), or None for an in-memory
+    database. Per process, since a descriptor inherited through fork would be one and the same lock in every
+    worker; the file's path comes from SQLite itself, whatever the spelling of the URL."""
+    global _lock_file
+    key = (os.getpid(), str(db.engine.url))
+    if _lock_file is None or _lock_file[:2] != key:
+        if _lock_file is not None and _lock_file[0] == os.getpid() and _lock_file[2] is not None:
+            _lock_file[2].close()
+        database = next(row[2] for row in scan_connection().execute("PRAGMA database_list") if row[1] == "main")
+        _lock_file = (*key, open(f"{database}.scan-lock", "a") if database else None)  # noqa: SIM115
+    return _lock_file[2]
 
 
 def _admit(cursor, sql, event, checkpoint: Checkpoint, scanner: Scanner, participant_id: int,

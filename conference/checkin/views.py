@@ -31,7 +31,6 @@ from .services import Checkpoint, Scanner
 bp = Blueprint("checkin", __name__)
 api_bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
 csrf.exempt(api_bp)  # devices send no cookies; staff sessions are checked for the CSRF header in api_caller()
-api_bp.record_once(lambda state: state.app.teardown_appcontext(services.close_scan_connection))
 staff_required = roles_required(*STAFF_ROLES)
 MANAGE = "/manage/events/<slug>/checkin"
 CAMERA_LIBRARY = "vendor/zxing-wasm/reader/index.js"  # put in static/ by `make` from npm (never committed)
