@@ -41,7 +41,8 @@ def render_pdf(html: str) -> bytes:
 
 
 def workers() -> int:
-    return os.cpu_count() or 1
+    """The cores this process may use (a container may allow fewer than the machine has)."""
+    return len(os.sched_getaffinity(0)) or 1
 
 
 def render_pdfs(documents: Iterable[str], sample: str = "<p>·</p>") -> Iterator[bytes]:
@@ -61,20 +62,27 @@ def render_pdfs(documents: Iterable[str], sample: str = "<p>·</p>") -> Iterator
         yield from map(render_pdf, chain(first, documents))
         return
     # Frozen, this process's objects are never visited by a worker's garbage collector, which would write to every
-    # one of them and so copy the pages the worker shares with this process.
+    # one of them and so copy the pages the worker shares with this process. (A server that froze its objects
+    # itself keeps them frozen.)
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("fork"),
                                  initializer=_start_worker, initargs=(sample,)) as pool:
             pending = deque()
-            for document in chain(first, documents):
-                pending.append(pool.submit(_render_part, document))
-                if len(pending) > 2 * workers():
+            try:
+                for document in chain(first, documents):
+                    pending.append(pool.submit(_render_part, document))
+                    if len(pending) > 2 * workers():
+                        yield pending.popleft().result()
+                while pending:
                     yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # a part failed (or the caller stopped): render no more
+                raise
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def _start_worker(sample: str) -> None:

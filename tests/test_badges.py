@@ -89,7 +89,7 @@ def test_the_longest_names_shrink_and_the_qr_code_stays_readable(app, event, peo
         long_one = load(people)[3]
         pdf = services.render_badges(event, [long_one], LAYOUTS["a6"])
         token = services.current_badge(long_one).token
-        shown = services.face(long_one, Badge(token=token))
+        shown = services.face(long_one, services.current_badge(long_one))
     assert shown.name_size >= 3 and shown.organization_size == 3  # the smallest sizes
     assert qr_codes(pdf, tmp_path) == [token]
     assert "Константинопольская" in pdf_text(pdf).replace("-\n", "").replace("\n", "")
@@ -182,8 +182,9 @@ def test_the_qr_code_is_drawn_once_when_the_badge_is_issued(app, event, people, 
         picture = Image.open(io.BytesIO(badge.qr_png))
         assert [code.text for code in zxingcpp.read_barcodes(picture.resize((290, 290), Image.NEAREST))] == [
             badge.token]
-        # A badge issued before the picture was kept is drawn when printed.
+        # A badge issued before pictures were kept gets one the first time it is printed.
         badge.qr_png = None
         db.session.commit()
         pdf = services.render_badges(event, [participant], LAYOUTS["a6"])
+        assert db.session.get(Badge, badge.id).qr_png is not None
     assert qr_codes(pdf, tmp_path) == [badge.token]

@@ -57,16 +57,20 @@ def check_printable(participant: Participant) -> None:
 
 
 def current_badges(participants: list[Participant]) -> dict[int, Badge]:
-    """The badges in force, issuing the missing ones (one commit for any number of participants)."""
+    """The badges in force, issuing the missing ones and drawing the QR codes of badges issued before they were
+    kept (one commit for any number of participants, none when there is nothing to do)."""
     ids = [participant.id for participant in participants]
     badges = {badge.participant_id: badge for badge in db.session.scalars(
         select(Badge).where(Badge.participant_id.in_(ids), Badge.revoked_at.is_(None)))}
     missing = [participant_id for participant_id in ids if participant_id not in badges]
-    if not missing:
+    undrawn = [badge for badge in badges.values() if badge.qr_png is None]  # issued before pictures were kept
+    if not missing and not undrawn:
         return badges
     for participant_id in missing:
         badges[participant_id] = issue_badge(participant_id)
         db.session.add(badges[participant_id])
+    for badge in undrawn:
+        badge.qr_png = qr_png(badge.token)
     db.session.commit()
     # The commit expired every object in the session: reload the participants and their badges in two queries
     # rather than one each when their details are read next.
@@ -167,7 +171,7 @@ def face(participant: Participant, badge: Badge) -> BadgeFace:
         organization=participant.organization, place=participant.place, category=participant.category,
         category_label=str(CATEGORY_LABELS[participant.category]),
         token=badge.token,
-        qr="data:image/png;base64," + base64.b64encode(badge.qr_png or qr_png(badge.token)).decode("ascii"),
+        qr="data:image/png;base64," + base64.b64encode(badge.qr_png).decode("ascii"),
         name_size=size_class(participant.last_name, (12, 16, 22, 30)),
         organization_size=size_class(participant.organization, (45, 90, 150)),
     )

@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade():
-    # Badges issued before keep no picture: they are drawn when printed, as all were until now.
+    # Badges issued before get their picture the first time they are printed (badges.services.current_badges).
     with op.batch_alter_table('badge', schema=None) as batch_op:
         batch_op.add_column(sa.Column('qr_png', sa.LargeBinary(), nullable=True))
 
