@@ -45,15 +45,18 @@ def workers() -> int:
     return len(os.sched_getaffinity(0)) or 1
 
 
+_warm = False  # has this process rendered once? (see render_pdfs)
+
+
 def render_pdfs(documents: Iterable[str], sample: str = "<p>·</p>") -> Iterator[bytes]:
     """Several HTML documents to PDFs, in order, using every core: WeasyPrint is single-threaded and CPU-bound, so a
     big batch (5,000 badges) is rendered in parts by a pool of processes, each part bounded in memory.
 
     `documents` may be a generator: the pool starts on the first one, so the caller builds the next parts while the
     workers render, but never more than two per worker ahead of them (5,000 badges' HTML would otherwise wait in
-    memory). `sample`, a
-    small document like the real ones, warms each worker up (WeasyPrint's first rendering in a process loads fonts
-    and builds caches, about a second) on its own core, while this process goes on building documents."""
+    memory). `sample`, a small document like the real ones, is rendered once in this process before its first
+    pool: WeasyPrint's first rendering in a process loads fonts and builds caches (about 0.2 s), and workers forked
+    from a warm process, in this batch and every later one, start warm and share those caches with it."""
     documents = iter(documents)
     first = list(islice(documents, 2))
     # fork starts the workers at once, but forking a process that runs other threads (the threaded development
@@ -61,6 +64,10 @@ def render_pdfs(documents: Iterable[str], sample: str = "<p>·</p>") -> Iterator
     if len(first) < 2 or threading.active_count() > 1:
         yield from map(render_pdf, chain(first, documents))
         return
+    global _warm
+    if not _warm:
+        render_pdf(sample)
+        _warm = True
     # Frozen, this process's objects are never visited by a worker's garbage collector, which would write to every
     # one of them and so copy the pages the worker shares with this process. (A server that froze its objects
     # itself keeps them frozen.)
@@ -68,7 +75,7 @@ def render_pdfs(documents: Iterable[str], sample: str = "<p>·</p>") -> Iterator
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers(), mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_start_worker, initargs=(sample,)) as pool:
+                                 initializer=gc.disable) as pool:
             pending = deque()
             try:
                 for document in chain(first, documents):
@@ -83,11 +90,6 @@ def render_pdfs(documents: Iterable[str], sample: str = "<p>·</p>") -> Iterator
     finally:
         if not frozen_before:
             gc.unfreeze()
-
-
-def _start_worker(sample: str) -> None:
-    gc.disable()
-    render_pdf(sample)
 
 
 def _render_part(html: str) -> bytes:
