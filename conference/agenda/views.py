@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from conference.accounts.access import organizer_required
-from conference.events.access import event_or_404
+from conference.events.access import event_or_404, of_event_or_404
 from conference.events.models import Event
 from conference.events.services import get_event
 from conference.i18n import current_language, translated
@@ -20,13 +20,6 @@ from .models import AgendaSession, Room
 bp = Blueprint("agenda", __name__)
 MANAGE = "/manage/events/<slug>/agenda"
 
-
-
-def session_or_404(event: Event, session_id: int) -> AgendaSession:
-    session = services.session_of(event, session_id)
-    if session is None:
-        abort(404)
-    return session
 
 
 # ---- organizers: the editor ------------------------------------------------------------------------------
@@ -69,10 +62,10 @@ def conflicts(slug: str):
 @organizer_required
 def edit_session(slug: str, session_id: int | None = None):
     event = event_or_404(slug)
-    session = session_or_404(event, session_id) if session_id else AgendaSession()
+    session = of_event_or_404(AgendaSession, session_id, event) if session_id else AgendaSession()
     # «Duplicate» opens the new-session form filled from another session, to be moved to its own room or time.
     copy_of = request.args.get("from", type=int) if session_id is None else None
-    source = session_or_404(event, copy_of) if copy_of else None
+    source = of_event_or_404(AgendaSession, copy_of, event) if copy_of else None
     form = SessionForm(event, session if session_id else source)
     if request.method == "GET":
         if session_id or source:
@@ -105,7 +98,7 @@ def edit_session(slug: str, session_id: int | None = None):
 @organizer_required
 def delete_session(slug: str, session_id: int):
     event = event_or_404(slug)
-    session = session_or_404(event, session_id)
+    session = of_event_or_404(AgendaSession, session_id, event)
     signups = services.signup_count(session)
     if request.method == "POST":
         told = services.delete_session(session)

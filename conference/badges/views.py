@@ -1,10 +1,9 @@
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from conference.accounts.access import organizer_required
-from conference.events.access import event_or_404
+from conference.events.access import event_or_404, of_event_or_404
 from conference.events.models import Event
-from conference.extensions import db
 from conference.registration.access import participant_or_abort
 from conference.registration.forms import ParticipantFilterForm, filter_args
 from conference.registration.models import Participant
@@ -35,18 +34,11 @@ def my_badge(token: str):
     return pdf_response(pdf, f"badge-{participant.event.slug}.pdf")
 
 
-def participant_or_404(event: Event, participant_id: int) -> Participant:
-    participant = db.session.get(Participant, participant_id)
-    if participant is None or participant.event_id != event.id:
-        abort(404)
-    return participant
-
-
 @bp.route("/manage/events/<slug>/participants/<int:participant_id>/badge.pdf")
 @organizer_required
 def participant_badge(slug: str, participant_id: int):
     event = event_or_404(slug)
-    participant = participant_or_404(event, participant_id)
+    participant = of_event_or_404(Participant, participant_id, event)
     if participant.status != "confirmed":
         return not_printable(event, participant)
     pdf = services.render_badges(event, [participant], services.layout_of(request.args.get("layout")))
@@ -58,7 +50,7 @@ def participant_badge(slug: str, participant_id: int):
 @organizer_required
 def reissue(slug: str, participant_id: int):
     event = event_or_404(slug)
-    participant = participant_or_404(event, participant_id)
+    participant = of_event_or_404(Participant, participant_id, event)
     services.reissue(participant)
     flash(_("A new badge has been issued; the old one will be refused at the entrance."), "success")
     return redirect(url_for("participants.detail", slug=slug, participant_id=participant.id))

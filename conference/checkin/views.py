@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,10 +15,10 @@ from flask_wtf.csrf import CSRFError
 from conference.accounts.access import ORGANIZER_ROLES, STAFF_ROLES, organizer_required, roles_required
 from conference.agenda.labels import KIND_LABELS
 from conference.config import PROJECT_ROOT
-from conference.events.access import event_or_404
+from conference.events.access import event_or_404, of_event_or_404
 from conference.events.models import Event
 from conference.events.services import list_events
-from conference.extensions import csrf, db
+from conference.extensions import csrf
 from conference.i18n import current_language, local_datetime, translated
 from conference.registration.labels import CATEGORY_LABELS, STATUS_LABELS
 from conference.registration.services import ParticipantFilter, page_of_participants
@@ -292,9 +292,7 @@ def devices(slug: str):
 @organizer_required
 def revoke_device(slug: str, device_id: int):
     event = event_or_404(slug)
-    device = db.session.get(CheckinDevice, device_id)
-    if device is None or device.event_id != event.id:
-        abort(404)
+    device = of_event_or_404(CheckinDevice, device_id, event)
     services.revoke_device(device)
     flash(_("Device «%(name)s» revoked: its token no longer works.", name=device.name), "success")
     return redirect(url_for("checkin.devices", slug=event.slug))

@@ -3,8 +3,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from conference.accounts.access import organizer_required
-from conference.events.access import event_or_404
-from conference.extensions import db, limiter
+from conference.events.access import event_or_404, of_event_or_404
+from conference.extensions import limiter
 from conference.i18n import current_language, safe_next_url, translated
 
 from . import services
@@ -180,9 +180,7 @@ def export(slug: str, fmt: str):
 @organizer_required
 def detail(slug: str, participant_id: int):
     event = event_or_404(slug)
-    participant = db.session.get(Participant, participant_id)
-    if participant is None or participant.event_id != event.id:
-        abort(404)
+    participant = of_event_or_404(Participant, participant_id, event)
     form = ParticipantAdminForm(participant=participant)
     if request.method == "GET":
         form.fill_from(participant)
@@ -205,9 +203,7 @@ def detail(slug: str, participant_id: int):
 @organizer_required
 def change_status(slug: str, participant_id: int):
     event = event_or_404(slug)
-    participant = db.session.get(Participant, participant_id)
-    if participant is None or participant.event_id != event.id:
-        abort(404)
+    participant = of_event_or_404(Participant, participant_id, event)
     status = {"approve": "confirmed", "reject": "rejected"}.get(request.form.get("action"))
     if status is None:
         abort(400)

@@ -129,11 +129,6 @@ def recommendations_of(event: Event, adopted_only: bool = False) -> list[Recomme
     return list(db.session.scalars(query))
 
 
-def recommendation_of(event: Event, recommendation_id: int) -> Recommendation | None:
-    recommendation = db.session.get(Recommendation, recommendation_id)
-    return recommendation if recommendation is not None and recommendation.event_id == event.id else None
-
-
 @dataclass
 class RecommendationData:
     text: str

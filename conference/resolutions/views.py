@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 
 from conference.accounts.access import organizer_required
 from conference.agenda.services import sessions_of
-from conference.events.access import event_or_404
+from conference.events.access import event_or_404, of_event_or_404
 from conference.events.models import Event
 from conference.events.services import get_event
 from conference.extensions import db
@@ -17,13 +17,6 @@ from .models import Addressee, Body, Project, Recommendation
 bp = Blueprint("resolutions", __name__)
 MANAGE = "/manage/events/<slug>/recommendations"
 LISTS = "/manage/recommendations"  # bodies and projects: one list for every event
-
-
-def recommendation_or_404(event: Event, recommendation_id: int) -> Recommendation:
-    recommendation = services.recommendation_of(event, recommendation_id)
-    if recommendation is None:
-        abort(404)
-    return recommendation
 
 
 # ---- organizers: the recommendations of an event ---------------------------------------------------------
@@ -67,7 +60,8 @@ def render_edit(event: Event, recommendation: Recommendation, form: Recommendati
 @organizer_required
 def edit(slug: str, recommendation_id: int | None = None):
     event = event_or_404(slug)
-    recommendation = recommendation_or_404(event, recommendation_id) if recommendation_id else Recommendation()
+    recommendation = (of_event_or_404(Recommendation, recommendation_id, event) if recommendation_id
+                      else Recommendation())
     form = recommendation_form(event)
     if request.method == "GET" and recommendation_id:
         form.fill_from(recommendation)
@@ -86,7 +80,7 @@ def edit(slug: str, recommendation_id: int | None = None):
 @organizer_required
 def move(slug: str, recommendation_id: int):
     event = event_or_404(slug)
-    recommendation = recommendation_or_404(event, recommendation_id)
+    recommendation = of_event_or_404(Recommendation, recommendation_id, event)
     steps = {"up": -1, "down": 1}
     if request.form.get("direction") not in steps:
         abort(400)
@@ -98,7 +92,7 @@ def move(slug: str, recommendation_id: int):
 @organizer_required
 def delete(slug: str, recommendation_id: int):
     event = event_or_404(slug)
-    recommendation = recommendation_or_404(event, recommendation_id)
+    recommendation = of_event_or_404(Recommendation, recommendation_id, event)
     if request.method == "POST":
         number = recommendation.position
         services.delete_recommendation(recommendation)
@@ -113,7 +107,7 @@ def delete(slug: str, recommendation_id: int):
 @organizer_required
 def follow_up(slug: str, recommendation_id: int, addressee_id: int):
     event = event_or_404(slug)
-    recommendation = recommendation_or_404(event, recommendation_id)
+    recommendation = of_event_or_404(Recommendation, recommendation_id, event)
     addressee = db.session.get(Addressee, addressee_id)
     if addressee is None or addressee.recommendation_id != recommendation.id:
         abort(404)
