@@ -127,9 +127,7 @@ def print_badges(event, layout: str) -> bytes:
     from conference.registration.services import ParticipantFilter
 
     participants = services.participants_to_print(event, ParticipantFilter(), only_unprinted=False)
-    pdf = services.render_badges(event, participants, services.layout_of(layout))
-    services.mark_printed(list(services.current_badges(participants).values()))
-    return pdf
+    return services.print_badges(event, participants, services.layout_of(layout))
 
 
 def prepare(count: int, database_url: str) -> None:

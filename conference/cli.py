@@ -109,8 +109,7 @@ def badges_command(slug: str, out: str, layout: str, only_unprinted: bool):
     participants = services.participants_to_print(event, ParticipantFilter(), only_unprinted)
     if not participants:
         raise click.ClickException("no confirmed participant to print a badge for")
-    pdf = services.render_badges(event, participants, services.layout_of(layout))
-    services.mark_printed(list(services.current_badges(participants).values()))
+    pdf = services.print_badges(event, participants, services.layout_of(layout))
     with open(out, "wb") as handle:
         handle.write(pdf)
     click.echo(f"{len(participants)} badges ({layout}) written to {out}")

@@ -109,6 +109,14 @@ def find_badge(token: str) -> Badge | None:
     return db.session.scalar(select(Badge).where(Badge.token == token))
 
 
+def print_badges(event: Event, participants: list[Participant], layout: Layout) -> bytes:
+    """A batch for the printer (the list's bulk printing, `flask badges`): the PDF, then its badges marked as
+    printed, so that a batch that fails to render is not counted."""
+    pdf = render_badges(event, participants, layout)
+    mark_printed(list(current_badges(participants).values()))
+    return pdf
+
+
 def mark_printed(badges: list[Badge]) -> None:
     now = utcnow()
     for badge in badges:

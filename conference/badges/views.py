@@ -68,8 +68,7 @@ def bulk(slug: str):
         flash(_("No confirmed participant matches: there is nothing to print."), "warning")
         return redirect(url_for("participants.index", slug=slug, **filter_args(request.form)))
     layout = services.layout_of(request.form.get("layout"))
-    pdf = services.render_badges(event, participants, layout)
-    services.mark_printed(list(services.current_badges(participants).values()))
+    pdf = services.print_badges(event, participants, layout)
     return pdf_response(pdf, f"badges-{event.slug}-{layout.key}.pdf", download=True)
 
 
