@@ -9,12 +9,13 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache
 from itertools import chain, islice
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pikepdf
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from .config import PROJECT_ROOT
@@ -35,9 +36,33 @@ class StaticOnlyFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def render_pdf(html: str) -> bytes:
-    """HTML to PDF; relative links (css/print.css, img/…) resolve inside static/."""
-    return HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher()).write_pdf()
+class _HTML(HTML):
+    """WeasyPrint's HTML document, whose default stylesheet for HTML (the user agent's) may be replaced."""
+
+    def __init__(self, *args, user_agent_css: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_agent_css = user_agent_css
+
+    def _ua_stylesheets(self, forms=False):  # where WeasyPrint's rendering takes its default stylesheet from
+        if self.user_agent_css is None:
+            return super()._ua_stylesheets(forms)
+        return [_user_agent_stylesheet(self.user_agent_css)]
+
+
+@cache
+def _user_agent_stylesheet(path: str) -> CSS:
+    """Parsed once per process (and before the pool forks, so workers inherit it parsed)."""
+    return CSS(filename=str(STATIC_DIR / path), url_fetcher=StaticOnlyFetcher())
+
+
+def render_pdf(html: str, user_agent_css: str | None = None) -> bytes:
+    """HTML to PDF; relative links (css/print.css, img/…) resolve inside static/.
+
+    `user_agent_css`, a stylesheet in static/, replaces WeasyPrint's own stylesheet for HTML: about 250 rules that
+    are matched against every box, and 16 page-margin boxes styled on every page. It is for documents whose markup
+    we write entirely and whose stylesheet says all they need (badges, rendered by the thousand: a fifth faster)."""
+    return _HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher(),
+                 user_agent_css=user_agent_css).write_pdf()
 
 
 def workers() -> int:
@@ -48,7 +73,8 @@ def workers() -> int:
 _warm = False  # has this process rendered once? (see render_pdfs)
 
 
-def render_pdfs(documents: Iterable[str], sample: str = "<p>·</p>") -> Iterator[bytes]:
+def render_pdfs(documents: Iterable[str], sample: str = "<p>·</p>", user_agent_css: str | None = None) \
+        -> Iterator[bytes]:
     """Several HTML documents to PDFs, in order, using every core: WeasyPrint is single-threaded and CPU-bound, so a
     big batch (5,000 badges) is rendered in parts by a pool of processes, each part bounded in memory.
 
@@ -56,17 +82,19 @@ def render_pdfs(documents: Iterable[str], sample: str = "<p>·</p>") -> Iterator
     workers render, but never more than two per worker ahead of them (5,000 badges' HTML would otherwise wait in
     memory). `sample`, a small document like the real ones, is rendered once in this process before its first
     pool: WeasyPrint's first rendering in a process loads fonts and builds caches (about 0.2 s), and workers forked
-    from a warm process, in this batch and every later one, start warm and share those caches with it."""
+    from a warm process, in this batch and every later one, start warm and share those caches with it.
+    `user_agent_css`: see render_pdf."""
     documents = iter(documents)
     first = list(islice(documents, 2))
     # fork starts the workers at once, but forking a process that runs other threads (the threaded development
     # server) may copy a lock that some thread holds: such a process renders the parts itself.
     if len(first) < 2 or threading.active_count() > 1:
-        yield from map(render_pdf, chain(first, documents))
+        for document in chain(first, documents):
+            yield render_pdf(document, user_agent_css)
         return
     global _warm
     if not _warm:
-        render_pdf(sample)
+        render_pdf(sample, user_agent_css)
         _warm = True
     # Frozen, this process's objects are never visited by a worker's garbage collector, which would write to every
     # one of them and so copy the pages the worker shares with this process. (A server that froze its objects
@@ -79,7 +107,7 @@ def render_pdfs(documents: Iterable[str], sample: str = "<p>·</p>") -> Iterator
             pending = deque()
             try:
                 for document in chain(first, documents):
-                    pending.append(pool.submit(_render_part, document))
+                    pending.append(pool.submit(_render_part, document, user_agent_css))
                     if len(pending) > 2 * workers():
                         yield pending.popleft().result()
                 while pending:
@@ -92,11 +120,11 @@ def render_pdfs(documents: Iterable[str], sample: str = "<p>·</p>") -> Iterator
             gc.unfreeze()
 
 
-def _render_part(html: str) -> bytes:
+def _render_part(html: str, user_agent_css: str | None) -> bytes:
     """In a worker: the cyclic collector is off while WeasyPrint builds a part's many objects (it would walk them
     again and again, about a sixth of the time) and runs once after, so memory stays bounded by one part."""
     try:
-        return render_pdf(html)
+        return render_pdf(html, user_agent_css)
     finally:
         gc.collect()
 

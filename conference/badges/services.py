@@ -216,7 +216,7 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
     parts = (sheet(pages[start:start + size]) for start in range(0, len(pages), size))
     # Merged once every part is rendered and the workers are gone: the merge needs memory in proportion to the
     # whole batch (about 70 MB for 5,000 badges), the workers about 50 MB each, and never both at once.
-    return merge_pdfs(list(render_pdfs(parts, sample=sheet(pages[:1]))))
+    return merge_pdfs(list(render_pdfs(parts, sample=sheet(pages[:1]), user_agent_css="css/badges-ua.css")))
 
 
 @confirmation_attachments.connect
