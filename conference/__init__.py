@@ -42,9 +42,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from . import i18n, models  # noqa: F401  (models: every table known to Alembic)
 
     i18n.init_app(app)
-    from .checkin.services import close_scan_connection
+    from .checkin.services import end_scan_transaction
 
-    app.teardown_appcontext(close_scan_connection)
+    app.teardown_appcontext(end_scan_transaction)
     _register_blueprints(app)
     _register_error_pages(app)
     _add_security_headers(app)

@@ -10,17 +10,17 @@ because the unique constraints decide, not a read before the write."""
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import secrets
 import threading
 from collections import namedtuple
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from types import SimpleNamespace
 
-from flask import g
 from sqlalchemy import bindparam, delete, func, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
@@ -36,6 +36,7 @@ from conference.timeutil import utcnow
 
 from .models import ENTRANCE, CheckIn, CheckinDevice, Scan
 
+log = logging.getLogger(__name__)
 UNDO_MINUTES = 5
 # A scanner's own clock is believed within these bounds (an offline phone may send a scan hours later);
 # outside them the time the server received the scan is recorded instead.
@@ -223,30 +224,75 @@ def _statements(dialect) -> SimpleNamespace:
 def _scan_statements():
     """A cursor of the scan path's connection and the scan statements. The cursor is closed whatever happens; a
     failed statement leaves the transaction to the teardown, which rolls it back."""
-    cursor = scan_connection().cursor()
+    held = _held_connection()
+    cursor = held.connection.cursor()
     try:
-        yield cursor, _statements(db.engine.dialect)
+        yield cursor, held.statements
     finally:
         cursor.close()
 
 
+@dataclass(frozen=True)
+class _HeldConnection:
+    engine: object
+    pid: int
+    pooled: object  # SQLAlchemy's wrapper, detached from the pool: closing it closes the connection
+    connection: object  # the driver's own connection, which the scan path uses
+    statements: SimpleNamespace
+
+
+_held = threading.local()
+_inherited = []  # connections a forked process found held by its parent: never used, never closed here
+
+
+def _held_connection() -> _HeldConnection:
+    """This thread's connection for scans, opened on its first scan and kept (see scan_connection)."""
+    engine = db.engine
+    held = getattr(_held, "connection", None)
+    if held is not None and held.engine is engine and held.pid == os.getpid():
+        return held
+    if held is not None:
+        if held.pid != os.getpid():
+            _inherited.append(held)  # closing it here would close the parent's connection to PostgreSQL
+        else:
+            with suppress(Exception):  # another app's (a test's), whose database may be gone already
+                held.pooled.close()
+    pooled = engine.raw_connection()
+    pooled.detach()  # ours for the thread's lifetime: the pool neither resets nor counts it
+    connection = pooled.dbapi_connection
+    if engine.dialect.name == "sqlite":
+        # SQLite throws away a connection's page cache whenever another process has written, which on the morning
+        # of the conference is before nearly every scan; the app's other connections keep 64 MB (and a memory
+        # map of the file) for long lists, and dropping that costs a scan about 0.1 ms. A scan reads a few pages.
+        connection.execute("PRAGMA cache_size=-2000")
+        connection.execute("PRAGMA mmap_size=0")
+    held = _held.connection = _HeldConnection(engine, os.getpid(), pooled, connection, _statements(engine.dialect))
+    return held
+
+
 def scan_connection():
-    """The connection a scan uses, taken from the engine's pool once per request (or app context) past the ORM
-    session, which would cost about 150 µs of bookkeeping on a path of 200 (see close_scan_connection). Its
-    transactions are its own: a scan commits or rolls back on it. So a scan must not follow unsaved changes of
-    the ORM session in the same app context: it would not see them, and on SQLite it would wait for their write
-    lock (on an in-memory database, where both share one connection, it would commit or discard them)."""
-    if "scan_connection" not in g:
-        g.scan_connection = db.engine.raw_connection()
-    return g.scan_connection
+    """The driver's connection a scan uses: one per thread (a gunicorn worker's one), kept from request to request
+    past SQLAlchemy's pool, whose checking out and in would cost about 0.1 ms on a path of 0.5. Its transactions
+    are its own: a scan commits or rolls back on it, and end_scan_transaction rolls back whatever a request left
+    open. So a scan must not follow unsaved changes of the ORM session in the same app context: it would not see
+    them, and on SQLite it would wait for their write lock."""
+    return _held_connection().connection
 
 
-def close_scan_connection(_error=None) -> None:
-    """At the end of every app context (registered in create_app): back to the pool, which rolls back whatever
-    was left open."""
-    connection = g.pop("scan_connection", None)
-    if connection is not None:
-        connection.close()
+def end_scan_transaction(_error=None) -> None:
+    """At the end of every app context (registered in create_app): whatever the scan connection left open is
+    rolled back (a read on PostgreSQL opens a transaction), so that no request inherits another's."""
+    held = getattr(_held, "connection", None)
+    if held is None or held.pid != os.getpid():
+        return
+    try:
+        held.connection.rollback()  # without a round trip when nothing is open (sqlite3 and psycopg alike)
+    except db.engine.dialect.loaded_dbapi.Error:
+        # A connection the server closed (PostgreSQL restarted): the next scan opens a new one.
+        log.warning("scan connection lost; a new one will be opened", exc_info=True)
+        _held.connection = None
+        with suppress(Exception):
+            held.pooled.close()
 
 
 def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str, *, token: str | None = None,
