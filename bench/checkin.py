@@ -1,11 +1,14 @@
 """How many badge scans per second the check-in API answers under gunicorn, beside a bare Flask route.
 
-Loads 20,000 participants (about 80% confirmed) with a badge each and a check-in device, then runs two gunicorn
-servers with the same settings: the app, and a bare Flask app whose one POST route parses the same JSON and answers
-a small JSON with 201 (the floor: what gunicorn, Flask and this machine cost right now). wrk drives both with the
-same script, connection count and duration, in alternating rounds (bare, app, bare, app) so that a noisy
-neighbour hurts both alike. Every request scans a random badge with a fresh nonce, so the app's mix is mostly
-first scans early on and «already checked in» later, plus refusals for pending or cancelled registrations.
+Loads 20,000 participants (about 80% confirmed) with a badge each and a check-in device, then runs gunicorn
+servers with the same settings: the app; a bare Flask app whose one POST route parses the same JSON and answers a
+small JSON with 201 (the floor: what gunicorn, Flask and this machine cost right now); and, on SQLite, the issue's
+reference point, a minimal check-in on the driver alone (one read of the badge, one insert of the arrival, on a
+copy of the same database), which shows what a scan costs at the least, without devices, audit trail or answers
+worth reading. wrk drives each with the same script, connection count and duration, in alternating rounds (bare,
+minimal, app, bare, …) so that a noisy neighbour hurts all alike. Every request scans a random badge with a fresh
+nonce, so the app's mix is mostly first scans early on and «already checked in» later, plus refusals for pending
+or cancelled registrations.
 
 After the runs the database is asked whether any badge was admitted twice at one checkpoint (must be 0), and the
 201 answers wrk saw are compared with the check-in rows.
@@ -98,6 +101,39 @@ def bare_app() -> Flask:
     def check_in(slug: str):
         data = request.get_json(silent=True) or {}
         return jsonify(result="checked_in", checkpoint=data.get("checkpoint"), token=data.get("token")), 201
+
+    return app
+
+
+def minimal_app() -> Flask:
+    """The least a check-in can be on SQLite: the badge's holder read, the arrival inserted unless it exists,
+    committed, a small JSON answered. No device token, no audit row, no refusals but an unknown badge."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    app = Flask("minimal")
+    database = os.environ["DATABASE_URL"].removeprefix("sqlite:///")
+    connection = None
+
+    @app.post("/api/v1/events/<slug>/checkins")
+    def check_in(slug: str):
+        nonlocal connection
+        if connection is None:  # opened in the worker, after gunicorn's fork
+            connection = sqlite3.connect(database)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA busy_timeout=5000")
+        data = request.get_json(silent=True) or {}
+        holder = connection.execute("SELECT participant.id, participant.event_id FROM badge JOIN participant "
+                                    "ON participant.id = badge.participant_id WHERE badge.token = ?",
+                                    (data.get("token"),)).fetchone()
+        if holder is None:
+            return jsonify(result="unknown_badge"), 404
+        inserted = connection.execute(
+            "INSERT INTO check_in (event_id, participant_id, checkpoint, checked_in_at) VALUES (?, ?, 'entrance', ?) "
+            "ON CONFLICT DO NOTHING", (holder[1], holder[0], datetime.now(UTC).isoformat(" "))).rowcount
+        connection.commit()
+        return (jsonify(result="checked_in"), 201) if inserted else (jsonify(result="already_checked_in"), 409)
 
     return app
 
@@ -280,32 +316,43 @@ def main() -> None:
               f"{f' × {args.threads} threads' if args.threads > 1 else ''}, wrk {args.connections} connections, "
               f"{args.duration} s per round", flush=True)
 
-        ports = {"bare": free_port(), "app": free_port()}
         specs = {"bare": "checkin:bare_app()", "app": "conference:create_app()"}
-        for name in ("bare", "app"):
-            env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench-checkin", MAIL_BACKEND="file",
+        urls = {"bare": database_url, "app": database_url}
+        if database_url.startswith("sqlite:///"):  # the minimal check-in scans a copy: the app's rows stay its own
+            specs["minimal"] = "checkin:minimal_app()"
+            urls["minimal"] = f"sqlite:///{folder}/minimal.db"
+            shutil.copy(database_url.removeprefix("sqlite:///"), urls["minimal"].removeprefix("sqlite:///"))
+        names = [name for name in ("bare", "minimal", "app") if name in specs]
+        ports = {name: free_port() for name in names}
+        for name in names:
+            env = dict(os.environ, DATABASE_URL=urls[name], SECRET_KEY="bench-checkin", MAIL_BACKEND="file",
                        MAIL_FILE_DIR=str(folder / "mail"), RATELIMIT_ENABLED="0", INSTANCE_PATH=str(folder),
                        PUBLIC_URL=f"http://127.0.0.1:{ports[name]}")
             servers.append(start_gunicorn(specs[name], args, env, ports[name]))
             wait_until_up(servers[-1], ports[name])
 
-        app_runs, bare_runs, warmups = [], [], []
-        for name in ("bare", "app"):  # workers import lazily and fill their caches on the first requests
-            warmups.append(run_wrk(ports[name], args, folder, f"warmup-{os.getpid()}", args.warmup))
+        labels = {"bare": "bare", "minimal": "minimal", "app": "check-in"}
+        runs, warmups = {name: [] for name in names}, {}
+        for name in names:  # workers import lazily and fill their caches on the first requests
+            warmups[name] = run_wrk(ports[name], args, folder, f"warmup-{os.getpid()}", args.warmup)
         for round_number in range(1, args.rounds + 1):
             tag = f"r{round_number}-{os.getpid()}"
-            bare_runs.append(run_wrk(ports["bare"], args, folder, tag, args.duration))
-            show(f"bare, round {round_number}", bare_runs[-1])
-            app_runs.append(run_wrk(ports["app"], args, folder, tag, args.duration))
-            show(f"check-in, round {round_number}", app_runs[-1], bare_runs[-1])
+            for name in names:
+                runs[name].append(run_wrk(ports[name], args, folder, tag, args.duration))
+                show(f"{labels[name]}, round {round_number}", runs[name][-1],
+                     runs["bare"][-1] if name != "bare" else None)
 
-        bare, app = summary(bare_runs), summary(app_runs)
+        totals = {name: summary(runs[name]) for name in names}
+        bare, app = totals["bare"], totals["app"]
         print()
         show("bare Flask", bare)
+        if "minimal" in totals:
+            show("minimal check-in", totals["minimal"], bare)
         show("check-in", app, bare)
+        app_runs = runs["app"]
 
         stored = admissions(database_url)
-        every_app_run = app_runs + warmups[1:]
+        every_app_run = [*app_runs, warmups["app"]]
         answered_201 = sum(run["statuses"].get("201", 0) for run in every_app_run)
         # wrk stops with up to one request per connection in flight: the server may have admitted those badges
         # without wrk seeing the answer. More 201s than rows, or rows beyond what was in flight, is an error.
@@ -320,6 +367,10 @@ def main() -> None:
         ratio = app["rps"] / bare["rps"]
         verdict = "within" if ratio >= 0.6 and app["p99_us"] < 10_000 else "OUTSIDE"
         print(f"ratio {ratio:.2f} (budget ≥ 0.6), p99 {app['p99_us'] / 1000:.2f} ms (budget < 10 ms): {verdict} budget")
+        if "minimal" in totals:
+            print(f"the minimal check-in: ratio {totals['minimal']['rps'] / bare['rps']:.2f}, "
+                  f"p99 {totals['minimal']['p99_us'] / 1000:.2f} ms; the app makes "
+                  f"{app['rps'] / totals['minimal']['rps']:.2f} of its scans per second")
         if duplicates or lost:
             sys.exit(1)
     finally:

@@ -65,9 +65,9 @@ def full_name(participant: dict) -> str:
     return " ".join(filter(None, (participant["last_name"], participant["first_name"], participant["patronymic"])))
 
 
-def checkpoint_label(checkpoint: Checkpoint) -> str:
+def checkpoint_label(checkpoint: Checkpoint, language: str | None = None) -> str:
     if checkpoint.session is None:
-        return answer_words(current_language())["entrance"]
+        return answer_words(language or current_language())["entrance"]
     return checkpoint.session.title
 
 
@@ -77,8 +77,8 @@ def present(event, checkpoint: Checkpoint, reply: dict) -> dict:
     result = reply["result"]
     language = current_language()
     words = answer_words(language)
-    shown = dict(reply, colour=COLOURS.get(result, "red"), message=words["messages"][result],
-                 checkpoint_label=checkpoint_label(checkpoint))
+    label = checkpoint_label(checkpoint, language)
+    shown = dict(reply, colour=COLOURS.get(result, "red"), message=words["messages"][result], checkpoint_label=label)
     participant = reply.get("participant")
     if participant:
         shown["participant"] = dict(
@@ -92,7 +92,7 @@ def present(event, checkpoint: Checkpoint, reply: dict) -> dict:
         at = to_zone(datetime.fromisoformat(check_in["at"]), event.timezone)
         shown["check_in"] = dict(check_in, at_local=at.strftime("%d.%m.%Y %H:%M"))
         if result == "already_checked_in":  # when, where and by whom the badge was first scanned
-            shown["details"] = ", ".join(filter(None, (at.strftime("%H:%M"), checkpoint_label(checkpoint),
+            shown["details"] = ", ".join(filter(None, (at.strftime("%H:%M"), label,
                                                        check_in["staff"] or check_in["device"])))
     if reply.get("signed_up") is False:
         shown["note"] = _("Not signed up for this session")
