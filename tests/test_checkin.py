@@ -216,6 +216,29 @@ def post_scan(client, event, **body):
     return client.post(f"/api/v1/events/{event.slug}/checkins", json=body)
 
 
+def in_transaction(connection) -> bool:
+    if hasattr(connection, "in_transaction"):  # sqlite3
+        return connection.in_transaction
+    from psycopg.pq import TransactionStatus
+
+    return connection.info.transaction_status != TransactionStatus.IDLE
+
+
+def test_scans_keep_one_connection_and_no_request_leaves_a_transaction_open(app, client, event, people,
+                                                                            checkin_client):
+    """A thread keeps its scan connection from request to request; whatever a request began on it ends with the
+    request, also a refusal after a read (on PostgreSQL a read alone opens a transaction, and holds its locks)."""
+    assert post_scan(checkin_client, event, token=people["Иванов"]).status_code == 201
+    with app.app_context():
+        first = services.scan_connection()
+    refused = client.post(f"/api/v1/events/{event.slug}/checkins", json={"token": people["Петрова"], "nonce": nonce()},
+                          headers={"Authorization": "Bearer ckd_revoked-or-never-issued"})
+    assert refused.status_code == 401  # the device was looked up, and nothing was committed
+    with app.app_context():
+        assert services.scan_connection() is first
+        assert not in_transaction(first)
+
+
 def test_the_openapi_description_is_valid():
     validate(OPENAPI)
 
