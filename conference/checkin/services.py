@@ -221,10 +221,10 @@ def _statements(dialect) -> SimpleNamespace:
 
 
 @contextmanager
-def _scan_statements():
+def _scan_statements(held: "_HeldConnection | None" = None):
     """A cursor of the scan path's connection and the scan statements. The cursor is closed whatever happens; a
     failed statement leaves the transaction to the teardown, which rolls it back."""
-    held = _held_connection()
+    held = held or _held_connection()
     cursor = held.connection.cursor()
     try:
         yield cursor, held.statements
@@ -306,7 +306,8 @@ def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str,
     received_at = utcnow()
     scanned_at = _scan_time(scanned_at, received_at)
     value = normalize_token(token) if token is not None else f"#{participant_id}"
-    with _scan_statements() as (cursor, sql):
+    held = _held_connection()
+    with _scan_statements(held) as (cursor, sql):
         # Everything is read and decided before the first write, so that SQLite's write lock is held only for
         # the two inserts and the commit.
         if token is not None:
@@ -319,7 +320,7 @@ def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str,
             status = sql.signed_up.run(cursor, {"participant_id": participant["id"],
                                                 "session_id": checkpoint.session.id})
             signed_up = status is not None and status.status == "registered"
-        with _one_writer_at_a_time():
+        with _one_writer_at_a_time(held):
             details = _admit(cursor, sql, event, checkpoint, scanner, participant["id"], scanned_at) \
                 if result == "checked_in" else None
             if details is not None and details.pop("first", False):
@@ -335,20 +336,20 @@ def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str,
                 "device_id": scanner.device_id, "scanned_at": scanned_at, "received_at": received_at,
                 "answer": stored_answer(reply)})
             if recorded is None:  # the nonce was seen: forget this scan (and its check-in)
-                scan_connection().rollback()
+                held.connection.rollback()
             else:
-                scan_connection().commit()
+                held.connection.commit()
     if recorded is None:  # answer as the first time
         return repeated_answer(event, nonce, checkpoint.key, value)
     return reply
 
 
 _writers_here = threading.Lock()
-_lock_file = None  # (process, engine URL, open lock file) of the SQLite writers' queue
+_lock_file = None  # (process, engine, open lock file) of the SQLite writers' queue
 
 
 @contextmanager
-def _one_writer_at_a_time():
+def _one_writer_at_a_time(held: _HeldConnection):
     """A scan's writes, from its first insert to its commit. A failure on the way rolls the transaction back at
     once, so that it never holds the database for the writers queued behind it.
 
@@ -358,17 +359,17 @@ def _one_writer_at_a_time():
     held (about 0.2 ms). A lock on a file beside the database (flock), taken by each process's writers in turn,
     wakes the next writer the moment it is released. SQLite's own lock still decides what is written;
     PostgreSQL locks rows and needs none of this."""
-    queued = db.engine.dialect.name == "sqlite"
+    queued = held.engine.dialect.name == "sqlite"
     if queued:
         _writers_here.acquire()
     try:
-        lock = _sqlite_lock_file() if queued else None
+        lock = _sqlite_lock_file(held) if queued else None
         if lock is not None:
             fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
         except BaseException:
-            scan_connection().rollback()
+            held.connection.rollback()
             raise
         finally:
             if lock is not None:
@@ -378,16 +379,16 @@ def _one_writer_at_a_time():
             _writers_here.release()
 
 
-def _sqlite_lock_file():
+def _sqlite_lock_file(held: _HeldConnection):
     """This process's lock file for the database (called with _writers_here held), or None for an in-memory
     database. Per process, since a descriptor inherited through fork would be one and the same lock in every
     worker; the file's path comes from SQLite itself, whatever the spelling of the URL."""
     global _lock_file
-    key = (os.getpid(), str(db.engine.url))
+    key = (os.getpid(), held.engine)
     if _lock_file is None or _lock_file[:2] != key:
         if _lock_file is not None and _lock_file[0] == os.getpid() and _lock_file[2] is not None:
             _lock_file[2].close()
-        database = next(row[2] for row in scan_connection().execute("PRAGMA database_list") if row[1] == "main")
+        database = next(row[2] for row in held.connection.execute("PRAGMA database_list") if row[1] == "main")
         _lock_file = (*key, open(f"{database}.scan-lock", "a") if database else None)  # noqa: SIM115
     return _lock_file[2]
 
