@@ -109,17 +109,18 @@ def minimal_app() -> Flask:
     """The least a check-in can be on SQLite: the badge's holder read, the arrival inserted unless it exists,
     committed, a small JSON answered. No device token, no audit row, no refusals but an unknown badge."""
     import sqlite3
+    import threading
     from datetime import UTC, datetime
 
     app = Flask("minimal")
     database = os.environ["DATABASE_URL"].removeprefix("sqlite:///")
-    connection = None
+    kept = threading.local()  # a connection per thread (--threads), opened in the worker after gunicorn's fork
 
     @app.post("/api/v1/events/<slug>/checkins")
     def check_in(slug: str):
-        nonlocal connection
-        if connection is None:  # opened in the worker, after gunicorn's fork
-            connection = sqlite3.connect(database)
+        connection = getattr(kept, "connection", None)
+        if connection is None:
+            connection = kept.connection = sqlite3.connect(database)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA busy_timeout=5000")

@@ -64,7 +64,7 @@ def _font_config() -> FontConfiguration:
     cold caches of Pango's (fonts found, glyphs measured, text shaped): warm, a badge renders about an eighth faster.
     What a font configuration gathers besides is the fonts of @font-face rules, which our stylesheets have none of.
     Per thread, since Pango's caches are not to be shared between threads; a worker forked from a warm process
-    inherits its parent's, warm."""
+    inherits its parent's, warm. It knows the fonts installed when it was made: after installing fonts, restart."""
     config = getattr(_fonts, "config", None)
     if config is None:
         config = _fonts.config = FontConfiguration()

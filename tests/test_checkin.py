@@ -9,8 +9,9 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
+from conference import create_app
 from conference.agenda.models import SessionSignup
 from conference.badges import services as badges
 from conference.checkin import services
@@ -22,7 +23,7 @@ from conference.registration.models import Participant
 from conference.timeutil import utcnow
 
 from .agenda_helpers import at, make_room, make_session
-from .conftest import PASSWORD, log_in
+from .conftest import ON_POSTGRES, PASSWORD, log_in
 
 OPENAPI = yaml.safe_load((Path(__file__).parent.parent / "conference/checkin/openapi.yaml").read_text())
 
@@ -237,6 +238,31 @@ def test_scans_keep_one_connection_and_no_request_leaves_a_transaction_open(app,
     with app.app_context():
         assert services.scan_connection() is first
         assert not in_transaction(first)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a server that closes connections: runs on PostgreSQL")
+def test_a_scan_after_the_server_closed_the_kept_connection_goes_through(app, event, people, checkin_client):
+    """PostgreSQL restarted (or ended the connection): the next scan notices, opens a new connection and goes
+    through, rather than showing the door a red «server error»."""
+    assert post_scan(checkin_client, event, token=people["Иванов"]).status_code == 201
+    with app.app_context():
+        backend = services.scan_connection().info.backend_pid
+        assert db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar_one()
+        db.session.commit()
+    response = post_scan(checkin_client, event, token=people["Петрова"])
+    assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        assert services.scan_connection().info.backend_pid != backend
+
+
+def test_an_in_memory_database_stays_one_database_for_scans_and_the_rest(app_config):
+    """SQLite in memory is one connection that everybody shares: the scan path must not take it away."""
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE probe (x INTEGER)"))
+        db.session.commit()
+        assert services.scan_connection().execute("SELECT count(*) FROM probe").fetchone() == (0,)
+        assert db.session.execute(text("SELECT count(*) FROM probe")).scalar_one() == 0
 
 
 def test_the_openapi_description_is_valid():

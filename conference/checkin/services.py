@@ -18,12 +18,13 @@ from collections import namedtuple
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, wraps
 from types import SimpleNamespace
 
 from sqlalchemy import bindparam, delete, func, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from conference.accounts.models import User
 from conference.agenda.models import AgendaSession, SessionSignup
@@ -56,6 +57,28 @@ class CheckinError(ValueError):
         self.reason = reason
 
 
+def _reconnecting(function):
+    """A call on the scan path runs once more, on a new connection, when the kept one turns out dead: its server
+    closed it (PostgreSQL restarted, failed over, or ended an idle connection), as SQLAlchemy's pool would have
+    found by pinging it before handing it out. Running again is safe: nothing is committed on a dead connection,
+    and a scan whose commit did reach the server is known again by its nonce."""
+
+    @wraps(function)
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except Exception as error:
+            held = getattr(_held, "connection", None)
+            if held is None or not isinstance(error, held.engine.dialect.loaded_dbapi.Error) \
+                    or not held.engine.dialect.is_disconnect(error, held.connection, None):
+                raise
+            log.warning("scan connection lost (%s); scanning again on a new one", error)
+            _forget(held)
+            return function(*args, **kwargs)
+
+    return call
+
+
 # ---- the event and the device of an API call ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -67,6 +90,7 @@ class EventRef:
     timezone: str
 
 
+@_reconnecting
 def event_ref(slug: str) -> EventRef | None:
     with _scan_statements() as (cursor, sql):
         row = sql.event.run(cursor, {"slug": slug})
@@ -236,7 +260,7 @@ def _scan_statements(held: "_HeldConnection | None" = None):
 class _HeldConnection:
     engine: object
     pid: int
-    pooled: object  # SQLAlchemy's wrapper, detached from the pool: closing it closes the connection
+    pooled: object  # SQLAlchemy's wrapper, detached from the pool (unless shared): closing it closes the connection
     connection: object  # the driver's own connection, which the scan path uses
     statements: SimpleNamespace
 
@@ -255,12 +279,15 @@ def _held_connection() -> _HeldConnection:
         if held.pid != os.getpid():
             _inherited.append(held)  # closing it here would close the parent's connection to PostgreSQL
         else:
-            with suppress(Exception):  # another app's (a test's), whose database may be gone already
-                held.pooled.close()
+            _forget(held)  # another app's (a test's)
     pooled = engine.raw_connection()
-    pooled.detach()  # ours for the thread's lifetime: the pool neither resets nor counts it
+    # An in-memory SQLite database is one connection that everybody shares (the pool hands out the same one):
+    # taken away from the pool, the app's other queries would open a new, empty database.
+    shared = isinstance(engine.pool, (StaticPool, SingletonThreadPool))
+    if not shared:
+        pooled.detach()  # ours for the thread's lifetime: the pool neither resets nor counts it
     connection = pooled.dbapi_connection
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite" and not shared:
         # SQLite throws away a connection's page cache whenever another process has written, which on the morning
         # of the conference is before nearly every scan; the app's other connections keep 64 MB (and a memory
         # map of the file) for long lists, and dropping that costs a scan about 0.1 ms. A scan reads a few pages.
@@ -279,22 +306,29 @@ def scan_connection():
     return _held_connection().connection
 
 
+def _forget(held: _HeldConnection) -> None:
+    """Closes a kept connection, which may be dead already (its server restarted, its test database dropped)."""
+    if getattr(_held, "connection", None) is held:
+        _held.connection = None
+    with suppress(Exception):
+        held.pooled.close()
+
+
 def end_scan_transaction(_error=None) -> None:
     """At the end of every app context (registered in create_app): whatever the scan connection left open is
-    rolled back (a read on PostgreSQL opens a transaction), so that no request inherits another's."""
+    rolled back (a read on PostgreSQL opens a transaction), so that no request inherits another's. (The app
+    never nests app contexts; an inner one's end would roll back the outer one's scan.)"""
     held = getattr(_held, "connection", None)
     if held is None or held.pid != os.getpid():
         return
     try:
         held.connection.rollback()  # without a round trip when nothing is open (sqlite3 and psycopg alike)
-    except db.engine.dialect.loaded_dbapi.Error:
-        # A connection the server closed (PostgreSQL restarted): the next scan opens a new one.
-        log.warning("scan connection lost; a new one will be opened", exc_info=True)
-        _held.connection = None
-        with suppress(Exception):
-            held.pooled.close()
+    except held.engine.dialect.loaded_dbapi.Error:
+        log.warning("scan connection lost; the next scan opens a new one", exc_info=True)
+        _forget(held)
 
 
+@_reconnecting
 def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str, *, token: str | None = None,
              participant_id: int | None = None, scanned_at: datetime | None = None) -> dict:
     """Admit the holder of a badge (`token`) or, checking in by hand, a participant found by name. Returns the
@@ -369,7 +403,8 @@ def _one_writer_at_a_time(held: _HeldConnection):
         try:
             yield
         except BaseException:
-            held.connection.rollback()
+            with suppress(held.engine.dialect.loaded_dbapi.Error):  # a dead connection: its own error says more
+                held.connection.rollback()
             raise
         finally:
             if lock is not None:
@@ -524,6 +559,7 @@ class DeviceRef:
     event: EventRef
 
 
+@_reconnecting
 def device_for_token(token: str) -> DeviceRef | None:
     """The device a bearer token belongs to, if it is one of ours and not revoked, with its event (one query,
     which is all a device's scan needs to know who calls and where)."""
