@@ -12,6 +12,7 @@ as_postgres() {
 
 start_postgres() {
   [ -x "$PG_BIN/initdb" ] || { echo "PostgreSQL not found: apt-get install postgresql" >&2; return 1; }
+  mkdir -p "$PG_DIR"  # a PG_DIR given by hand may not exist yet
   [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
   as_postgres "$PG_BIN/initdb -D $PG_DIR/data -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null"
   as_postgres "$PG_BIN/pg_ctl -D $PG_DIR/data -l $PG_DIR/log -w -o '-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off' start >/dev/null"
