@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import tinyhtml5
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
@@ -42,10 +43,11 @@ def qr_codes(pdf: bytes, tmp_path: Path) -> list[str]:
 
 @pytest.fixture
 def people(app, client, event, form_data):
-    """Five confirmed participants, one with a very long name and organization, one with markup in it."""
+    """Five confirmed participants, one with a very long name and organization, the others with markup, an
+    ampersand and quotes in theirs."""
     names = ["Иванов", "Петрова", "Сидоров", "Константинопольская-Преображенская", "Кузнецов"]
     for number, last_name in enumerate(names):
-        organization = LONG_ORGANIZATION if number == 3 else f"АО «Завод №{number}» <b>жирный</b>"
+        organization = LONG_ORGANIZATION if number == 3 else f"АО «Завод №{number}» <b>жирный</b> & \"Ко\" 'Ltd'"
         client.post(f"/events/{event.slug}/register", data=form_data(
             last_name=last_name, email=f"p{number}@example.org", organization=organization))
     with app.app_context():
@@ -57,7 +59,10 @@ def load(ids: list[int]) -> list[Participant]:
 
 
 @pytest.mark.parametrize("layout_key", list(LAYOUTS))
-def test_each_layout_reads_back_and_its_qr_codes_are_the_tokens(app, event, people, layout_key, tmp_path):
+def test_each_layout_reads_back_and_its_qr_codes_are_the_tokens(app, event, people, layout_key, tmp_path,
+                                                                 monkeypatch):
+    html_parses = []  # the sheet is well-formed XML, whatever the names hold: WeasyPrint's HTML parser never runs
+    monkeypatch.setattr(tinyhtml5, "parse", lambda *args, **kwargs: html_parses.append(args))
     with app.test_request_context():
         participants = load(people)
         pdf = services.render_badges(event, participants, LAYOUTS[layout_key])
@@ -72,6 +77,8 @@ def test_each_layout_reads_back_and_its_qr_codes_are_the_tokens(app, event, peop
         assert last_name in text
     assert "Участник" in text.replace("УЧАСТНИК", "Участник") or "УЧАСТНИК" in text
     assert "<b>" in text  # markup in a name or organization is printed as text, never interpreted
+    assert "<b>жирный</b> & \"Ко\" 'Ltd'" in text.replace("\n", " ")
+    assert html_parses == []
     assert sorted(qr_codes(pdf, tmp_path)) == sorted(tokens.values())
 
 
