@@ -4,7 +4,9 @@ a search by name, and the organizer's live arrivals updating without a reload.""
 import re
 import subprocess
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -85,7 +87,9 @@ def test_a_badge_shown_to_the_camera_checks_in_then_says_already(app, live_serve
 def test_a_usb_scanner_typing_the_code_and_the_search_by_name(app, live_server, browser, event, registered,
                                                                 make_user, artifacts):
     (_first_id, first_token), (second_id, _second_token) = registered
-    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
+    # A laptop still on Vladivostok time: the list of recent scans keeps the event's (Moscow) time.
+    context = browser.new_context(locale="ru-RU", timezone_id="Asia/Vladivostok",
+                                  viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
     log_in(page, live_server.url, make_user("checkin"))
@@ -125,11 +129,25 @@ def test_a_usb_scanner_typing_the_code_and_the_search_by_name(app, live_server, 
     page.get_by_role("button", name=re.compile("Отменить")).click()
     page.get_by_text("Отметка о прибытии отменена.").wait_for()
     assert page.locator("#recent li").count() == 4
+    assert_event_time(page.locator("#recent li").first.inner_text()[:8])
     context.close()
 
 
-def test_live_arrivals_update_without_a_reload(app, live_server, page, event, registered, make_user,
+def assert_event_time(shown: str) -> None:
+    """`shown` is the time of day just now in Moscow (the test event's time zone), on a 24-hour clock."""
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", shown), shown
+    moscow = [datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(minutes=shift) for shift in (-1, 0)]
+    assert shown[:5] in [moment.strftime("%H:%M") for moment in moscow]
+
+
+def test_live_arrivals_update_without_a_reload(app, live_server, browser, event, registered, make_user,
                                                organizer_client, artifacts):
+    # An organizer watching from Novosibirsk, in a browser set to American English: the page's times are still
+    # the event's (Moscow) and written the page's way.
+    context = browser.new_context(locale="en-US", timezone_id="Asia/Novosibirsk",
+                                  viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
     log_in(page, live_server.url, make_user("organizer"))
     page.goto(f"{live_server.url}/manage/events/{event.slug}/checkin/arrivals")
     checked_in = page.locator('tr[data-checkpoint="entrance"] td.checked-in')
@@ -141,4 +159,8 @@ def test_live_arrivals_update_without_a_reload(app, live_server, page, event, re
         assert response.status_code == 201
     expect(checked_in).to_have_text("2", timeout=15_000)  # the page polls every 5 seconds
     assert page.locator("#arrivals-chart rect").count() >= 1
+    updated = page.locator("#arrivals-updated").inner_text()
+    assert updated.startswith("Обновлено в ")
+    assert_event_time(updated.removeprefix("Обновлено в "))
     page.screenshot(path=str(artifacts / "checkin-arrivals.png"), full_page=True)
+    context.close()

@@ -34,7 +34,7 @@
     document.getElementById("arrivals-refused").textContent = root.dataset.refused + ": " + data.refused;
     chart(data.buckets);
     document.getElementById("arrivals-updated").textContent =
-      root.dataset.updated + " " + new Date().toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", second: "2-digit"});
+      root.dataset.updated + " " + clockTime(root);
   }
 
   function chart(buckets) {

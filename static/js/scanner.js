@@ -85,7 +85,7 @@
   function remember(answer) {
     const item = document.createElement("li");
     item.className = "recent-" + (answer.colour || "red");
-    const when = new Date().toLocaleTimeString("ru-RU", {hour: "2-digit", minute: "2-digit", second: "2-digit"});
+    const when = clockTime(root);
     const person = answer.participant;
     item.textContent = [when, answer.message, person ? person.name : ""].filter(Boolean).join(" · ");
     const list = document.getElementById("recent");
