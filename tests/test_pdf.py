@@ -9,11 +9,12 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 import tinyhtml5
 from pypdf import PdfReader
 from weasyprint.urls import URLFetcher
 
-from conference.pdf import StaticOnlyFetcher, merge_pdfs, render_pdf
+from conference.pdf import _HTML, STATIC_DIR, StaticOnlyFetcher, merge_pdfs, render_pdf
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -81,6 +82,18 @@ def test_a_document_can_bring_its_own_user_agent_stylesheet():
     assert [font.endswith("-Bold") for font in fonts_of(render_pdf(html, "css/badges-ua.css"))] == [False]
 
 
+def test_a_document_parsed_as_xml_is_set_up_as_weasyprint_sets_up_a_parsed_one():
+    """The XML path does what WeasyPrint's HTML.__init__ does after parsing, in our code: a WeasyPrint that sets
+    up more (or other) attributes fails this test, not the badges."""
+    html = "<!DOCTYPE html>\n<html><body><p>Иванов</p></body></html>"
+    declared = _HTML('<?xml version="1.0"?>\n' + html, base_url=STATIC_DIR.as_uri() + "/",
+                     url_fetcher=StaticOnlyFetcher())
+    parsed = _HTML(html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher())
+    assert vars(declared).keys() == vars(parsed).keys()
+    assert [(name, value) for name, value in vars(declared).items() if isinstance(value, str | None)] == \
+        [(name, value) for name, value in vars(parsed).items() if isinstance(value, str | None)]
+
+
 def test_a_document_declared_xml_is_parsed_as_xml_and_one_that_is_not_well_formed_as_html(monkeypatch):
     """Badge sheets declare themselves XML, and expat parses them more than forty times faster than WeasyPrint's HTML
     parser. A document that is not well-formed after all (here a tag left open, as HTML allows) still prints: the
@@ -98,8 +111,16 @@ def test_a_document_declared_xml_is_parsed_as_xml_and_one_that_is_not_well_forme
 
 def test_data_urls_are_decoded_as_urllib_decodes_them():
     """The fetcher decodes data: URLs itself (QR codes, a quarter of a millisecond each through urllib)."""
-    for url in ("data:image/png;base64,iVBORw0KGgo=", "data:text/plain;charset=utf-8,%D0%AF%20%D1%82%D1%83%D1%82",
-                "data:,A%20B", "data:image/svg+xml;base64," + base64.b64encode(b"<svg/>").decode()):
+    for url in ("data:image/png;base64,iVBORw0KGgo=", "data:image/png;base64,iVBORw0KGgo%3D",
+                "data:text/plain;charset=utf-8,%D0%AF%20%D1%82%D1%83%D1%82", "data:,A%20B", "data:,",
+                "data:image/svg+xml;base64," + base64.b64encode(b"<svg/>").decode()):
         ours, urllibs = StaticOnlyFetcher().fetch(url), URLFetcher().fetch(url)
         assert (ours.read(), ours.content_type, ours.charset) == (urllibs.read(), urllibs.content_type,
                                                                   urllibs.charset)
+    for broken in ("data:image/png;base64", "data:image/png;base64,iVBORw0KGgo"):
+        with pytest.raises(ValueError):
+            URLFetcher().fetch(broken)
+        with pytest.raises(ValueError):
+            StaticOnlyFetcher().fetch(broken)
+    # WeasyPrint reports a resource it cannot fetch and renders the rest.
+    assert page_texts(render_pdf('<p>Текст</p><img src="data:image/png;base64,iVBORw0KGgo">')) == ["Текст"]

@@ -3,6 +3,6 @@
 function clockTime(element) {
   "use strict";
   return new Date().toLocaleTimeString(document.documentElement.lang || "ru", {
-    hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone: element.dataset.timezone,
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: element.dataset.timezone,
   });
 }
