@@ -49,8 +49,8 @@ lint: install
 
 # After changing user-facing text: refresh the catalogue, translate the new entries in the .po, then `make test`.
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o conference/translations/messages.pot .
-	$(BIN)/pybabel update -i conference/translations/messages.pot -d conference/translations -l ru --no-fuzzy-matching
+	$(BIN)/pybabel extract -w 120 -F babel.cfg -k _l -o conference/translations/messages.pot .
+	$(BIN)/pybabel update -w 120 -i conference/translations/messages.pot -d conference/translations -l ru --no-fuzzy-matching
 
 bench: translations
 	$(BIN)/python bench/participants.py

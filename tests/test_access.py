@@ -4,6 +4,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from conference.accounts.services import create_user
 from conference.agenda import services
 from conference.agenda.models import AgendaSession, Room
 from conference.extensions import db
@@ -31,7 +32,8 @@ def staff_urls(app, event, ids) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def participant_id(app, client, event, form_data):
-    """The ids a staff URL may need: a participant, a room, a session and a recommendation of the event."""
+    """The ids a staff URL may need: a participant, a room, a session and a recommendation of the event, and a
+    check-in staff member's account."""
     client.post(f"/events/{event.slug}/register", data=form_data())
     with app.app_context():
         room = services.save_room(event, Room(), {"name": "Большой зал", "capacity": 100})
@@ -44,7 +46,9 @@ def participant_id(app, client, event, form_data):
         body, project = bodies()[0], projects()[0]
         recommendation = save_recommendation(event, Recommendation(), RecommendationData(
             text="Рекомендовать…", body_ids=[body.id], session_ids=[session.id], project_ids=[project.id]))
+        volunteer = create_user("door@example.org", "door-pass-1", "checkin")  # an account organizers may edit
         return {"participant_id": db.session.query(Participant.id).scalar(), "room_id": room.id,
+                "user_id": volunteer.id,
                 "session_id": session.id, "recommendation_id": recommendation.id,
                 "addressee_id": recommendation.addressees[0].id, "body_id": body.id, "project_id": project.id}
 

@@ -1,11 +1,45 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from conference.formtools import clean
+
+from .services import MIN_PASSWORD
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), filters=[clean], validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+ROLE_LABELS = {"admin": _l("Administrator"), "organizer": _l("Organizer"), "checkin": _l("Check-in staff")}
+
+
+class StaffForm(FlaskForm):
+    """A staff account as an admin or organizer adds or edits it; the roles offered are the ones the editor may
+    give (set by the view), and the email is set once, when the account is added."""
+
+    email = EmailField(_l("Email"), filters=[clean],
+                       validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email address."))],
+                       description=_l("The log-in; it cannot be changed later."))
+    full_name = StringField(_l("Name"), filters=[clean], validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[])
+    is_enabled = BooleanField(_l("May log in"), default=True)
+    password = PasswordField(_l("Password"), validators=[Length(max=200)],
+                             description=_l("At least %(count)d characters. Tell it to the person yourself.",
+                                            count=MIN_PASSWORD))
+
+    def for_editor(self, roles: tuple[str, ...], new: bool) -> "StaffForm":
+        self.new = new
+        self.role.choices = [(role, ROLE_LABELS[role]) for role in roles]
+        if new:
+            del self.is_enabled
+        else:
+            del self.email
+            self.password.description = _l("Leave empty to keep the current one.")
+        return self
+
+    def validate_password(self, field):
+        if (field.data or self.new) and len(field.data or "") < MIN_PASSWORD:
+            raise ValidationError(_l("At least %(count)d characters.", count=MIN_PASSWORD))

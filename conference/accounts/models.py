@@ -1,3 +1,4 @@
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -33,3 +34,13 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts through this
         return self.is_enabled
+
+    def get_id(self) -> str:
+        """What a log-in session remembers: the id and a mark of the password (see load_user)."""
+        return f"{self.id}:{self.password_mark}"
+
+    @property
+    def password_mark(self) -> str:
+        """Changes with every new password (its hash has a new salt each time), and tells nothing about it: a
+        session opened before the password changed no longer matches."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]

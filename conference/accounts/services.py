@@ -21,8 +21,8 @@ def create_user(email: str, password: str, role: str, full_name: str = "") -> Us
     email = email.strip().lower()
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    if len(password) < 8:
-        raise UserError("the password must have at least 8 characters")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
     if find_user(email):
         raise UserError(f"a user with email {email} already exists")
     user = User(email=email, role=role, full_name=full_name)
@@ -30,6 +30,44 @@ def create_user(email: str, password: str, role: str, full_name: str = "") -> Us
     db.session.add(user)
     db.session.commit()
     return user
+
+
+MIN_PASSWORD = 8
+
+
+def roles_managed_by(actor: User) -> tuple[str, ...]:
+    """Which staff an actor may add and edit: an admin anybody; an organizer the check-in staff (volunteers for
+    the morning of the conference), never an account with more rights than their own."""
+    if actor.role == "admin":
+        return ROLES
+    if actor.role == "organizer":
+        return ("checkin",)
+    return ()
+
+
+def may_manage(actor: User, user: User) -> bool:
+    return user.role in roles_managed_by(actor)
+
+
+def staff() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.role, func.lower(User.email))))
+
+
+def update_user(actor: User, user: User, *, full_name: str, role: str, enabled: bool,
+                password: str | None = None) -> None:
+    """Edits a staff account on behalf of `actor`. Nobody changes their own role or disables themselves (an
+    admin could lock the last admin out). A disabled account, or one whose password changed, is logged out
+    everywhere at its next request (see User.get_id)."""
+    if not may_manage(actor, user) or role not in roles_managed_by(actor):
+        raise UserError("forbidden")
+    if user.id == actor.id and (role != user.role or not enabled):
+        raise UserError("own_account")
+    if password:
+        if len(password) < MIN_PASSWORD:
+            raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
+        user.set_password(password)
+    user.full_name, user.role, user.is_enabled = full_name, role, enabled
+    db.session.commit()
 
 
 @cache

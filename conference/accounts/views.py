@@ -1,4 +1,4 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -6,10 +6,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from conference.extensions import db, limiter, login_manager
 from conference.i18n import safe_next_url
 
-from .access import ORGANIZER_ROLES
-from .forms import LoginForm
+from .access import ORGANIZER_ROLES, organizer_required
+from .forms import ROLE_LABELS, LoginForm, StaffForm
 from .models import User
-from .services import authenticate
+from .services import UserError, authenticate, create_user, find_user, may_manage, roles_managed_by, staff, update_user
 
 bp = Blueprint("accounts", __name__)
 
@@ -19,8 +19,14 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The user of a log-in session, unless the account was disabled or its password changed since (User.get_id):
+    Flask-Login checks neither for a session already open."""
+    user_id, _, password_mark = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.is_enabled or password_mark != user.password_mark:
+        return None
+    return user
 
 
 def _home_for(user: User) -> str:
@@ -48,3 +54,48 @@ def logout():
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("events.index"))
+
+
+# ---- staff accounts ---------------------------------------------------------------------------------------
+
+@bp.route("/manage/staff/")
+@organizer_required
+def staff_list():
+    users = staff()
+    return render_template("accounts/staff_list.html", users=users, role_labels=ROLE_LABELS,
+                           editable={user.id for user in users if may_manage(current_user, user)})
+
+
+@bp.route("/manage/staff/new", methods=["GET", "POST"])
+@organizer_required
+def staff_new():
+    form = StaffForm().for_editor(roles_managed_by(current_user), new=True)
+    if form.validate_on_submit():
+        if find_user(form.email.data):
+            form.email.errors.append(_("A staff member with this email already exists."))
+        else:
+            user = create_user(form.email.data, form.password.data, form.role.data, form.full_name.data)
+            flash(_("Account %(email)s added: tell the person the password.", email=user.email), "success")
+            return redirect(url_for("accounts.staff_list"))
+    return render_template("accounts/staff_form.html", form=form, user=None)
+
+
+@bp.route("/manage/staff/<int:user_id>", methods=["GET", "POST"])
+@organizer_required
+def staff_edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not may_manage(current_user, user):
+        abort(403)
+    form = StaffForm(obj=user).for_editor(roles_managed_by(current_user), new=False)
+    if form.validate_on_submit():
+        try:
+            update_user(current_user, user, full_name=form.full_name.data, role=form.role.data,
+                        enabled=form.is_enabled.data, password=form.password.data or None)
+        except UserError:
+            form.role.errors.append(_("You cannot take away your own rights or disable your own account."))
+        else:
+            if user.id == current_user.id and form.password.data:
+                login_user(user)  # the session follows the new password (User.get_id) rather than logging out
+            flash(_("Account %(email)s saved.", email=user.email), "success")
+            return redirect(url_for("accounts.staff_list"))
+    return render_template("accounts/staff_form.html", form=form, user=user)

@@ -1,0 +1,146 @@
+"""Staff accounts managed on their page: organizers add check-in volunteers, admins anybody; nobody gives more
+rights than their own or locks themselves out; a disabled account or a changed password ends open sessions."""
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from conference.accounts.models import User
+from conference.extensions import db
+
+from .conftest import PASSWORD, log_in
+
+
+def user_named(app, email: str) -> User | None:
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.email == email))
+
+
+def new_volunteer(client, email="volunteer@example.org", password="door-pass-1", role="checkin", name="Ольга Смирнова"):
+    return client.post("/manage/staff/new", data={"email": email, "full_name": name, "role": role,
+                                                  "password": password})
+
+
+def test_an_organizer_adds_a_check_in_volunteer_who_can_log_in(app, organizer_client):
+    response = new_volunteer(organizer_client)
+    assert response.status_code == 302
+    volunteer = user_named(app, "volunteer@example.org")
+    assert (volunteer.role, volunteer.full_name, volunteer.is_enabled) == ("checkin", "Ольга Смирнова", True)
+    listing = organizer_client.get("/manage/staff/").get_data(as_text=True)
+    assert "volunteer@example.org" in listing and "Регистратор на входе" in listing
+
+    door = app.test_client()
+    assert door.post("/login", data={"email": "volunteer@example.org", "password": "door-pass-1"}).status_code == 302
+    assert door.get("/checkin/").status_code == 200
+    assert door.get("/manage/staff/").status_code == 403  # check-in staff manage nobody
+
+
+def test_an_organizer_gives_no_more_rights_than_their_own(app, organizer_client, make_user):
+    for role in ("admin", "organizer"):
+        response = new_volunteer(organizer_client, email=f"{role}-new@example.org", role=role)
+        assert response.status_code == 200 and "Неверный вариант." in response.get_data(as_text=True)
+        assert user_named(app, f"{role}-new@example.org") is None
+    colleague = user_named(app, make_user("organizer"))
+    assert organizer_client.get(f"/manage/staff/{colleague.id}").status_code == 403
+    assert organizer_client.post(f"/manage/staff/{colleague.id}", data={
+        "full_name": "", "role": "checkin", "password": "taken-over-1"}).status_code == 403
+    listing = organizer_client.get("/manage/staff/").get_data(as_text=True)
+    assert f"/manage/staff/{colleague.id}" not in listing
+
+
+def test_bad_input_is_refused_field_by_field_and_nothing_is_saved(app, organizer_client):
+    assert new_volunteer(organizer_client).status_code == 302
+    again = new_volunteer(organizer_client, email="Volunteer@Example.org", password="another-pass")
+    assert "Сотрудник с этим адресом электронной почты уже есть." in again.get_data(as_text=True)
+    short = new_volunteer(organizer_client, email="short@example.org", password="1234567")
+    assert "Не короче 8 символов." in short.get_data(as_text=True)
+    not_email = new_volunteer(organizer_client, email="не почта", password="long-enough")
+    assert "Введите корректный адрес электронной почты." in not_email.get_data(as_text=True)
+    assert user_named(app, "short@example.org") is None
+    markup = new_volunteer(organizer_client, email="markup@example.org", name="<script>alert(1)</script>")
+    assert markup.status_code == 302
+    listing = organizer_client.get("/manage/staff/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in listing and "&lt;script&gt;" in listing
+
+
+def test_disabling_an_account_or_changing_its_password_ends_its_open_sessions(app, organizer_client):
+    new_volunteer(organizer_client)
+    volunteer = user_named(app, "volunteer@example.org")
+    door = app.test_client()
+    door.post("/login", data={"email": "volunteer@example.org", "password": "door-pass-1"})
+    assert door.get("/checkin/").status_code == 200
+
+    # A new password: the session opened with the old one is over, the new one works.
+    organizer_client.post(f"/manage/staff/{volunteer.id}", data={
+        "full_name": "Ольга Смирнова", "role": "checkin", "is_enabled": "y", "password": "new-door-pass"})
+    assert door.get("/checkin/").status_code == 302
+    assert door.post("/login", data={"email": "volunteer@example.org", "password": "door-pass-1"}).status_code == 200
+    assert door.post("/login", data={"email": "volunteer@example.org", "password": "new-door-pass"}).status_code == 302
+    assert door.get("/checkin/").status_code == 200
+
+    # Left empty, the password stays; unticked, «may log in» ends the session and every later log-in.
+    organizer_client.post(f"/manage/staff/{volunteer.id}", data={"full_name": "Ольга Смирнова", "role": "checkin",
+                                                                 "password": ""})
+    assert user_named(app, "volunteer@example.org").is_enabled is False
+    assert door.get("/checkin/").status_code == 302
+    assert door.post("/login", data={"email": "volunteer@example.org", "password": "new-door-pass"}).status_code == 200
+    listing = organizer_client.get("/manage/staff/").get_data(as_text=True)
+    assert "вход отключён" in listing
+
+
+def test_an_admin_edits_anybody_but_never_locks_themselves_out(app, make_user):
+    admin_email = make_user("admin")
+    admin = app.test_client()
+    log_in(admin, admin_email)
+    organizer = user_named(app, make_user("organizer"))
+    response = admin.post(f"/manage/staff/{organizer.id}", data={"full_name": "Анна", "role": "admin",
+                                                                 "is_enabled": "y", "password": ""})
+    assert response.status_code == 302 and user_named(app, organizer.email).role == "admin"
+
+    me = user_named(app, admin_email)
+    for change in ({"role": "organizer", "is_enabled": "y"}, {"role": "admin"}):
+        response = admin.post(f"/manage/staff/{me.id}", data={"full_name": "", "password": "", **change})
+        assert "Нельзя отнять права у своей учётной записи или отключить её." in response.get_data(as_text=True)
+    assert (user_named(app, admin_email).role, user_named(app, admin_email).is_enabled) == ("admin", True)
+
+    # A new password of one's own keeps one's session.
+    response = admin.post(f"/manage/staff/{me.id}", data={"full_name": "Админ", "role": "admin", "is_enabled": "y",
+                                                          "password": "a-new-admin-pass"})
+    assert response.status_code == 302
+    assert admin.get("/manage/staff/").status_code == 200
+    assert user_named(app, admin_email).check_password("a-new-admin-pass")
+
+
+def test_the_staff_pages_need_a_log_in(client):
+    for url in ("/manage/staff/", "/manage/staff/new", "/manage/staff/1"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.post("/manage/staff/new", data={"email": "x@example.org", "role": "admin",
+                                                  "password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.browser
+def test_an_organizer_adds_a_volunteer_in_the_browser_who_then_logs_in_to_check_in(live_server, page, make_user,
+                                                                                  artifacts):
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Электронная почта").fill(make_user("organizer"))
+    page.get_by_label("Пароль", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.get_by_role("link", name="Сотрудники").click()
+    page.get_by_role("link", name="Добавить сотрудника").click()
+    page.get_by_label("Электронная почта").fill("olga@example.org")
+    page.get_by_label("ФИО").fill("Ольга Смирнова")
+    expect(page.get_by_label("Роль", exact=True)).to_have_value("checkin")  # the only role an organizer gives
+    page.get_by_label("Пароль", exact=True).fill("door-pass-1")
+    page.get_by_role("button", name="Добавить").click()
+    expect(page.get_by_role("status")).to_contain_text("Учётная запись olga@example.org добавлена")
+    expect(page.locator('tr[data-email="olga@example.org"]')).to_contain_text("Регистратор на входе")
+    page.screenshot(path=str(artifacts / "staff-list.png"), full_page=True)
+
+    page.get_by_role("button", name="Выйти").click()
+    page.goto(f"{live_server.url}/login")
+    page.get_by_label("Электронная почта").fill("olga@example.org")
+    page.get_by_label("Пароль", exact=True).fill("door-pass-1")
+    page.get_by_role("button", name="Войти").click()
+    expect(page).to_have_url(f"{live_server.url}/checkin/")
+    expect(page.get_by_role("link", name="Сотрудники")).to_have_count(0)
