@@ -198,6 +198,38 @@ def test_follow_up_dates_per_addressee(app, organizer_client, event, lists, minp
         assert db.session.get(Addressee, addressee).sent_on == date(2018, 12, 1)
 
 
+def test_an_addressee_with_follow_up_is_not_removed_until_it_is_cleared(app, organizer_client, event, lists,
+                                                                         minpromtorg):
+    fund = lists["body"]["Фонд развития промышленности"]
+    recommendation = add(app, event, "Первая.", body_ids=[minpromtorg, fund])
+    with app.app_context():
+        addressee = db.session.scalar(select(Addressee).where(Addressee.recommendation_id == recommendation,
+                                                              Addressee.body_id == minpromtorg)).id
+    prefix = f"addressee-{addressee}-"
+    follow_up_url = manage_url(event, f"{recommendation}/addressees/{addressee}")
+    organizer_client.post(follow_up_url, data={f"{prefix}sent_on": "2018-12-01", f"{prefix}note": "Письмо № 12-345"})
+
+    # Taking the ministry off the list would lose the letter's record: refused, and nothing of the edit is saved.
+    response = organizer_client.post(manage_url(event, str(recommendation)), data=form(text="Изменённая.",
+                                                                                       body_ids=[fund]))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Для «Министерство промышленности и торговли Российской Федерации» уже записано" in page
+    with app.app_context():
+        saved = db.session.get(Recommendation, recommendation)
+        assert saved.text == "Первая." and len(saved.addressees) == 2
+        assert db.session.get(Addressee, addressee).note == "Письмо № 12-345"
+
+    # Cleared first, it goes.
+    organizer_client.post(follow_up_url, data={f"{prefix}sent_on": "", f"{prefix}answered_on": "",
+                                               f"{prefix}note": ""})
+    response = organizer_client.post(manage_url(event, str(recommendation)), data=form(text="Изменённая.",
+                                                                                       body_ids=[fund]))
+    assert response.status_code == 302
+    with app.app_context():
+        assert [row.body_id for row in db.session.get(Recommendation, recommendation).addressees] == [fund]
+
+
 def test_an_answer_before_the_letter_was_sent_is_refused(app, organizer_client, event, lists, minpromtorg):
     recommendation = add(app, event, "Первая.", body_ids=[minpromtorg])
     addressee = addressee_of(app, recommendation)

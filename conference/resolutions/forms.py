@@ -23,12 +23,15 @@ REFUSALS = {
     ("parent_id", "federal_needs_parent"): _l("Choose the national project this federal project belongs to."),
     ("parent_id", "national_has_no_parent"): _l("A national project is not part of another project: leave this "
                                                 "empty, or make it a federal project."),
+    ("body_ids", "followed_up"): _l("Follow-up is recorded for %(bodies)s (a letter sent, an answer or a note): "
+                                    "to remove the addressee, clear its dates and note below first."),
 }
 
 
 def show_refusal(form: FlaskForm, refused: RecommendationError) -> None:
     """Puts a service's refusal under the field it is about."""
-    getattr(form, refused.field).errors.append(REFUSALS.get((refused.field, str(refused)), str(refused)))
+    words = REFUSALS.get((refused.field, str(refused)), str(refused))
+    getattr(form, refused.field).errors.append(str(words) % refused.details if refused.details else words)
 
 
 class RecommendationForm(FlaskForm):

@@ -47,9 +47,10 @@ DEFAULT_PROJECTS = (
 class RecommendationError(ValueError):
     """A rule broken: `field` names the form field, the message is a code the form turns into words."""
 
-    def __init__(self, field_name: str, message: str):
+    def __init__(self, field_name: str, message: str, **details: str):
         super().__init__(message)
         self.field = field_name
+        self.details = details  # named values the form's words mention
 
 
 def load_defaults() -> int:
@@ -141,10 +142,16 @@ class RecommendationData:
 
 def save_recommendation(event: Event, recommendation: Recommendation, data: RecommendationData) -> Recommendation:
     """Creates (at the end of the list) or updates a recommendation. Addressees already followed up keep their
-    dates and notes; those removed from the list go."""
+    dates and notes. An addressee removed from the list goes, unless its follow-up holds something (a letter
+    sent, an answer, a note): that is refused rather than lost, and the organizer clears it first."""
     text = "\n\n".join(part.strip() for part in data.text.replace("\r\n", "\n").split("\n\n") if part.strip())
     if not text:
         raise RecommendationError("text", "empty")
+    wanted = list(dict.fromkeys(data.body_ids))
+    followed_up = [addressee.body.name for addressee in recommendation.addressees if addressee.body_id not in wanted
+                   and (addressee.sent_on or addressee.answered_on or addressee.note)]
+    if followed_up:
+        raise RecommendationError("body_ids", "followed_up", bodies="; ".join(followed_up))
     if data.status == "adopted" and data.adopted_on is None:
         raise RecommendationError("adopted_on", "missing")
     sessions = list(db.session.scalars(select(AgendaSession).where(
@@ -162,7 +169,6 @@ def save_recommendation(event: Event, recommendation: Recommendation, data: Reco
     recommendation.adopted_on = data.adopted_on if data.status != "draft" else None
     recommendation.sessions = sessions
     recommendation.projects = list(db.session.scalars(select(Project).where(Project.id.in_(data.project_ids))))
-    wanted = list(dict.fromkeys(data.body_ids))
     kept = [addressee for addressee in recommendation.addressees if addressee.body_id in wanted]
     have = {addressee.body_id for addressee in kept}
     known = set(db.session.scalars(select(Body.id).where(Body.id.in_(wanted))))
