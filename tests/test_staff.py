@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from conference.accounts.models import User
+from conference.accounts.services import UserError, update_user
 from conference.extensions import db
 
 from .conftest import PASSWORD, log_in
@@ -97,11 +98,19 @@ def test_an_admin_edits_anybody_but_never_locks_themselves_out(app, make_user):
                                                                  "is_enabled": "y", "password": ""})
     assert response.status_code == 302 and user_named(app, organizer.email).role == "admin"
 
+    # One's own account shows the role as text and no «may log in»: posted anyway, they change nothing.
     me = user_named(app, admin_email)
+    page = admin.get(f"/manage/staff/{me.id}").get_data(as_text=True)
+    assert 'name="role"' not in page and 'name="is_enabled"' not in page and "Роль: Администратор" in page
     for change in ({"role": "organizer", "is_enabled": "y"}, {"role": "admin"}):
         response = admin.post(f"/manage/staff/{me.id}", data={"full_name": "", "password": "", **change})
-        assert "Нельзя отнять права у своей учётной записи или отключить её." in response.get_data(as_text=True)
+        assert response.status_code == 302
     assert (user_named(app, admin_email).role, user_named(app, admin_email).is_enabled) == ("admin", True)
+    with app.app_context():  # and the service refuses it whoever asks
+        me = db.session.get(User, me.id)
+        for role, enabled in (("organizer", True), ("admin", False)):
+            with pytest.raises(UserError):
+                update_user(me, me, full_name="", role=role, enabled=enabled)
 
     # A new password of one's own keeps one's session.
     response = admin.post(f"/manage/staff/{me.id}", data={"full_name": "Админ", "role": "admin", "is_enabled": "y",
@@ -109,6 +118,30 @@ def test_an_admin_edits_anybody_but_never_locks_themselves_out(app, make_user):
     assert response.status_code == 302
     assert admin.get("/manage/staff/").status_code == 200
     assert user_named(app, admin_email).check_password("a-new-admin-pass")
+
+
+def test_an_organizer_changes_their_own_name_and_password_but_not_their_role(app, make_user):
+    email = make_user("organizer")
+    organizer = app.test_client()
+    log_in(organizer, email)
+    me = user_named(app, email)
+    listing = organizer.get("/manage/staff/").get_data(as_text=True)
+    assert f"/manage/staff/{me.id}" in listing
+    response = organizer.post(f"/manage/staff/{me.id}", data={"full_name": "Анна Иванова", "role": "admin",
+                                                               "password": "my-own-new-pass"})
+    assert response.status_code == 302
+    saved = user_named(app, email)
+    assert (saved.full_name, saved.role) == ("Анна Иванова", "organizer")
+    assert saved.check_password("my-own-new-pass")
+    assert organizer.get("/manage/staff/").status_code == 200  # still logged in
+
+
+def test_the_form_offers_the_least_rights_first_and_keeps_passwords_out_of_autofill(app, make_user):
+    admin = app.test_client()
+    log_in(admin, make_user("admin"))
+    page = admin.get("/manage/staff/new").get_data(as_text=True)
+    assert page.index('value="checkin"') < page.index('value="organizer"') < page.index('value="admin"')
+    assert 'autocomplete="new-password"' in page and 'autocomplete="off"' in page
 
 
 def test_the_staff_pages_need_a_log_in(client):
@@ -132,6 +165,7 @@ def test_an_organizer_adds_a_volunteer_in_the_browser_who_then_logs_in_to_check_
     page.get_by_label("ФИО").fill("Ольга Смирнова")
     expect(page.get_by_label("Роль", exact=True)).to_have_value("checkin")  # the only role an organizer gives
     page.get_by_label("Пароль", exact=True).fill("door-pass-1")
+    page.screenshot(path=str(artifacts / "staff-new.png"), full_page=True)
     page.get_by_role("button", name="Добавить").click()
     expect(page.get_by_role("status")).to_contain_text("Учётная запись olga@example.org добавлена")
     expect(page.locator('tr[data-email="olga@example.org"]')).to_contain_text("Регистратор на входе")

@@ -17,27 +17,33 @@ ROLE_LABELS = {"admin": _l("Administrator"), "organizer": _l("Organizer"), "chec
 
 
 class StaffForm(FlaskForm):
-    """A staff account as an admin or organizer adds or edits it; the roles offered are the ones the editor may
-    give (set by the view), and the email is set once, when the account is added."""
+    """A staff account as an admin or organizer adds or edits it. The roles offered are the ones the editor may
+    give (set by the view), least rights first; the email is set once, when the account is added; on one's own
+    account only the name and the password."""
 
     email = EmailField(_l("Email"), filters=[clean],
                        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email address."))],
-                       description=_l("The log-in; it cannot be changed later."))
+                       description=_l("The log-in; it cannot be changed later."), render_kw={"autocomplete": "off"})
     full_name = StringField(_l("Name"), filters=[clean], validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[])
     is_enabled = BooleanField(_l("May log in"), default=True)
-    password = PasswordField(_l("Password"), validators=[Length(max=200)],
+    # A new password for somebody else: the browser must not offer (or fill in) the editor's own.
+    password = PasswordField(_l("Password"), validators=[Length(max=200)], render_kw={"autocomplete": "new-password"},
                              description=_l("At least %(count)d characters. Tell it to the person yourself.",
                                             count=MIN_PASSWORD))
 
-    def for_editor(self, roles: tuple[str, ...], new: bool) -> "StaffForm":
+    def for_editor(self, roles: tuple[str, ...], new: bool, own: bool = False) -> "StaffForm":
         self.new = new
         self.role.choices = [(role, ROLE_LABELS[role]) for role in roles]
         if new:
             del self.is_enabled
+            self.password.flags.required = True
         else:
             del self.email
-            self.password.description = _l("Leave empty to keep the current one.")
+            self.password.description = _l("Leave empty to keep the current one; a new one has at least "
+                                           "%(count)d characters.", count=MIN_PASSWORD)
+        if own:
+            del self.role, self.is_enabled
         return self
 
     def validate_password(self, field):

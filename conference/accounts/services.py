@@ -35,30 +35,36 @@ def create_user(email: str, password: str, role: str, full_name: str = "") -> Us
 MIN_PASSWORD = 8
 
 
+RANKS = ("checkin", "organizer", "admin")  # least rights first: what a form offers first
+
+
 def roles_managed_by(actor: User) -> tuple[str, ...]:
     """Which staff an actor may add and edit: an admin anybody; an organizer the check-in staff (volunteers for
     the morning of the conference), never an account with more rights than their own."""
     if actor.role == "admin":
-        return ROLES
+        return RANKS
     if actor.role == "organizer":
         return ("checkin",)
     return ()
 
 
 def may_manage(actor: User, user: User) -> bool:
-    return user.role in roles_managed_by(actor)
+    """Their own account (name and password) everybody; others' as roles_managed_by says."""
+    return user.id == actor.id or user.role in roles_managed_by(actor)
 
 
 def staff() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.role, func.lower(User.email))))
+    """Admins first, then organizers, then check-in staff, each by email."""
+    users = db.session.scalars(select(User).order_by(func.lower(User.email)))
+    return sorted(users, key=lambda user: -RANKS.index(user.role))
 
 
 def update_user(actor: User, user: User, *, full_name: str, role: str, enabled: bool,
                 password: str | None = None) -> None:
     """Edits a staff account on behalf of `actor`. Nobody changes their own role or disables themselves (an
-    admin could lock the last admin out). A disabled account, or one whose password changed, is logged out
-    everywhere at its next request (see User.get_id)."""
-    if not may_manage(actor, user) or role not in roles_managed_by(actor):
+    admin could lock the last admin out), nor gives a role above what they manage. A disabled account, or one
+    whose password changed, is logged out everywhere at its next request (see User.get_id)."""
+    if not may_manage(actor, user) or (role != user.role and role not in roles_managed_by(actor)):
         raise UserError("forbidden")
     if user.id == actor.id and (role != user.role or not enabled):
         raise UserError("own_account")

@@ -86,16 +86,18 @@ def staff_edit(user_id: int):
     user = db.get_or_404(User, user_id)
     if not may_manage(current_user, user):
         abort(403)
-    form = StaffForm(obj=user).for_editor(roles_managed_by(current_user), new=False)
+    own = user.id == current_user.id
+    form = StaffForm(obj=user).for_editor(roles_managed_by(current_user), new=False, own=own)
     if form.validate_on_submit():
         try:
-            update_user(current_user, user, full_name=form.full_name.data, role=form.role.data,
-                        enabled=form.is_enabled.data, password=form.password.data or None)
+            update_user(current_user, user, full_name=form.full_name.data,
+                        role=user.role if own else form.role.data,
+                        enabled=user.is_enabled if own else form.is_enabled.data, password=form.password.data or None)
         except UserError:
-            form.role.errors.append(_("You cannot take away your own rights or disable your own account."))
+            form.role.errors.append(_("This role is not yours to give."))
         else:
-            if user.id == current_user.id and form.password.data:
+            if own and form.password.data:
                 login_user(user)  # the session follows the new password (User.get_id) rather than logging out
             flash(_("Account %(email)s saved.", email=user.email), "success")
             return redirect(url_for("accounts.staff_list"))
-    return render_template("accounts/staff_form.html", form=form, user=user)
+    return render_template("accounts/staff_form.html", form=form, user=user, role_labels=ROLE_LABELS)
