@@ -4,6 +4,7 @@ events and participants made through the real services."""
 import itertools
 import os
 import shutil
+import socket
 from datetime import date, timedelta
 from email import policy
 from email.parser import BytesParser
@@ -240,3 +241,10 @@ def mail_text(message) -> str:
 
 
 pytest_plugins = ["tests.browser"]
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (yet): for a server a test starts, or for a mail server that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -53,7 +53,7 @@ def test_moving_a_session_onto_another_is_refused_but_editing_it_in_place_is_not
     session = db.session.get(AgendaSession, second)
     data = services.SessionData(title="Вторая", kind="panel", room_id=room, starts_at=at(event, 0, 11),
                                 ends_at=at(event, 0, 12, 30))
-    assert services.save_session(event, session, data) == []  # its own old slot is no obstacle
+    assert services.save_session(event, session, data).warnings == []  # its own old slot is no obstacle
     data.starts_at = at(event, 0, 10, 30)
     with pytest.raises(services.AgendaError, match="Первая"):
         services.save_session(event, session, data)
@@ -121,7 +121,7 @@ def test_warnings_people_in_two_places_dates_and_capacity(ctx, event, client, fo
     session = AgendaSession()
     warnings = services.save_session(event, session, services.SessionData(
         title="Семинар", kind="seminar", room_id=small, starts_at=at(event, 0, 11), ends_at=at(event, 0, 13),
-        capacity=50, moderator_ids=[speaker]))
+        capacity=50, moderator_ids=[speaker])).warnings
     assert any("Сидорова Анна Петровна" in warning and "«Пленарное»" in warning for warning in warnings)
     assert any("вмещает 20" in warning for warning in warnings)
     make_session(event, hall, at(event, 5, 10), at(event, 5, 11), title="После конференции")

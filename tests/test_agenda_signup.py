@@ -10,9 +10,10 @@ from conference.agenda import services
 from conference.agenda.models import AgendaSession, SessionSignup
 from conference.extensions import db
 from conference.registration.models import Participant
+from conference.timeutil import to_zone
 
 from .agenda_helpers import at, make_room, make_session
-from .conftest import mail_text, sent_mail
+from .conftest import free_port, mail_text, sent_mail
 
 
 @pytest.fixture
@@ -145,3 +146,36 @@ def test_deleting_a_session_asks_first_and_tells_those_signed_up(app, client, or
     with app.app_context():
         assert db.session.get(AgendaSession, seminar["seminar"]) is None
         assert db.session.scalars(select(SessionSignup)).all() == []
+
+
+def test_moving_a_session_tells_those_signed_up_and_editing_its_text_does_not(app, client, organizer_client, event,
+                                                                              people, seminar):
+    client.post(f"{people['Алексеева']}/sessions/{seminar['seminar']}", data={"action": "join"})
+    client.post(f"{people['Борисова']}/sessions/{seminar['seminar']}", data={"action": "join"})
+    with app.app_context():
+        room = db.session.get(AgendaSession, seminar["seminar"]).room_id
+        hall = db.session.get(AgendaSession, seminar["plenary"]).room_id
+    url = f"/manage/events/{event.slug}/agenda/sessions/{seminar['seminar']}"
+    form = {"title": "Семинар", "kind": "seminar", "room_id": room, "day": event.starts_on.isoformat(),
+            "start_time": "14:00", "end_time": "16:00", "is_public": "y"}
+
+    before = len(sent_mail(app))
+    response = organizer_client.post(url, data=dict(form, description="Новое описание"), follow_redirects=True)
+    assert response.status_code == 200 and len(sent_mail(app)) == before  # the same time and room: no letter
+
+    response = organizer_client.post(url, data=dict(form, room_id=hall, start_time="17:00", end_time="18:30"),
+                                     follow_redirects=True)
+    assert "Записавшимся (2) отправлено письмо с новым временем и залом." in response.get_data(as_text=True)
+    letters = sent_mail(app)[before:]
+    assert sorted(letter["To"] for letter in letters) == ["алексеева@example.org", "борисова@example.org"]
+    text = mail_text(letters[0])
+    assert "Семинар" in letters[0]["Subject"] and "перенесено" in letters[0]["Subject"]
+    assert "17:00–18:30, Большой зал" in text and "14:00–16:00, Малый зал" in text and "/my/" in text
+
+    # The mail server down: the move is saved all the same, and the organizer is told who was not reached.
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
+    response = organizer_client.post(url, data=dict(form, room_id=hall, start_time="09:00", end_time="10:00"),
+                                     follow_redirects=True)
+    assert "2 письма об изменении не удалось отправить: проверьте настройки почты." in response.get_data(as_text=True)
+    with app.app_context():
+        assert to_zone(db.session.get(AgendaSession, seminar["seminar"]).starts_at, event.timezone).hour == 9

@@ -3,7 +3,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -23,13 +22,10 @@ from conference.events.services import get_event
 from conference.extensions import db
 from conference.registration.models import Participant
 
+from .conftest import free_port
+
 PARALLEL = 48
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Email through a real SMTP server on loopback (aiosmtpd), and what happens when the server is down."""
 
 import re
-import socket
 from email import policy
 from email.parser import BytesParser
 
@@ -12,7 +11,7 @@ from sqlalchemy import func, select
 from conference.extensions import db
 from conference.registration.models import Participant
 
-from .conftest import mail_text
+from .conftest import free_port, mail_text
 
 
 class Inbox:
@@ -23,11 +22,6 @@ class Inbox:
         self.messages.append(envelope)
         return "250 Message accepted for delivery"
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

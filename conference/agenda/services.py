@@ -123,8 +123,16 @@ def room_clash(event: Event, room_id: int, starts_at: datetime, ends_at: datetim
     return db.session.scalars(query.order_by(AgendaSession.starts_at)).first()
 
 
-def save_session(event: Event, session: AgendaSession, data: SessionData) -> list[str]:
-    """Saves the session, or refuses it with an AgendaError (nothing half-saved); returns the warnings."""
+@dataclass
+class SessionSaved:
+    warnings: list[str]  # what the organizer should look at (see warnings_for)
+    told: int = 0  # people signed up who were emailed that the session moved
+    not_told: int = 0  # … whose letter could not be sent
+
+
+def save_session(event: Event, session: AgendaSession, data: SessionData) -> SessionSaved:
+    """Saves the session, or refuses it with an AgendaError (nothing half-saved). When a session that people
+    signed up for moves (another time or room), each of them is emailed where and when it is now."""
     room = room_of(event, data.room_id)
     if room is None:
         raise AgendaError("room_id", str(_l("Choose a room of this event.")))
@@ -141,6 +149,9 @@ def save_session(event: Event, session: AgendaSession, data: SessionData) -> lis
             "%(room)s is taken at this time by «%(title)s» (%(span)s). Choose another room or time.",
             room=room.name, title=other.title, span=time_span(other))))
 
+    was = (time_span(session), session.room.name) if session.id is not None else None
+    moved = was is not None and (session.starts_at, session.ends_at, session.room_id) != \
+        (data.starts_at, data.ends_at, room.id)
     for name in ("title", "kind", "description", "starts_at", "ends_at", "capacity", "is_public"):
         setattr(session, name, getattr(data, name))
     session.event_id, session.room_id = event.id, room.id
@@ -149,7 +160,22 @@ def save_session(event: Event, session: AgendaSession, data: SessionData) -> lis
         db.session.add(session)
     db.session.commit()
     db.session.refresh(session)
-    return [problem.message for problem in warnings_for(session)]
+    saved = SessionSaved([problem.message for problem in warnings_for(session)])
+    if moved:
+        saved.told, saved.not_told = _tell_signups_it_moved(session, *was)
+    return saved
+
+
+def _tell_signups_it_moved(session: AgendaSession, was_span: str, was_room: str) -> tuple[int, int]:
+    """Emails everyone signed up (seated or waiting) the session's new time and room; returns (sent, failed)."""
+    people = db.session.scalars(select(Participant).join(SessionSignup).where(
+        SessionSignup.session_id == session.id, Participant.status.in_(ACTIVE_STATUSES))).all()
+    sent = sum(send_templated(
+        participant.email, participant.language, _l("Session moved: %(title)s"), {"title": session.title},
+        "agenda/email_session_moved", participant=participant, event=session.event, session=session,
+        span=time_span(session), was_span=was_span, was_room=was_room, link=self_service_url(participant))
+        for participant in people)
+    return sent, len(people) - sent
 
 
 def _set_people(session: AgendaSession, data: SessionData) -> None:

@@ -82,12 +82,19 @@ def edit_session(slug: str, session_id: int | None = None):
                 for person in source.people if person.participant_id is None and person.id in data.keep_external_ids]
             data.keep_external_ids = []
         try:
-            warnings = services.save_session(event, session, data)
+            saved = services.save_session(event, session, data)
         except services.AgendaError as refused:
             getattr(form, refused.field).errors.append(refused.message)
         else:
             flash(_("The session has been saved."), "success")
-            for warning in warnings:
+            if saved.told:
+                flash(ngettext("The one person signed up was emailed its new time and room.",
+                               "The %(num)d people signed up were emailed its new time and room.", saved.told), "info")
+            if saved.not_told:
+                flash(ngettext("%(num)d letter about the change could not be sent: check the mail settings.",
+                               "%(num)d letters about the change could not be sent: check the mail settings.",
+                               saved.not_told), "warning")
+            for warning in saved.warnings:
                 flash(warning, "warning")
             return redirect(url_for(".manage", slug=slug, _anchor=f"session-{session.id}"))
     return render_template("agenda/edit_session.html", event=event, session=session, form=form, source=source,
