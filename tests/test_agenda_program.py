@@ -183,3 +183,20 @@ def test_rooms_are_managed_and_a_used_room_cannot_be_deleted(app, organizer_clie
     hall = db_room(app, program)
     refused = organizer_client.post(f"/manage/events/{event.slug}/agenda/rooms/{hall}/delete", follow_redirects=True)
     assert "сначала перенесите или удалите" in refused.get_data(as_text=True)
+
+
+def test_a_session_is_edited_with_its_people_kept(app, organizer_client, event, program):
+    """The moderator stays, the time changes, a speaker joins: one row per person and role, no error."""
+    with app.app_context():
+        plenary = db.session.get(AgendaSession, program["plenary"])
+        hall, [moderator] = plenary.room_id, [person.participant_id for person in plenary.people]
+    url = f"/manage/events/{event.slug}/agenda/sessions/{program['plenary']}"
+    form = {"title": "Наращивание внутренней кооперации", "kind": "plenary", "room_id": hall,
+            "day": event.starts_on.isoformat(), "start_time": "10:30", "end_time": "13:00", "is_public": "y",
+            "moderator_ids": [moderator]}
+    assert organizer_client.post(url, data=form).status_code == 302
+    assert organizer_client.post(url, data=dict(form, speaker_ids=[moderator])).status_code == 302
+    with app.app_context():
+        people = db.session.get(AgendaSession, program["plenary"]).people
+        assert [(person.role, person.participant_id) for person in people] == [("moderator", moderator),
+                                                                               ("speaker", moderator)]

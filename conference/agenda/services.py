@@ -184,9 +184,14 @@ def _set_people(session: AgendaSession, data: SessionData) -> None:
         if person.participant_id is None and (data.keep_external_ids is None or person.id in data.keep_external_ids)
     ]
     people = list(kept_external)
+    # A participant who stays in the same role keeps their row: a new one beside it would be inserted before the
+    # old one is deleted, and break the one-row-per-person-and-role rule.
+    staying = {(person.participant_id, person.role): person for person in session.people
+               if person.participant_id is not None}
     for role, ids in (("moderator", data.moderator_ids), ("speaker", data.speaker_ids)):
         for participant_id in dict.fromkeys(ids):  # the order the organizer chose, without repeats
-            people.append(SessionPerson(role=role, participant_id=participant_id))
+            people.append(staying.get((participant_id, role))
+                          or SessionPerson(role=role, participant_id=participant_id))
             participant = db.session.get(Participant, participant_id)
             if participant.category == "participant":  # a VIP or the press keep their own badge colour
                 participant.category = role
