@@ -203,6 +203,28 @@ def test_self_service_edit_and_cancel(app, client, event, form_data):
     assert count_participants(app) == 1 and only_participant(app).status == "confirmed"
 
 
+def test_a_new_email_gets_a_new_link_there_and_the_page_follows_it(app, client, organizer_client, event, form_data):
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    old_link = private_link(sent_mail(app)[0])
+    saved = client.post(f"{old_link}/edit", data=form_data(email="New.Address@Example.org"))
+    assert saved.status_code == 302 and saved.location != old_link
+    page = client.get(saved.location)
+    assert page.status_code == 200 and "Изменения сохранены" in page.get_data(as_text=True)
+    letter = sent_mail(app)[-1]
+    assert letter["To"] == "new.address@example.org" and "Новая личная ссылка" in letter["Subject"]
+    assert private_link(letter) == saved.location
+    assert "Ссылки из прежних писем больше не открываются" in mail_text(letter)
+    assert client.get(old_link).status_code == 404  # whoever reads the old mailbox is out
+
+    # An organizer changing it does the same: the participant gets the new link at the new address.
+    participant_id = only_participant(app).id
+    organizer_client.post(f"/manage/events/{event.slug}/participants/{participant_id}",
+                   data=form_data(email="third@example.org", category="participant", status="confirmed"))
+    letter = sent_mail(app)[-1]
+    assert letter["To"] == "third@example.org" and client.get(private_link(letter)).status_code == 200
+    assert client.get(saved.location).status_code == 404
+
+
 def test_tampered_and_expired_links_are_refused(app, client, event, form_data):
     client.post(f"/events/{event.slug}/register", data=form_data())
     link = private_link(sent_mail(app)[0])

@@ -117,20 +117,25 @@ def _apply(participant: Participant, data: dict, fields: tuple[str, ...] = EDITA
 
 
 def update_details(participant: Participant, data: dict, by_organizer: bool = False) -> None:
-    """Edits by the participant or an organizer (who may also set the category); the email stays unique."""
+    """Edits by the participant or an organizer (who may also set the category); the email stays unique. A new
+    email gets a new private link, sent to it: links sent to the old address stop working."""
+    moved = False
     if "email" in data:
         data = dict(data, email=data["email"].strip().lower())
         other = find_by_email(participant.event, data["email"])
         if other is not None and other.id != participant.id:
             raise DuplicateRegistration(data["email"])
-        if data["email"] != participant.email:  # links sent to the old address stop working
+        if data["email"] != participant.email:
             participant.link_key = new_link_key()
+            moved = True
     _apply(participant, data, EDITABLE_FIELDS + ("category",) if by_organizer else EDITABLE_FIELDS)
     try:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
         raise DuplicateRegistration(data.get("email", "")) from error
+    if moved:
+        notify(participant, "email_changed")
 
 
 def cancel(participant: Participant) -> None:
@@ -229,6 +234,7 @@ NOTICE_SUBJECTS = {
     "rejected": _l("Registration declined: %(title)s"),
     "cancelled": _l("Registration cancelled: %(title)s"),
     "link": _l("Your private link: %(title)s"),
+    "email_changed": _l("Your new private link: %(title)s"),
 }
 
 

@@ -107,7 +107,8 @@ def edit_own(token: str):
             form.email.errors.append(_("Another registration for this event already uses this email."))
         else:
             flash(_("Your changes have been saved."), "success")
-            return redirect(url_for(".self_service", token=token))
+            # A new email has a new link (the old one no longer opens): the page follows it.
+            return redirect(url_for(".self_service", token=services.self_service_token(participant)))
     return render_template("registration/edit_own.html", participant=participant, event=participant.event,
                            form=form, token=token)
 
