@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .ids import IdConverter
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -20,6 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.url_map.converters["int"] = IdConverter  # before any route is added: see conference/ids.py
     app.config.update(load_config())
     if overrides:
         app.config.update(overrides)

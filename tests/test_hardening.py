@@ -162,3 +162,21 @@ def test_behind_a_proxy_each_client_is_counted_apart(app_config, event, form_dat
     again = client.post(f"/events/{event.slug}/register", data=form_data(email="c@example.org"),
                         headers={"X-Forwarded-For": "203.0.113.1"})
     assert (first.status_code, second.status_code, again.status_code) == (302, 302, 429)
+
+
+def test_an_id_no_column_can_hold_is_not_found_rather_than_a_server_error(app, client, organizer_client, event):
+    """Every <int:…> route, and the «duplicate» link's ?from=, with ids past what PostgreSQL's integer columns hold
+    (and past SQLite's 64 bits): 404 or the page without the copy, never 500."""
+    huge = "99999999999999999999999"
+    for rule in app.url_map.iter_rules():
+        if "<int:" not in rule.rule:
+            continue
+        url = rule.rule
+        for argument in rule.arguments:
+            url = url.replace(f"<int:{argument}>", huge).replace(f"<{argument}>", event.slug)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = organizer_client.open(url, method=method)
+            assert response.status_code == 404, (method, url, response.status_code)
+    assert client.get(f"/events/{event.slug}/sessions/{2**31}.ics").status_code == 404
+    page = organizer_client.get(f"/manage/events/{event.slug}/agenda/sessions/new?from={huge}")
+    assert page.status_code == 200

@@ -9,6 +9,7 @@ from conference.events.access import event_or_404, of_event_or_404
 from conference.events.models import Event
 from conference.events.services import get_event
 from conference.i18n import current_language, translated
+from conference.ids import database_id
 from conference.pdf import render_pdf
 from conference.registration.access import participant_or_abort
 
@@ -64,7 +65,7 @@ def edit_session(slug: str, session_id: int | None = None):
     event = event_or_404(slug)
     session = of_event_or_404(AgendaSession, session_id, event) if session_id else AgendaSession()
     # «Duplicate» opens the new-session form filled from another session, to be moved to its own room or time.
-    copy_of = request.args.get("from", type=int) if session_id is None else None
+    copy_of = request.args.get("from", type=database_id) if session_id is None else None
     source = of_event_or_404(AgendaSession, copy_of, event) if copy_of else None
     form = SessionForm(event, session if session_id else source)
     if request.method == "GET":
