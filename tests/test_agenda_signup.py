@@ -179,3 +179,27 @@ def test_moving_a_session_tells_those_signed_up_and_editing_its_text_does_not(ap
     assert "2 письма об изменении не удалось отправить: проверьте настройки почты." in response.get_data(as_text=True)
     with app.app_context():
         assert to_zone(db.session.get(AgendaSession, seminar["seminar"]).starts_at, event.timezone).hour == 9
+
+
+def test_seats_added_go_to_the_waiting_list_first(app, ctx, event, people, seminar):
+    """A bigger room, or a larger capacity, seats those waiting (in order, each told by email) before a newcomer
+    could take the seat."""
+    session = db.session.get(AgendaSession, seminar["seminar"])
+    services.sign_up(person("Алексеева"), session)
+    services.sign_up(person("Борисова"), session)
+    services.sign_up(person("Васильева"), session, wait=True)
+    room = session.room
+
+    mails_before = len(sent_mail(app))
+    services.save_room(event, room, {"name": room.name, "capacity": 3})
+    assert statuses(session.id)["Васильева"] == "registered"
+    [letter] = sent_mail(app)[mails_before:]
+    assert letter["To"] == "васильева@example.org" and "Место за вами" in letter["Subject"]
+
+    services.save_room(event, room, {"name": room.name, "capacity": 2})  # fewer seats: nobody is put out
+    services.cancel_signup(person("Борисова"), session)
+    services.sign_up(person("Борисова"), session, wait=True)
+    data = services.SessionData(title="Семинар", kind="seminar", room_id=room.id, starts_at=session.starts_at,
+                                ends_at=session.ends_at, capacity=4)
+    services.save_session(event, session, data)
+    assert statuses(session.id) == {"Алексеева": "registered", "Борисова": "registered", "Васильева": "registered"}

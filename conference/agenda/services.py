@@ -63,6 +63,8 @@ def save_room(event: Event, room: Room, data: dict) -> Room:
     except IntegrityError as error:
         db.session.rollback()
         raise AgendaError("name", str(_l("This event already has a room with this name."))) from error
+    for session in db.session.scalars(select(AgendaSession).where(AgendaSession.room_id == room.id)):
+        promote_waiting(session)  # a bigger room seats those waiting for its sessions, first come first served
     return room
 
 
@@ -163,6 +165,7 @@ def save_session(event: Event, session: AgendaSession, data: SessionData) -> Ses
     saved = SessionSaved([problem.message for problem in warnings_for(session)])
     if moved:
         saved.told, saved.not_told = _tell_signups_it_moved(session, *was)
+    promote_waiting(session)  # more seats (a bigger room or capacity) go to those waiting, before anyone new
     return saved
 
 
