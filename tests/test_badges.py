@@ -168,6 +168,19 @@ def test_bulk_printing_follows_the_filter_and_tracks_printing(app, event, people
                                     follow_redirects=True)
     assert "печатать нечего" in nothing.get_data(as_text=True)
 
+    # The list filtered to cancelled registrations: its print button prints nobody (it printed everybody).
+    page = organizer_client.get(f"/manage/events/{event.slug}/participants/?status=cancelled").get_data(as_text=True)
+    assert '<input type="hidden" name="status" value="cancelled">' in page
+    with app.app_context():
+        before = {b.participant_id: b.print_count for b in db.session.scalars(select(Badge))}
+    refused = organizer_client.post(f"/manage/events/{event.slug}/badges", data={"status": "cancelled"},
+                                    follow_redirects=True)
+    assert refused.mimetype == "text/html" and "печатать нечего" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert {b.participant_id: b.print_count for b in db.session.scalars(select(Badge))} == before
+    confirmed = organizer_client.post(f"/manage/events/{event.slug}/badges", data={"status": "confirmed"})
+    assert confirmed.mimetype == "application/pdf"
+
 
 def test_flask_badges_command(app, event, people, tmp_path):
     out = tmp_path / "all.pdf"

@@ -97,7 +97,9 @@ def reissue(participant: Participant) -> Badge:
 
 def participants_to_print(event: Event, criteria: ParticipantFilter, only_unprinted: bool) -> list[Participant]:
     """The confirmed participants matching the list's filters, optionally only those whose badge in force has
-    never been printed; in the list's order."""
+    never been printed; in the list's order. A list filtered to another status has nobody to print."""
+    if criteria.status not in ("", "confirmed"):
+        return []
     query = filtered_query(event, replace(criteria, status="confirmed"))
     if only_unprinted:
         printed = select(Badge.participant_id).where(Badge.revoked_at.is_(None), Badge.printed_at.is_not(None))
