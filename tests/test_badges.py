@@ -102,6 +102,41 @@ def test_the_longest_names_shrink_and_the_qr_code_stays_readable(app, event, peo
     assert "Константинопольская" in pdf_text(pdf).replace("-\n", "").replace("\n", "")
 
 
+@pytest.mark.parametrize("layout_key", list(LAYOUTS))
+def test_names_as_long_as_the_form_allows_stay_clear_of_the_qr_code_and_the_band(app, event, people, layout_key,
+                                                                                 tmp_path):
+    """100 characters of last name (one word), first name and patronymic, 300 of organization, 200 of position:
+    lines wrap anywhere, each part is cut after a few lines with «…», and no word reaches into the QR code or
+    the category band (word boxes from pdftotext, the QR code's corners from zxing-cpp)."""
+    with app.test_request_context():
+        longest = load(people)[0]
+        longest.last_name, longest.first_name, longest.patronymic = "Длинноф" * 14 + "ам", "Я" * 100, "Ё" * 100
+        longest.organization, longest.position = ("Организация " * 25)[:300], ("Должность " * 20)[:200]
+        db.session.commit()
+        pdf = services.render_badges(event, [longest], LAYOUTS[layout_key])
+        token = services.current_badge(longest).token
+    source = tmp_path / "badge.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(source), str(tmp_path / "page")], check=True)
+    [qr] = [found for found in zxingcpp.read_barcodes(Image.open(tmp_path / "page.png")) if found.text == token]
+    corners = [qr.position.top_left, qr.position.top_right, qr.position.bottom_left, qr.position.bottom_right]
+    qr_left, qr_top = min(c.x for c in corners) * 72 / 150, min(c.y for c in corners) * 72 / 150
+    qr_right = max(c.x for c in corners) * 72 / 150
+    subprocess.run(["pdftotext", "-bbox", str(source), str(tmp_path / "words.html")], check=True)
+    words = [(word, *map(float, box)) for *box, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+        (tmp_path / "words.html").read_text())]
+    [band] = [top for word, _left, top, _right, _bottom in words if word == "УЧАСТНИК"]
+    text = [(word, left, top, right, bottom) for word, left, top, right, bottom in words if word != "УЧАСТНИК"]
+    assert any(word.endswith("…") for word, *_ in text)  # something was cut, and says so
+    for word, left, _top, right, bottom in text:
+        assert bottom <= band + 0.5, word  # never under the band
+        if LAYOUTS[layout_key].compact:
+            assert left >= qr_right - 0.5, word  # the QR code on the left, the text beside it
+        else:
+            assert bottom <= qr_top + 0.5 or right <= qr_left + 0.5, word  # above the QR code, or beside it
+
+
 def test_reissue_revokes_the_old_token(app, event, people, organizer_client):
     with app.test_request_context():
         participant = load(people)[0]
