@@ -381,3 +381,13 @@ def test_a_federal_project_sits_in_a_national_one(app, organizer_client, lists):
     with app.app_context():
         saved = db.session.scalar(select(Project).where(Project.name_ru == "Экспорт продукции АПК"))
         assert saved.parent_id == national
+
+    # The national project cannot become a federal one while federal projects sit in it.
+    other_national = lists["project"]["Производительность труда и поддержка занятости"]
+    response = organizer_client.post(f"/manage/recommendations/projects/{national}", data={
+        "name_ru": "Международная кооперация и экспорт", "name_en": "", "kind": "federal",
+        "parent_id": str(other_national)})
+    assert "Этот национальный проект включает федеральные проекты" in response.get_data(as_text=True)
+    with app.app_context():
+        assert (db.session.get(Project, national).kind, db.session.get(Project, national).parent_id) == \
+            ("national", None)

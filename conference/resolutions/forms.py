@@ -23,6 +23,8 @@ REFUSALS = {
     ("parent_id", "federal_needs_parent"): _l("Choose the national project this federal project belongs to."),
     ("parent_id", "national_has_no_parent"): _l("A national project is not part of another project: leave this "
                                                 "empty, or make it a federal project."),
+    ("kind", "has_federal_projects"): _l("Federal projects sit in this national project: move them to another "
+                                         "national project first."),
     ("body_ids", "followed_up"): _l("Follow-up is recorded for %(bodies)s (a letter sent, an answer or a note): "
                                     "to remove the addressee, clear its dates and note below first."),
 }

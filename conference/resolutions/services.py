@@ -112,6 +112,9 @@ def save_project(project: Project, name_ru: str, name_en: str, kind: str, parent
         raise RecommendationError("parent_id", "federal_needs_parent")  # federal projects sit in a national one
     if kind == "national" and parent is not None:
         raise RecommendationError("parent_id", "national_has_no_parent")
+    if kind != "national" and project.id is not None and db.session.scalar(
+            select(func.count()).where(Project.parent_id == project.id)):
+        raise RecommendationError("kind", "has_federal_projects")  # they would sit in a federal one
     project.name_ru, project.name_en, project.kind = name_ru, " ".join(name_en.split()), kind
     project.parent_id = parent.id if parent else None
     db.session.add(project)
