@@ -197,6 +197,10 @@ def test_seats_added_go_to_the_waiting_list_first(app, ctx, event, people, semin
     assert letter["To"] == "васильева@example.org" and "Место за вами" in letter["Subject"]
 
     services.save_room(event, room, {"name": room.name, "capacity": 2})  # fewer seats: nobody is put out
+    assert statuses(session.id) == {"Алексеева": "registered", "Борисова": "registered", "Васильева": "registered"}
+    assert [problem.message for problem in services.all_problems(event) if problem.kind == "overbooked"] == [
+        "«Семинар»: записано 3, а мест 2. Ни у кого место не отнимется, но новых записей не будет, пока места не "
+        "освободятся."]
     services.cancel_signup(person("Борисова"), session)
     services.sign_up(person("Борисова"), session, wait=True)
     data = services.SessionData(title="Семинар", kind="seminar", room_id=room.id, starts_at=session.starts_at,

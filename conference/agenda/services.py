@@ -231,13 +231,15 @@ def signup_count(session: AgendaSession) -> int:
 
 @dataclass
 class Problem:
-    kind: str  # room_clash (an error), person_clash, outside_dates, over_capacity (warnings)
+    kind: str  # room_clash (an error), person_clash, outside_dates, over_capacity, overbooked (warnings)
     session: AgendaSession
     message: str
     other: AgendaSession | None = None
 
 
-def warnings_for(session: AgendaSession, others: list[AgendaSession] | None = None) -> list[Problem]:
+def warnings_for(session: AgendaSession, others: list[AgendaSession] | None = None,
+                 seated: dict[int, int] | None = None) -> list[Problem]:
+    """`others` (the event's sessions) and `seated` (taken_seats of them) when the caller has them already."""
     event = session.event
     problems = []
     first_day, last_day = event.starts_on, event.ends_on
@@ -249,6 +251,11 @@ def warnings_for(session: AgendaSession, others: list[AgendaSession] | None = No
         problems.append(Problem("over_capacity", session, str(_l(
             "«%(title)s» expects %(capacity)d people, but %(room)s seats %(seats)d.", title=session.title,
             capacity=session.capacity, room=session.room.name, seats=session.room.capacity))))
+    taken = (taken_seats([session.id]) if seated is None else seated).get(session.id, 0)
+    if taken > session.seats:
+        problems.append(Problem("overbooked", session, str(_l(
+            "«%(title)s» has %(taken)d people seated and %(seats)d seats: nobody loses a seat, and nobody else gets "
+            "one until seats free up.", title=session.title, taken=taken, seats=session.seats))))
     others = sessions_of(event) if others is None else others
     mine = {person.participant_id: person for person in session.people if person.participant_id}
     for other in others:
@@ -274,8 +281,9 @@ def all_problems(event: Event) -> list[Problem]:
                 problems.append(Problem("room_clash", later, str(_l(
                     "«%(title)s» and «%(other)s» overlap in %(room)s.", title=later.title, other=earlier.title,
                     room=later.room.name)), earlier))
+    seated = taken_seats([session.id for session in sessions])
     for session in sessions:
-        for problem in warnings_for(session, sessions):
+        for problem in warnings_for(session, sessions, seated):
             # A clash between two people's sessions is listed once, from the earlier session's side.
             if problem.kind == "person_clash" and (problem.other.starts_at, problem.other.id) < (
                     session.starts_at, session.id):
