@@ -57,3 +57,32 @@ def test_dashboard_counts_by_status(organizer_client, client, event, form_data):
     page = organizer_client.get(f"/manage/events/{event.slug}").get_data(as_text=True)
     assert "Подтверждена" in page and "<span class=\"number\">1</span>" in page
     assert "открыта" in page and "без ограничения" in page
+
+
+def test_a_time_zone_put_right_keeps_the_program_at_its_times_of_day(app, organizer_client):
+    """The event was created in Moscow time by mistake: in Yekaterinburg time its plenary still starts at 10:00,
+    as its registration still opens at 09:00."""
+    from conference.agenda import services as agenda
+    from conference.agenda.models import AgendaSession, Room
+
+    from .agenda_helpers import at
+
+    organizer_client.post("/manage/events/new", data=event_form())
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == "industrial-russia-2019"))
+        room = agenda.save_room(event, Room(), {"name": "Большой зал", "capacity": 300})
+        plenary = AgendaSession()
+        agenda.save_session(event, plenary, agenda.SessionData(title="Пленарное", kind="plenary", room_id=room.id,
+                                                               starts_at=at(event, 0, 10), ends_at=at(event, 0, 12)))
+        plenary_id = plenary.id
+    response = organizer_client.post("/manage/events/industrial-russia-2019/edit",
+                                     data=event_form(timezone="Asia/Yekaterinburg"))
+    assert response.status_code == 302
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == "industrial-russia-2019"))
+        plenary = db.session.get(AgendaSession, plenary_id)
+        assert plenary.starts_at == datetime(2019, 11, 22, 5, 0, tzinfo=UTC)  # 10:00 in Yekaterinburg (UTC+5)
+        assert plenary.ends_at == datetime(2019, 11, 22, 7, 0, tzinfo=UTC)
+        assert event.registration_opens_at == datetime(2019, 9, 1, 4, 0, tzinfo=UTC)  # 09:00 there
+    program = organizer_client.get("/events/industrial-russia-2019/program").get_data(as_text=True)
+    assert "10:00–12:00" in program

@@ -13,11 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from conference.events.models import Event
+from conference.events.services import time_zone_changing
 from conference.extensions import db
 from conference.mail import send_templated
 from conference.registration.models import ACTIVE_STATUSES, Participant
 from conference.registration.services import participant_withdrawn, self_service_url
-from conference.timeutil import to_zone, utcnow
+from conference.timeutil import local_to_utc, to_zone, utcnow
 
 from .models import AgendaSession, Room, SessionPerson, SessionSignup
 
@@ -468,6 +469,16 @@ def promote_waiting(session: AgendaSession) -> list[Participant]:
                        event=session.event, session=session, span=time_span(session),
                        link=self_service_url(participant))
     return promoted
+
+
+@time_zone_changing.connect
+def keep_times_of_day(event: Event, new_zone: str) -> None:
+    """An event's time zone put right keeps its sessions at the times of day they were planned for (10:00 stays
+    10:00 in the new zone); the caller commits."""
+    for session in db.session.scalars(select(AgendaSession).where(AgendaSession.event_id == event.id)):
+        for name in ("starts_at", "ends_at"):
+            wall_clock = to_zone(getattr(session, name), event.timezone).replace(tzinfo=None)
+            setattr(session, name, local_to_utc(wall_clock, new_zone))
 
 
 @participant_withdrawn.connect

@@ -1,3 +1,4 @@
+from blinker import Namespace
 from sqlalchemy import select
 
 from conference.extensions import db
@@ -35,12 +36,21 @@ def slug_taken(slug: str, except_event: Event | None = None) -> bool:
     return existing is not None and existing is not except_event
 
 
+# Sent with the event and new_zone=, before the event's new time zone is saved (in the same transaction): what
+# is planned in wall-clock time (the agenda's sessions) keeps its times of day.
+time_zone_changing = Namespace().signal("time-zone-changing")
+
+
 def save_event(event: Event, data: dict) -> Event:
-    """`data` holds the form's fields; registration times arrive as wall-clock times in the event's zone."""
+    """`data` holds the form's fields; registration times arrive as wall-clock times in the event's zone. A new
+    time zone (one chosen by mistake, put right) keeps the program's sessions at the times of day they were
+    planned for, as the registration times keep theirs."""
     zone = data["timezone"]
     for name in ("registration_opens_at", "registration_closes_at"):
         if data.get(name) is not None:
             data[name] = local_to_utc(data[name], zone)
+    if event.id is not None and zone != event.timezone:
+        time_zone_changing.send(event, new_zone=zone)  # before the commit below, which saves what receivers change
     for name, value in data.items():
         setattr(event, name, value)
     if event.id is None:
