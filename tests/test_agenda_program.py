@@ -180,6 +180,7 @@ def test_rooms_are_managed_and_a_used_room_cannot_be_deleted(app, organizer_clie
     zero = organizer_client.post(f"/manage/events/{event.slug}/agenda/rooms/new",
                                  data={"name": "Зал C", "capacity": "0"})
     assert 'id="capacity-errors"' in zero.get_data(as_text=True)
+    assert "Введите целое число не меньше 1." in zero.get_data(as_text=True)  # not «required»: 0 was typed
     hall = db_room(app, program)
     refused = organizer_client.post(f"/manage/events/{event.slug}/agenda/rooms/{hall}/delete", follow_redirects=True)
     assert "сначала перенесите или удалите" in refused.get_data(as_text=True)

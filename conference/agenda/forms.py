@@ -14,7 +14,7 @@ from wtforms import (
     TimeField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from conference.extensions import db
 from conference.formtools import clean, plausible_year
@@ -30,7 +30,7 @@ POSITIVE = NumberRange(min=1, max=100_000, message=_l("Enter a whole number from
 
 class RoomForm(FlaskForm):
     name = StringField(_l("Name"), filters=[clean], validators=[DataRequired(), Length(max=200)])
-    capacity = IntegerField(_l("Seats"), validators=[DataRequired(), POSITIVE])
+    capacity = IntegerField(_l("Seats"), validators=[InputRequired(), POSITIVE])  # 0 is a number, refused as such
     floor = StringField(_l("Floor"), filters=[clean], validators=[Optional(), Length(max=100)])
     address = StringField(_l("Address of an off-site venue"), filters=[clean], validators=[Optional(), Length(max=300)],
                           description=_l("Leave empty for a room at the main venue."))

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from conference.formtools import clean
 
@@ -41,8 +41,8 @@ class SubjectForm(NamedForm):
                                       filters=[clean], validators=[Optional(), Length(max=100)])
     capital_en = StringField(_l("Administrative centre in English"), filters=[clean],
                              validators=[DataRequired(), Length(max=100)])
-    latitude = FloatField(_l("Latitude"), validators=[DataRequired(), NumberRange(min=-90, max=90)])
-    longitude = FloatField(_l("Longitude"), validators=[DataRequired(), NumberRange(min=-180, max=180)])
+    latitude = FloatField(_l("Latitude"), validators=[InputRequired(), NumberRange(min=-90, max=90)])  # 0 is valid
+    longitude = FloatField(_l("Longitude"), validators=[InputRequired(), NumberRange(min=-180, max=180)])
     sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), ORDER_RANGE])
 
 
