@@ -1,6 +1,7 @@
 """Choosing sessions through the private link: seats, the waiting list and its promotions, overlaps."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
@@ -10,7 +11,7 @@ from conference.agenda import services
 from conference.agenda.models import AgendaSession, SessionSignup
 from conference.extensions import db
 from conference.registration.models import Participant
-from conference.timeutil import to_zone
+from conference.timeutil import to_zone, utcnow
 
 from .agenda_helpers import at, make_room, make_session
 from .conftest import free_port, mail_text, sent_mail
@@ -171,6 +172,7 @@ def test_moving_a_session_tells_those_signed_up_and_editing_its_text_does_not(ap
     text = mail_text(letters[0])
     assert "Семинар" in letters[0]["Subject"] and "перенесено" in letters[0]["Subject"]
     assert "17:00–18:30, Большой зал" in text and "14:00–16:00, Малый зал" in text and "/my/" in text
+    assert "Ваша запись сохраняется." in text  # true for a seat and for a place in the waiting list alike
 
     # The mail server down: the move is saved all the same, and the organizer is told who was not reached.
     app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
@@ -207,3 +209,15 @@ def test_seats_added_go_to_the_waiting_list_first(app, ctx, event, people, semin
                                 ends_at=session.ends_at, capacity=4)
     services.save_session(event, session, data)
     assert statuses(session.id) == {"Алексеева": "registered", "Борисова": "registered", "Васильева": "registered"}
+
+    # A session that is over keeps its lists: a bigger room afterwards seats nobody and mails nobody.
+    session.capacity = None  # the room's seats again: two
+    db.session.commit()
+    services.cancel_signup(person("Васильева"), session)
+    services.sign_up(person("Васильева"), session, wait=True)
+    assert statuses(session.id)["Васильева"] == "waiting"
+    session.starts_at, session.ends_at = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)  # over
+    db.session.commit()
+    mails_before = len(sent_mail(app))
+    services.save_room(event, room, {"name": room.name, "capacity": 300})
+    assert statuses(session.id)["Васильева"] == "waiting" and len(sent_mail(app)) == mails_before

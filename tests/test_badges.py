@@ -105,10 +105,12 @@ def test_the_longest_names_shrink_and_the_qr_code_stays_readable(app, event, peo
 @pytest.mark.parametrize("layout_key", list(LAYOUTS))
 def test_names_as_long_as_the_form_allows_stay_clear_of_the_qr_code_and_the_band(app, event, people, layout_key,
                                                                                  tmp_path):
-    """100 characters of last name (one word), first name and patronymic, 300 of organization, 200 of position:
-    lines wrap anywhere, each part is cut after a few lines with «…», and no word reaches into the QR code or
-    the category band (word boxes from pdftotext, the QR code's corners from zxing-cpp)."""
+    """100 characters of last name (one word), first name and patronymic, 300 of organization, 200 of position,
+    300 of event title: lines wrap anywhere, a part of several words is cut after a few lines with «…», and no
+    word leaves the badge or reaches into the QR code or the category band (word boxes from pdftotext, the QR
+    code's corners from zxing-cpp). (A one-word name cut so has its «…» clipped at the badge's edge.)"""
     with app.test_request_context():
+        event.title = ("Всероссийский форум " * 15)[:300]
         longest = load(people)[0]
         longest.last_name, longest.first_name, longest.patronymic = "Длинноф" * 14 + "ам", "Я" * 100, "Ё" * 100
         longest.organization, longest.position = ("Организация " * 25)[:300], ("Должность " * 20)[:200]
@@ -129,7 +131,10 @@ def test_names_as_long_as_the_form_allows_stay_clear_of_the_qr_code_and_the_band
     [band] = [top for word, _left, top, _right, _bottom in words if word == "УЧАСТНИК"]
     text = [(word, left, top, right, bottom) for word, left, top, right, bottom in words if word != "УЧАСТНИК"]
     assert any(word.endswith("…") for word, *_ in text)  # something was cut, and says so
+    layout = LAYOUTS[layout_key]
+    badge_right = (layout.margin_x + layout.badge_width) * 72 / 25.4
     for word, left, _top, right, bottom in text:
+        assert right <= badge_right + 0.5, word  # never off the badge
         assert bottom <= band + 0.5, word  # never under the band
         if LAYOUTS[layout_key].compact:
             assert left >= qr_right - 0.5, word  # the QR code on the left, the text beside it

@@ -126,6 +126,36 @@ def test_one_address_cannot_be_flooded_with_links(app_config, event, form_data):
     assert client.post(f"/events/{event.slug}/link", data={"email": "y@example.org"}).status_code == 200
 
 
+def test_switching_the_email_back_and_forth_cannot_flood_a_mailbox(app_config, event, form_data):
+    """Each new email gets a letter with the new link: counted per address with «send the link again», while
+    edits that keep the email are not counted at all."""
+    import re
+
+    from conference import create_app
+
+    from .conftest import sent_mail
+
+    limited = create_app(dict(app_config, RATELIMIT_ENABLED=True, RESEND_LINK_RATE_LIMIT="2 per hour"))
+    client = limited.test_client()
+    client.post(f"/events/{event.slug}/register", data=form_data(email="own@example.org"))
+
+    def link() -> str:
+        return re.search(r"http://localhost(/my/[\w.\-]+)", sent_mail(limited)[-1].get_body(
+            ("plain",)).get_content()).group(1)
+
+    for position in ("Инженер", "Главный инженер", "Директор"):  # the email kept: never limited
+        assert client.post(f"{link()}/edit", data=form_data(email="own@example.org", position=position)) \
+            .status_code == 302
+    for address in ("victim@example.org", "own@example.org"):
+        assert client.post(f"{link()}/edit", data=form_data(email=address)).status_code == 302
+    assert client.post(f"{link()}/edit", data=form_data(email="victim@example.org")).status_code == 302
+    assert client.post(f"{link()}/edit", data=form_data(email="own@example.org")).status_code == 302
+    refused = client.post(f"{link()}/edit", data=form_data(email="victim@example.org"))
+    assert refused.status_code == 429  # the third letter to the same address within the hour
+    letters = [letter["To"] for letter in sent_mail(limited)]
+    assert letters.count("victim@example.org") == 2
+
+
 def test_production_needs_a_key_and_a_real_mail_backend(monkeypatch):
     from conference.config import load_config
 

@@ -164,9 +164,9 @@ def save_session(event: Event, session: AgendaSession, data: SessionData) -> Ses
     db.session.commit()
     db.session.refresh(session)
     saved = SessionSaved([problem.message for problem in warnings_for(session)])
-    if moved:
-        saved.told, saved.not_told = _tell_signups_it_moved(session, *was)
     promote_waiting(session)  # more seats (a bigger room or capacity) go to those waiting, before anyone new
+    if moved:  # the letters last: a slow mail server must not keep the seats from those waiting
+        saved.told, saved.not_told = _tell_signups_it_moved(session, *was)
     return saved
 
 
@@ -451,7 +451,10 @@ def cancel_signup(participant: Participant, session: AgendaSession) -> bool:
 
 
 def promote_waiting(session: AgendaSession) -> list[Participant]:
-    """Fills free seats from the waiting list, first come first served, and emails each person promoted."""
+    """Fills free seats from the waiting list, first come first served, and emails each person promoted. A
+    session that is over keeps its lists as they were."""
+    if session.ends_at <= utcnow():
+        return []
     free = session.seats - taken_seats([session.id]).get(session.id, 0)
     if free <= 0:
         return []

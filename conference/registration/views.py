@@ -2,6 +2,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from conference import tokens
 from conference.accounts.access import organizer_required
 from conference.events.access import event_or_404, of_event_or_404
 from conference.extensions import limiter
@@ -91,7 +92,20 @@ def registered(token: str):
                            token=token, mailed=request.args.get("mailed") == "1", status_labels=STATUS_LABELS)
 
 
+def _keeps_the_email() -> bool:
+    """Whether a posted edit leaves the email as it is (a new one is sent a letter: see edit_own's limits)."""
+    try:
+        participant = services.participant_from_token(request.view_args["token"])
+    except tokens.InvalidToken:
+        return True
+    return participant is None or request.form.get("email", "").strip().lower() == participant.email
+
+
 @public_bp.route("/my/<token>/edit", methods=["GET", "POST"])
+# A new email gets a letter with the new link: limited per address as «send the link again» is, so that nobody
+# can flood a mailbox by switching the email back and forth; edits that keep the email are not counted.
+@limiter.limit(lambda: current_app.config["RESEND_LINK_RATE_LIMIT"], methods=["POST"], key_func=_email_in_form,
+               exempt_when=_keeps_the_email)
 def edit_own(token: str):
     participant = participant_or_abort(token)
     if participant.status in ("cancelled", "rejected"):
