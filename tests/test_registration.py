@@ -210,9 +210,13 @@ def test_a_new_email_gets_a_new_link_there_and_the_page_follows_it(app, client, 
     assert saved.status_code == 302 and saved.location != old_link
     page = client.get(saved.location)
     assert page.status_code == 200 and "Изменения сохранены" in page.get_data(as_text=True)
-    letter = sent_mail(app)[-1]
+    letter, notice = sent_mail(app)[-2:]
     assert letter["To"] == "new.address@example.org" and "Новая личная ссылка" in letter["Subject"]
     assert private_link(letter) == saved.location
+    # The old address is told, with neither the new link nor the new address.
+    assert notice["To"] == form_data()["email"] and "изменён" in notice["Subject"]
+    assert "/my/" not in mail_text(notice) and "new.address" not in mail_text(notice)
+    assert "напишите организаторам" in mail_text(notice)
     assert "Ссылки из прежних писем больше не открываются" in mail_text(letter)
     assert client.get(old_link).status_code == 404  # whoever reads the old mailbox is out
 
@@ -220,7 +224,7 @@ def test_a_new_email_gets_a_new_link_there_and_the_page_follows_it(app, client, 
     participant_id = only_participant(app).id
     organizer_client.post(f"/manage/events/{event.slug}/participants/{participant_id}",
                    data=form_data(email="third@example.org", category="participant", status="confirmed"))
-    letter = sent_mail(app)[-1]
+    letter = sent_mail(app)[-2]
     assert letter["To"] == "third@example.org" and client.get(private_link(letter)).status_code == 200
     assert client.get(saved.location).status_code == 404
 

@@ -118,8 +118,9 @@ def _apply(participant: Participant, data: dict, fields: tuple[str, ...] = EDITA
 
 def update_details(participant: Participant, data: dict, by_organizer: bool = False) -> None:
     """Edits by the participant or an organizer (who may also set the category); the email stays unique. A new
-    email gets a new private link, sent to it: links sent to the old address stop working."""
-    moved = False
+    email gets a new private link, sent to it: links sent to the old address stop working, and the old address is
+    told so."""
+    moved_from = None
     if "email" in data:
         data = dict(data, email=data["email"].strip().lower())
         other = find_by_email(participant.event, data["email"])
@@ -127,15 +128,19 @@ def update_details(participant: Participant, data: dict, by_organizer: bool = Fa
             raise DuplicateRegistration(data["email"])
         if data["email"] != participant.email:
             participant.link_key = new_link_key()
-            moved = True
+            moved_from = participant.email
     _apply(participant, data, EDITABLE_FIELDS + ("category",) if by_organizer else EDITABLE_FIELDS)
     try:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
         raise DuplicateRegistration(data.get("email", "")) from error
-    if moved:
+    if moved_from is not None:
         notify(participant, "email_changed")
+        # The old address hears of it (without the new link or address): a change nobody asked for shows.
+        send_templated(moved_from, participant.language, NOTICE_SUBJECTS["email_changed_away"],
+                       {"title": participant.event.title}, "registration/email", participant=participant,
+                       event=participant.event, reason="email_changed_away", link=None)
 
 
 def cancel(participant: Participant) -> None:
@@ -235,6 +240,7 @@ NOTICE_SUBJECTS = {
     "cancelled": _l("Registration cancelled: %(title)s"),
     "link": _l("Your private link: %(title)s"),
     "email_changed": _l("Your new private link: %(title)s"),
+    "email_changed_away": _l("The email of your registration was changed: %(title)s"),
 }
 
 
