@@ -8,6 +8,8 @@ from conference.timeutil import utcnow
 
 from .models import ROLES, User
 
+MIN_PASSWORD = 8
+
 
 class UserError(ValueError):
     pass
@@ -30,9 +32,6 @@ def create_user(email: str, password: str, role: str, full_name: str = "") -> Us
     db.session.add(user)
     db.session.commit()
     return user
-
-
-MIN_PASSWORD = 8
 
 
 RANKS = ("checkin", "organizer", "admin")  # least rights first: what a form offers first
