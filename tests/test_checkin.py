@@ -15,7 +15,7 @@ from conference import create_app
 from conference.agenda.models import SessionSignup
 from conference.badges import services as badges
 from conference.checkin import services
-from conference.checkin.models import CheckIn, Scan
+from conference.checkin.models import CheckIn, CheckinDevice, Scan
 from conference.checkin.services import Scanner
 from conference.extensions import db
 from conference.registration import services as registration
@@ -343,9 +343,13 @@ def test_who_may_call_the_api(app, client, event, people, make_user, organizer_c
 
 
 def test_device_tokens_work_for_their_event_until_revoked(app, client, event, make_event, people, organizer_client):
-    page = organizer_client.post(f"/manage/events/{event.slug}/checkin/devices", data={"name": "Вход, телефон 1"})
-    text = page.get_data(as_text=True)
+    devices_page = f"/manage/events/{event.slug}/checkin/devices"
+    added = organizer_client.post(devices_page, data={"name": "Вход, телефон 1"})
+    assert added.status_code == 302 and added.location.endswith(devices_page)  # a reload must not add another
+    text = organizer_client.get(devices_page).get_data(as_text=True)
     token = text.split('<code id="new-token">')[1].split("</code>")[0]
+    again = organizer_client.get(devices_page).get_data(as_text=True)
+    assert token not in again and again.count("<td>Вход, телефон 1</td>") == 1
     headers = {"Authorization": f"Bearer {token}"}
     response = client.post(f"/api/v1/events/{event.slug}/checkins", headers=headers,
                            json={"token": people["Иванов"], "nonce": nonce()})
@@ -369,6 +373,15 @@ def test_device_tokens_work_for_their_event_until_revoked(app, client, event, ma
     assert response.status_code == 401 and checked(response)["result"] == "unauthorized"
     listing = organizer_client.get(f"/manage/events/{event.slug}/checkin/devices").get_data(as_text=True)
     assert token not in listing  # shown once, never again
+
+
+def test_device_name_refused_with_what_was_typed_kept(app, event, organizer_client):
+    page = organizer_client.post(f"/manage/events/{event.slug}/checkin/devices", data={"name": "Вход " * 30})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "не длиннее 100 символов" in text
+    assert 'value="Вход Вход' in text and 'id="new-token"' not in text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CheckinDevice)) == 0
 
 
 def test_undo_over_http(app, event, people, checkin_client):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,6 +33,7 @@ api_bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
 csrf.exempt(api_bp)  # devices send no cookies; staff sessions are checked for the CSRF header in api_caller()
 staff_required = roles_required(*STAFF_ROLES)
 MANAGE = "/manage/events/<slug>/checkin"
+NEW_DEVICE_TOKEN = "new_device_token"  # in the session between adding a device and the page that shows its token
 CAMERA_LIBRARY = "vendor/zxing-wasm/reader/index.js"  # put in static/ by `make` from npm (never committed)
 
 HTTP_STATUS = {"checked_in": 201, "already_checked_in": 409, "unknown_badge": 404}  # every other refusal: 422
@@ -273,7 +274,7 @@ def scanner(slug: str):
 @organizer_required
 def devices(slug: str):
     event = event_or_404(slug)
-    new_token = None
+    name = ""
     if request.method == "POST":
         name = " ".join(request.form.get("name", "").split())
         if not name:
@@ -281,11 +282,15 @@ def devices(slug: str):
         elif len(name) > 100:
             flash(_("The device's name may have at most 100 characters."), "error")
         else:
-            device, new_token = services.add_device(event, name, current_user)
+            device, token = services.add_device(event, name, current_user)
             flash(_("Device «%(name)s» added. Copy its token now: it is shown only once.", name=device.name),
                   "success")
+            # Redirected, so that reloading the page shows the list rather than adding a second device. The token
+            # rides in the signed session to the next page, which takes it out: shown once, then gone.
+            session[NEW_DEVICE_TOKEN] = token
+            return redirect(url_for("checkin.devices", slug=event.slug))
     return render_template("checkin/devices.html", event=event, devices=services.devices_of(event),
-                           new_token=new_token)
+                           new_token=session.pop(NEW_DEVICE_TOKEN, None), name=name)
 
 
 @bp.route(f"{MANAGE}/devices/<int:device_id>/revoke", methods=["POST"])
