@@ -150,3 +150,37 @@ def test_speakers_and_moderators_get_their_category_and_externals_their_names(ct
         ("moderator", "Сидорова Анна Петровна"), ("speaker", "Важная Анна Петровна"),
         ("speaker", "Орлов Олег Олегович")]
     assert session.people[2].organization == "Фонд развития промышленности"
+
+
+def test_taken_off_every_session_a_speaker_gets_the_participants_badge_back(ctx, event, client, form_data):
+    from conference.registration.models import Participant
+
+    for email, last_name in (("a@example.org", "Ошибочный"), ("b@example.org", "Двойной"),
+                             ("c@example.org", "Пресса")):
+        client.post(f"/events/{event.slug}/register", data=form_data(email=email, last_name=last_name))
+    people = {p.email: p for p in db.session.scalars(select(Participant))}
+    people["c@example.org"].category = "press"
+    db.session.commit()
+    wrong, twice, press = (people[email].id for email in ("a@example.org", "b@example.org", "c@example.org"))
+    room = make_room(event)
+    first = make_session(event, room, at(event, 0, 10), at(event, 0, 11), speaker_ids=[wrong, twice, press])
+    second = make_session(event, room, at(event, 0, 12), at(event, 0, 13), title="Вторая", moderator_ids=[twice])
+
+    def category(participant_id):
+        return db.session.get(Participant, participant_id).category
+
+    # The wrong person picked from the list is taken off: the badge says «Участник» again.
+    session = db.session.get(AgendaSession, first)
+    services.save_session(event, session, services.SessionData(
+        title="Сессия", kind="panel", room_id=room, starts_at=at(event, 0, 10), ends_at=at(event, 0, 11),
+        speaker_ids=[twice]))
+    db.session.expire_all()
+    assert category(wrong) == "participant"
+    assert category(twice) == "speaker"  # still on the first session, and moderating the second
+    assert category(press) == "press"  # the press keep their own badge
+    services.delete_session(db.session.get(AgendaSession, first))
+    db.session.expire_all()
+    assert category(twice) == "speaker"  # still moderates the second
+    services.delete_session(db.session.get(AgendaSession, second))
+    db.session.expire_all()
+    assert category(twice) == "participant"

@@ -20,7 +20,7 @@ from conference.registration.models import ACTIVE_STATUSES, Participant
 from conference.registration.services import participant_withdrawn, self_service_url
 from conference.timeutil import local_to_utc, to_zone, utcnow
 
-from .models import AgendaSession, Room, SessionPerson, SessionSignup
+from .models import PERSON_ROLES, AgendaSession, Room, SessionPerson, SessionSignup
 
 
 class AgendaError(ValueError):
@@ -158,9 +158,11 @@ def save_session(event: Event, session: AgendaSession, data: SessionData) -> Ses
     for name in ("title", "kind", "description", "starts_at", "ends_at", "capacity", "is_public"):
         setattr(session, name, getattr(data, name))
     session.event_id, session.room_id = event.id, room.id
+    were_people = {person.participant_id for person in session.people if person.participant_id is not None}
     _set_people(session, data)
     if session.id is None:
         db.session.add(session)
+    _release_roles(were_people - people_ids)
     db.session.commit()
     db.session.refresh(session)
     saved = SessionSaved([problem.message for problem in warnings_for(session)])
@@ -198,13 +200,24 @@ def _set_people(session: AgendaSession, data: SessionData) -> None:
                           or SessionPerson(role=role, participant_id=participant_id))
             participant = db.session.get(Participant, participant_id)
             if participant.category == "participant":  # a VIP or the press keep their own badge colour
-                participant.category = role
+                participant.category = role  # and lose it again in _release_roles
     for name, position, organization in data.external_speakers:
         people.append(SessionPerson(role="speaker", external_name=name, external_position=position,
                                     external_organization=organization))
     for order, person in enumerate(people):
         person.sort_order = order
     session.people = people
+
+
+def _release_roles(participant_ids: set[int]) -> None:
+    """Those taken off a session who no longer speak or moderate anywhere go back to a participant's badge, as
+    the agenda made them speakers or moderators (_set_people): a person picked by mistake must not keep
+    «Спикер». Other categories (VIP, press, …) stay."""
+    for participant_id in participant_ids:
+        participant = db.session.get(Participant, participant_id)
+        if participant is not None and participant.category in PERSON_ROLES and db.session.scalar(
+                select(SessionPerson.id).where(SessionPerson.participant_id == participant_id).limit(1)) is None:
+            participant.category = "participant"
 
 
 def delete_session(session: AgendaSession) -> int:
@@ -215,7 +228,9 @@ def delete_session(session: AgendaSession) -> int:
     ).all()
     people = [signup.participant for signup in signups]
     title, span, event = session.title, time_span(session), session.event
+    speakers = {person.participant_id for person in session.people if person.participant_id is not None}
     db.session.delete(session)
+    _release_roles(speakers)
     db.session.commit()
     for participant in people:
         send_templated(participant.email, participant.language, _l("Session cancelled: %(title)s"),
