@@ -45,8 +45,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     i18n.init_app(app)
     from .checkin.services import end_scan_transaction
+    from .mail import close_smtp_connection
 
     app.teardown_appcontext(end_scan_transaction)
+    app.teardown_appcontext(close_smtp_connection)
     _register_blueprints(app)
     _register_error_pages(app)
     _add_security_headers(app)

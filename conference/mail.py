@@ -6,7 +6,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_babel import force_locale
 
 from .timeutil import utcnow
@@ -46,13 +46,50 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None, attachm
 
 
 def _send_smtp(message: EmailMessage) -> None:
-    config = current_app.config
-    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"]) as smtp:
-        if config["SMTP_STARTTLS"]:
-            smtp.starttls()
-        if config["SMTP_USER"]:
-            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
-        smtp.send_message(message)
+    """Through the app context's one connection (a request's, a command's), opened for its first letter and closed
+    with it: approving a hundred registrations costs one connection, handshake and log-in rather than a hundred,
+    which a mail server with TLS would take minutes over. A connection the server has closed (idle too long, or
+    «421» after its limit of letters per connection) is replaced, and the letter sent once more on the new one."""
+    for attempt in (1, 2):
+        smtp = _smtp_connection()
+        try:
+            smtp.send_message(message)
+            return
+        except OSError as error:  # smtplib's errors are OSErrors too
+            # A refused address leaves the connection open and usable; a dropped or closed one does not.
+            dropped = smtp.sock is None or not isinstance(error, smtplib.SMTPException) \
+                or isinstance(error, smtplib.SMTPServerDisconnected)
+            if dropped:
+                close_smtp_connection()
+            if not dropped or attempt == 2:
+                raise
+
+
+def _smtp_connection() -> smtplib.SMTP:
+    smtp = g.get("smtp")
+    if smtp is None:
+        config = current_app.config
+        smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"])
+        try:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls()
+            if config["SMTP_USER"]:
+                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+        except BaseException:
+            smtp.close()
+            raise
+        g.smtp = smtp
+    return smtp
+
+
+def close_smtp_connection(_error=None) -> None:
+    """At the end of every app context (registered in create_app), and when the server has dropped it."""
+    smtp = g.pop("smtp", None)
+    if smtp is not None:
+        try:
+            smtp.quit()
+        except OSError:  # already gone: nothing to say goodbye to
+            smtp.close()
 
 
 def send_templated(to: str, language: str, subject, subject_args: dict, template: str, attachments: tuple = (),

@@ -17,9 +17,26 @@ from .conftest import free_port, mail_text
 class Inbox:
     def __init__(self):
         self.messages = []
+        self.connections = []  # the client's address and port of each letter's connection
+        self.hang_up_before = set()  # numbers of the letters (1, 2, …) the server answers «421» before taking
+        self.unknown = set()  # addresses the server refuses (550)
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: N802 - aiosmtpd's hook
+        if len(self.messages) + 1 in self.hang_up_before:
+            self.hang_up_before.discard(len(self.messages) + 1)
+            return "421 Too many messages on this connection, closing"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802 - aiosmtpd's hook
+        if address in self.unknown:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.messages.append(envelope)
+        self.connections.append(session.peer)
         return "250 Message accepted for delivery"
 
 
@@ -65,3 +82,51 @@ def test_a_dead_mail_server_loses_no_registration(app, client, event, form_data)
         assert db.session.scalar(select(func.count()).select_from(Participant)) == 1
     page = client.get(response.location).get_data(as_text=True)
     assert "Сейчас не удалось отправить письмо" in page and "/my/" in page
+
+
+def test_a_bulk_approval_sends_its_letters_over_one_connection(app, client, make_event, form_data, organizer_client,
+                                                              smtp_server):
+    _, inbox = smtp_server
+    event = make_event(moderation=True)
+    for number in range(3):
+        client.post(f"/events/{event.slug}/register", data=form_data(email=f"p{number}@example.org"))
+    assert len(set(inbox.connections)) == 3  # a request each: «registration received»
+    with app.app_context():
+        ids = [str(pid) for pid in db.session.scalars(select(Participant.id))]
+    inbox.messages.clear(), inbox.connections.clear()
+    organizer_client.post(f"/manage/events/{event.slug}/participants/bulk", data={"action": "approve", "ids": ids})
+    assert sorted(envelope.rcpt_tos[0] for envelope in inbox.messages) == [
+        "p0@example.org", "p1@example.org", "p2@example.org"]
+    assert len(set(inbox.connections)) == 1
+    assert all(b"Content-Type: application/pdf" in envelope.content for envelope in inbox.messages)  # the badges
+
+
+def test_a_connection_the_server_closes_is_replaced_and_no_letter_lost(app, client, make_event, form_data,
+                                                                       organizer_client, smtp_server):
+    _, inbox = smtp_server
+    event = make_event(moderation=True)
+    for number in range(3):
+        client.post(f"/events/{event.slug}/register", data=form_data(email=f"p{number}@example.org"))
+    with app.app_context():
+        ids = [str(pid) for pid in db.session.scalars(select(Participant.id))]
+    inbox.messages.clear(), inbox.connections.clear()
+    inbox.hang_up_before = {2}  # a limit of one letter per connection, say
+    organizer_client.post(f"/manage/events/{event.slug}/participants/bulk", data={"action": "approve", "ids": ids})
+    assert len(inbox.messages) == 3 and len(set(envelope.rcpt_tos[0] for envelope in inbox.messages)) == 3
+    assert len(set(inbox.connections)) == 2
+
+
+def test_a_refused_address_fails_alone(app, client, make_event, form_data, organizer_client, smtp_server):
+    _, inbox = smtp_server
+    event = make_event(moderation=True)
+    for number in range(3):
+        client.post(f"/events/{event.slug}/register", data=form_data(email=f"p{number}@example.org"))
+    with app.app_context():
+        ids = [str(pid) for pid in db.session.scalars(select(Participant.id))]
+    inbox.messages.clear(), inbox.connections.clear()
+    inbox.unknown = {"p1@example.org"}
+    organizer_client.post(f"/manage/events/{event.slug}/participants/bulk", data={"action": "approve", "ids": ids})
+    assert sorted(envelope.rcpt_tos[0] for envelope in inbox.messages) == ["p0@example.org", "p2@example.org"]
+    assert len(set(inbox.connections)) == 1  # the connection stays open after a refusal
+    with app.app_context():
+        assert set(db.session.scalars(select(Participant.status))) == {"confirmed"}
