@@ -125,6 +125,26 @@ def test_personal_calendar_holds_only_the_chosen_seats(client, people, seminar):
     assert client.get("/my/not-a-token/calendar.ics").status_code == 404
 
 
+def test_a_session_made_internal_stays_with_those_who_chose_it_and_hidden_from_the_rest(app, client, people,
+                                                                                       seminar):
+    chose, other = people["Алексеева"], people["Борисова"]
+    client.post(f"{chose}/sessions/{seminar['seminar']}", data={"action": "join"})
+    with app.app_context():
+        db.session.get(AgendaSession, seminar["seminar"]).is_public = False
+        db.session.commit()
+    page = client.get(f"{chose}/sessions").get_data(as_text=True)
+    assert "Семинар" in page and "Вы записаны" in page and "Вы выбрали 1 мероприятие" in page
+    assert client.get(f"{other}/sessions").get_data(as_text=True).count("Семинар") == 0
+    # Those who never chose it learn nothing of it, not even its title; joining it is refused to everybody.
+    for action in ("join", "wait", "leave"):
+        assert client.post(f"{other}/sessions/{seminar['seminar']}", data={"action": action}).status_code == 404
+    refused = client.post(f"{chose}/sessions/{seminar['seminar']}", data={"action": "wait"}, follow_redirects=True)
+    assert "Этого мероприятия нет в программе" in refused.get_data(as_text=True)
+    left = client.post(f"{chose}/sessions/{seminar['seminar']}", data={"action": "leave"}, follow_redirects=True)
+    assert "Запись на «Семинар» отменена" in left.get_data(as_text=True)
+    assert "Семинар" not in client.get(f"{chose}/sessions").get_data(as_text=True)
+
+
 def test_someone_elses_session_id_or_action_is_refused(client, people, seminar, make_event, app):
     link = people["Алексеева"]
     other = make_event()

@@ -221,18 +221,21 @@ def session_calendar(slug: str, session_id: int):
 def my_sessions(token: str):
     participant = participant_or_abort(token)
     event = participant.event
-    sessions = services.sessions_of(event, public_only=True)
+    signups = services.signups_of(participant)
+    # The public program, and the sessions the participant chose that organizers have since made internal: they
+    # keep their seat (and their calendar keeps the session), so they see it here and may leave it.
+    sessions = [session for session in services.sessions_of(event) if session.is_public or session.id in signups]
     return render_template("agenda/my_sessions.html", participant=participant, event=event, token=token,
                            days=services.program_days(event, sessions), kind_labels=translated(KIND_LABELS),
-                           signups=services.signups_of(participant),
-                           seats_taken=services.taken_seats([session.id for session in sessions]))
+                           signups=signups, seats_taken=services.taken_seats([session.id for session in sessions]))
 
 
 @bp.route("/my/<token>/sessions/<int:session_id>", methods=["POST"])
 def change_my_session(token: str, session_id: int):
     participant = participant_or_abort(token)
     session = services.session_of(participant.event, session_id)
-    if session is None or not session.is_public:
+    # An internal session is there only for those who chose it before it became one (see my_sessions).
+    if session is None or not (session.is_public or session.id in services.signups_of(participant)):
         abort(404)
     action = request.form.get("action")
     try:
