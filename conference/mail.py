@@ -48,27 +48,53 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None, attachm
 def _send_smtp(message: EmailMessage) -> None:
     """Through the app context's one connection (a request's, a command's), opened for its first letter and closed
     with it: approving a hundred registrations costs one connection, handshake and log-in rather than a hundred,
-    which a mail server with TLS would take minutes over. A connection the server has closed (idle too long, or
-    «421» after its limit of letters per connection) is replaced, and the letter sent once more on the new one."""
+    which a mail server with TLS would take minutes over.
+
+    A letter is sent once more, on a new connection, only when the server answered «421» (closing: it has taken
+    nothing, e.g. after its limit of letters per connection). A letter whose text went out without an answer may
+    have arrived: it is never sent twice."""
     for attempt in (1, 2):
         smtp = _smtp_connection()
         try:
             smtp.send_message(message)
             return
-        except OSError as error:  # smtplib's errors are OSErrors too
-            # A refused address leaves the connection open and usable; a dropped or closed one does not.
-            dropped = smtp.sock is None or not isinstance(error, smtplib.SMTPException) \
-                or isinstance(error, smtplib.SMTPServerDisconnected)
-            if dropped:
-                close_smtp_connection()
-            if not dropped or attempt == 2:
+        except Exception as error:
+            if not _refused_alone(smtp, error):
+                _drop_smtp_connection()
+            if attempt == 2 or not _server_closing(error):
                 raise
 
 
+def _server_closing(error: Exception) -> bool:
+    """«421»: the server is closing the connection and has taken nothing of this letter."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code == 421 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code == 421
+
+
+def _refused_alone(smtp: smtplib.SMTP, error: Exception) -> bool:
+    """A refusal of this one letter (its sender, address or text), after which smtplib has reset the transaction:
+    the connection serves the next letter. Any other failure leaves it in a state nobody knows."""
+    refusals = (smtplib.SMTPSenderRefused, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
+    return isinstance(error, refusals) and not _server_closing(error) and smtp.sock is not None
+
+
 def _smtp_connection() -> smtplib.SMTP:
+    """The app context's connection. A kept one must answer NOOP first: one the server has closed meanwhile (idle
+    too long) is replaced before a letter is handed to it. Once connecting has failed, the context's later letters
+    fail at once: a hundred letters must not each wait out the timeout of a server that is down."""
+    if "smtp_down" in g:
+        raise ConnectionError(f"the mail server could not be reached a moment ago: {g.smtp_down}")
     smtp = g.get("smtp")
-    if smtp is None:
-        config = current_app.config
+    if smtp is not None:
+        try:
+            if smtp.noop()[0] == 250:
+                return smtp
+        except OSError:  # smtplib's errors are OSErrors too
+            pass
+        _drop_smtp_connection()
+    config = current_app.config
+    try:
         smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"])
         try:
             if config["SMTP_STARTTLS"]:
@@ -78,18 +104,29 @@ def _smtp_connection() -> smtplib.SMTP:
         except BaseException:
             smtp.close()
             raise
-        g.smtp = smtp
+    except OSError as error:
+        g.smtp_down = error
+        raise
+    g.smtp = smtp
     return smtp
 
 
 def close_smtp_connection(_error=None) -> None:
-    """At the end of every app context (registered in create_app), and when the server has dropped it."""
+    """At the end of every app context (registered in create_app): QUIT, as a polite client does."""
     smtp = g.pop("smtp", None)
     if smtp is not None:
         try:
             smtp.quit()
         except OSError:  # already gone: nothing to say goodbye to
             smtp.close()
+
+
+def _drop_smtp_connection() -> None:
+    """After a failure that leaves the connection unusable: closed without a word (a server that has stopped
+    answering would keep QUIT waiting for the whole timeout)."""
+    smtp = g.pop("smtp", None)
+    if smtp is not None:
+        smtp.close()
 
 
 def send_templated(to: str, language: str, subject, subject_args: dict, template: str, attachments: tuple = (),

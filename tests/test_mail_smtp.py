@@ -1,6 +1,10 @@
 """Email through a real SMTP server on loopback (aiosmtpd), and what happens when the server is down."""
 
+import asyncio
 import re
+import socket
+import threading
+import time
 from email import policy
 from email.parser import BytesParser
 
@@ -20,6 +24,8 @@ class Inbox:
         self.connections = []  # the client's address and port of each letter's connection
         self.hang_up_before = set()  # numbers of the letters (1, 2, …) the server answers «421» before taking
         self.unknown = set()  # addresses the server refuses (550)
+        self.slow_letters = {}  # letter number (1, 2, …): seconds the server takes before it answers its text
+        self.quits = 0
 
     async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: N802 - aiosmtpd's hook
         if len(self.messages) + 1 in self.hang_up_before:
@@ -37,7 +43,12 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.messages.append(envelope)
         self.connections.append(session.peer)
+        await asyncio.sleep(self.slow_letters.get(len(self.messages), 0))
         return "250 Message accepted for delivery"
+
+    async def handle_QUIT(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.quits += 1
+        return "221 Bye"
 
 
 
@@ -94,10 +105,11 @@ def test_a_bulk_approval_sends_its_letters_over_one_connection(app, client, make
     with app.app_context():
         ids = [str(pid) for pid in db.session.scalars(select(Participant.id))]
     inbox.messages.clear(), inbox.connections.clear()
+    inbox.quits = 0
     organizer_client.post(f"/manage/events/{event.slug}/participants/bulk", data={"action": "approve", "ids": ids})
     assert sorted(envelope.rcpt_tos[0] for envelope in inbox.messages) == [
         "p0@example.org", "p1@example.org", "p2@example.org"]
-    assert len(set(inbox.connections)) == 1
+    assert len(set(inbox.connections)) == 1 and inbox.quits == 1  # closed with the request, politely
     assert all(b"Content-Type: application/pdf" in envelope.content for envelope in inbox.messages)  # the badges
 
 
@@ -128,5 +140,51 @@ def test_a_refused_address_fails_alone(app, client, make_event, form_data, organ
     organizer_client.post(f"/manage/events/{event.slug}/participants/bulk", data={"action": "approve", "ids": ids})
     assert sorted(envelope.rcpt_tos[0] for envelope in inbox.messages) == ["p0@example.org", "p2@example.org"]
     assert len(set(inbox.connections)) == 1  # the connection stays open after a refusal
+    with app.app_context():
+        assert set(db.session.scalars(select(Participant.status))) == {"confirmed"}
+
+
+def pending_ids(app, client, event, form_data, count=3) -> list[str]:
+    for number in range(count):
+        client.post(f"/events/{event.slug}/register", data=form_data(email=f"p{number}@example.org"))
+    with app.app_context():
+        return [str(pid) for pid in db.session.scalars(select(Participant.id))]
+
+
+def test_a_letter_left_without_an_answer_is_not_sent_twice(app, client, make_event, form_data, organizer_client,
+                                                            smtp_server):
+    _, inbox = smtp_server
+    event = make_event(moderation=True)
+    ids = pending_ids(app, client, event, form_data)
+    inbox.messages.clear(), inbox.connections.clear()
+    app.config["SMTP_TIMEOUT"] = 0.5
+    inbox.slow_letters = {1: 1.5}  # the server takes the first letter, then answers after the client gave up
+    organizer_client.post(f"/manage/events/{event.slug}/participants/bulk", data={"action": "approve", "ids": ids})
+    time.sleep(1.5)
+    assert sorted(envelope.rcpt_tos[0] for envelope in inbox.messages) == [
+        "p0@example.org", "p1@example.org", "p2@example.org"]  # each once: the unanswered one may have arrived
+    assert len(set(inbox.connections)) == 2  # the connection left waiting was given up, the rest went on a new one
+
+
+def test_a_mail_server_that_is_down_is_tried_once_per_request(app, client, make_event, form_data, organizer_client,
+                                                               smtp_server):
+    event = make_event(moderation=True)
+    ids = pending_ids(app, client, event, form_data)
+    attempts = []
+    with socket.create_server(("127.0.0.1", 0)) as listener:  # answers every connection by hanging up
+        def hang_up():
+            while True:
+                try:
+                    connection, _ = listener.accept()
+                except OSError:
+                    return
+                attempts.append(1)
+                connection.close()
+
+        threading.Thread(target=hang_up, daemon=True).start()
+        app.config["SMTP_PORT"] = listener.getsockname()[1]
+        response = organizer_client.post(f"/manage/events/{event.slug}/participants/bulk",
+                                         data={"action": "approve", "ids": ids})
+    assert response.status_code == 302 and len(attempts) == 1  # not once per letter
     with app.app_context():
         assert set(db.session.scalars(select(Participant.status))) == {"confirmed"}
