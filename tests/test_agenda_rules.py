@@ -152,35 +152,51 @@ def test_speakers_and_moderators_get_their_category_and_externals_their_names(ct
     assert session.people[2].organization == "Фонд развития промышленности"
 
 
-def test_taken_off_every_session_a_speaker_gets_the_participants_badge_back(ctx, event, client, form_data):
+def test_badge_categories_follow_the_stage_unless_an_organizer_chose_them(ctx, event, client, form_data):
     from conference.registration.models import Participant
+    from conference.registration.services import update_details
 
-    for email, last_name in (("a@example.org", "Ошибочный"), ("b@example.org", "Двойной"),
-                             ("c@example.org", "Пресса")):
-        client.post(f"/events/{event.slug}/register", data=form_data(email=email, last_name=last_name))
-    people = {p.email: p for p in db.session.scalars(select(Participant))}
-    people["c@example.org"].category = "press"
-    db.session.commit()
-    wrong, twice, press = (people[email].id for email in ("a@example.org", "b@example.org", "c@example.org"))
+    names = {"a": "Ошибочный", "b": "Двойной", "c": "Пресса", "d": "Назначенный"}
+    for key, last_name in names.items():
+        client.post(f"/events/{event.slug}/register", data=form_data(email=f"{key}@example.org", last_name=last_name))
+    people = {p.email[0]: p for p in db.session.scalars(select(Participant))}
+    people["c"].category = "press"
+    update_details(people["d"], {"category": "speaker"}, by_organizer=True)  # a speaker by the organizer's choice
+    wrong, twice, press, chosen = (people[key].id for key in "abcd")
     room = make_room(event)
-    first = make_session(event, room, at(event, 0, 10), at(event, 0, 11), speaker_ids=[wrong, twice, press])
-    second = make_session(event, room, at(event, 0, 12), at(event, 0, 13), title="Вторая", moderator_ids=[twice])
+
+    def save(session_id, **people_ids):
+        """The 10:00 session, new or saved again with these speakers and moderators: (its id, the warnings)."""
+        session = db.session.get(AgendaSession, session_id) if session_id else AgendaSession()
+        saved = services.save_session(event, session, services.SessionData(
+            title="Сессия", kind="panel", room_id=room, starts_at=at(event, 0, 10), ends_at=at(event, 0, 11),
+            **people_ids))
+        db.session.expire_all()
+        return session.id, saved.warnings
 
     def category(participant_id):
         return db.session.get(Participant, participant_id).category
 
-    # The wrong person picked from the list is taken off: the badge says «Участник» again.
-    session = db.session.get(AgendaSession, first)
-    services.save_session(event, session, services.SessionData(
-        title="Сессия", kind="panel", room_id=room, starts_at=at(event, 0, 10), ends_at=at(event, 0, 11),
-        speaker_ids=[twice]))
+    first, warnings = save(None, speaker_ids=[wrong, twice, press, chosen])
+    assert [category(pid) for pid in (wrong, twice, press, chosen)] == ["speaker", "speaker", "press", "speaker"]
+    assert any("Ошибочный" in warning and "«Спикер»" in warning and "перепечатайте" in warning for warning in warnings)
+    second = make_session(event, room, at(event, 0, 12), at(event, 0, 13), title="Вторая", moderator_ids=[twice])
     db.session.expire_all()
-    assert category(wrong) == "participant"
-    assert category(twice) == "speaker"  # still on the first session, and moderating the second
-    assert category(press) == "press"  # the press keep their own badge
+    assert category(twice) == "speaker"  # speaks here, moderates there: the badge stays as it was
+
+    # The wrong person picked from the list is taken off: «Участник» again, and the organizer is told to reprint.
+    _, warnings = save(first, speaker_ids=[twice, chosen])
+    assert category(wrong) == "participant" and category(press) == "press"
+    assert any("Ошибочный" in warning and "«Участник»" in warning for warning in warnings)
+    # Off every stage, the organizer's own choice stays.
+    save(first, speaker_ids=[twice])
+    assert category(chosen) == "speaker"
+    # Moved from speaker to moderator: the badge follows.
+    save(first, moderator_ids=[twice])
+    assert category(twice) == "moderator"
     services.delete_session(db.session.get(AgendaSession, first))
     db.session.expire_all()
-    assert category(twice) == "speaker"  # still moderates the second
+    assert category(twice) == "moderator"  # still moderates the second session
     services.delete_session(db.session.get(AgendaSession, second))
     db.session.expire_all()
     assert category(twice) == "participant"

@@ -16,11 +16,12 @@ from conference.events.models import Event
 from conference.events.services import time_zone_changing
 from conference.extensions import db
 from conference.mail import send_templated
+from conference.registration.labels import CATEGORY_LABELS
 from conference.registration.models import ACTIVE_STATUSES, Participant
 from conference.registration.services import participant_withdrawn, self_service_url
 from conference.timeutil import local_to_utc, to_zone, utcnow
 
-from .models import PERSON_ROLES, AgendaSession, Room, SessionPerson, SessionSignup
+from .models import AgendaSession, Room, SessionPerson, SessionSignup
 
 
 class AgendaError(ValueError):
@@ -158,14 +159,17 @@ def save_session(event: Event, session: AgendaSession, data: SessionData) -> Ses
     for name in ("title", "kind", "description", "starts_at", "ends_at", "capacity", "is_public"):
         setattr(session, name, getattr(data, name))
     session.event_id, session.room_id = event.id, room.id
-    were_people = {person.participant_id for person in session.people if person.participant_id is not None}
+    were_on_stage = {person.participant_id for person in session.people if person.participant_id is not None}
     _set_people(session, data)
     if session.id is None:
         db.session.add(session)
-    _release_roles(were_people - people_ids)
+    recategorized = settle_categories(were_on_stage | people_ids)
     db.session.commit()
     db.session.refresh(session)
-    saved = SessionSaved([problem.message for problem in warnings_for(session)])
+    saved = SessionSaved([problem.message for problem in warnings_for(session)] + [
+        str(_l("%(name)s: the badge now says «%(category)s»; reprint it if it was printed.",
+               name=participant.full_name, category=CATEGORY_LABELS[participant.category]))
+        for participant in recategorized])
     promote_waiting(session)  # more seats (a bigger room or capacity) go to those waiting, before anyone new
     if moved:  # the letters last: a slow mail server must not keep the seats from those waiting
         saved.told, saved.not_told = _tell_signups_it_moved(session, *was)
@@ -198,9 +202,6 @@ def _set_people(session: AgendaSession, data: SessionData) -> None:
         for participant_id in dict.fromkeys(ids):  # the order the organizer chose, without repeats
             people.append(staying.get((participant_id, role))
                           or SessionPerson(role=role, participant_id=participant_id))
-            participant = db.session.get(Participant, participant_id)
-            if participant.category == "participant":  # a VIP or the press keep their own badge colour
-                participant.category = role  # and lose it again in _release_roles
     for name, position, organization in data.external_speakers:
         people.append(SessionPerson(role="speaker", external_name=name, external_position=position,
                                     external_organization=organization))
@@ -209,15 +210,30 @@ def _set_people(session: AgendaSession, data: SessionData) -> None:
     session.people = people
 
 
-def _release_roles(participant_ids: set[int]) -> None:
-    """Those taken off a session who no longer speak or moderate anywhere go back to a participant's badge, as
-    the agenda made them speakers or moderators (_set_people): a person picked by mistake must not keep
-    «Спикер». Other categories (VIP, press, …) stay."""
-    for participant_id in participant_ids:
+def settle_categories(participant_ids: set[int]) -> list[Participant]:
+    """Badges follow the stage: a participant put on a session gets the speaker's or moderator's category; one
+    the agenda made so takes the other role's when they change roles, and goes back to «Участник» when they
+    leave the stage, so that a person picked by mistake does not keep «Спикер». A category an organizer chose
+    (VIP, press, or speaker by hand) is theirs: the agenda never changes it. Returns those whose category
+    changed."""
+    changed = []
+    for participant_id in sorted(participant_ids):
         participant = db.session.get(Participant, participant_id)
-        if participant is not None and participant.category in PERSON_ROLES and db.session.scalar(
-                select(SessionPerson.id).where(SessionPerson.participant_id == participant_id).limit(1)) is None:
-            participant.category = "participant"
+        if participant is None or not (participant.category == "participant" or participant.category_from_agenda):
+            continue
+        roles = set(db.session.scalars(
+            select(SessionPerson.role).where(SessionPerson.participant_id == participant_id)))
+        if not roles:
+            category = "participant"
+        elif participant.category in roles:  # a speaker who also moderates elsewhere stays a speaker
+            category = participant.category
+        else:
+            category = "moderator" if "moderator" in roles else "speaker"
+        participant.category_from_agenda = bool(roles)
+        if category != participant.category:
+            participant.category = category
+            changed.append(participant)
+    return changed
 
 
 def delete_session(session: AgendaSession) -> int:
@@ -228,9 +244,9 @@ def delete_session(session: AgendaSession) -> int:
     ).all()
     people = [signup.participant for signup in signups]
     title, span, event = session.title, time_span(session), session.event
-    speakers = {person.participant_id for person in session.people if person.participant_id is not None}
+    on_stage = {person.participant_id for person in session.people if person.participant_id is not None}
     db.session.delete(session)
-    _release_roles(speakers)
+    settle_categories(on_stage)
     db.session.commit()
     for participant in people:
         send_templated(participant.email, participant.language, _l("Session cancelled: %(title)s"),

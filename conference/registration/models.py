@@ -1,7 +1,7 @@
 import secrets
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.directories.models import Country, FederalSubject, OrganizationType
@@ -54,6 +54,9 @@ class Participant(db.Model):
     country_id: Mapped[int | None] = mapped_column(ForeignKey("country.id"))
     city: Mapped[str] = mapped_column(String(100), default="")
     category: Mapped[str] = mapped_column(String(20), default="participant")
+    # The agenda made this participant a speaker or moderator, and takes it back when they leave the stage
+    # (agenda.services.settle_categories); a category an organizer chose is never changed by the agenda.
+    category_from_agenda: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="pending")
     language: Mapped[str] = mapped_column(String(5), default="ru")
     consent_version: Mapped[str] = mapped_column(String(40))

@@ -94,7 +94,7 @@ def register(event: Event, data: dict, language: str) -> tuple[Participant, bool
         db.session.add(participant)
     else:  # a cancelled registration comes back as a new one: fresh links, the ordinary category, today's date
         participant.link_key = new_link_key()
-        participant.category = "participant"
+        participant.category, participant.category_from_agenda = "participant", False
         participant.created_at = utcnow()
     _apply(participant, data)
     participant.language = language
@@ -129,6 +129,8 @@ def update_details(participant: Participant, data: dict, by_organizer: bool = Fa
         if data["email"] != participant.email:
             participant.link_key = new_link_key()
             moved_from = participant.email
+    if by_organizer and data.get("category", participant.category) != participant.category:
+        participant.category_from_agenda = False  # the organizer's choice now: the agenda leaves it alone
     _apply(participant, data, EDITABLE_FIELDS + ("category",) if by_organizer else EDITABLE_FIELDS)
     try:
         db.session.commit()
