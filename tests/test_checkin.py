@@ -347,7 +347,8 @@ def test_device_tokens_work_for_their_event_until_revoked(app, client, event, ma
     added = organizer_client.post(devices_page, data={"name": "Вход, телефон 1"})
     assert added.status_code == 302 and added.location.endswith(devices_page)  # a reload must not add another
     text = organizer_client.get(devices_page).get_data(as_text=True)
-    token = text.split('<code id="new-token">')[1].split("</code>")[0]
+    token = text.split('<code class="new-token">')[1].split("</code>")[0]
+    assert "Ключ устройства «Вход, телефон 1»" in text
     again = organizer_client.get(devices_page).get_data(as_text=True)
     assert token not in again and again.count("<td>Вход, телефон 1</td>") == 1
     headers = {"Authorization": f"Bearer {token}"}
@@ -379,9 +380,24 @@ def test_device_name_refused_with_what_was_typed_kept(app, event, organizer_clie
     page = organizer_client.post(f"/manage/events/{event.slug}/checkin/devices", data={"name": "Вход " * 30})
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "не длиннее 100 символов" in text
-    assert 'value="Вход Вход' in text and 'id="new-token"' not in text
+    assert 'value="Вход Вход' in text and 'class="new-token"' not in text
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CheckinDevice)) == 0
+
+
+def test_each_new_device_token_is_shown_once_on_its_own_events_page(event, make_event, organizer_client):
+    other = make_event()
+    pages = {key: f"/manage/events/{key.slug}/checkin/devices" for key in (event, other)}
+    # Two tabs add a device each before either page is shown; a third device is added at another event.
+    organizer_client.post(pages[event], data={"name": "Вход, телефон 1"})
+    organizer_client.post(pages[event], data={"name": "Вход, телефон 2"})
+    organizer_client.post(pages[other], data={"name": "Зал, сканер"})
+    shown = organizer_client.get(pages[event]).get_data(as_text=True)
+    assert shown.count('class="new-token"') == 2
+    assert "Ключ устройства «Вход, телефон 2»" in shown and "Ключ устройства «Зал, сканер»" not in shown
+    elsewhere = organizer_client.get(pages[other]).get_data(as_text=True)
+    assert elsewhere.count('class="new-token"') == 1 and "Ключ устройства «Зал, сканер»" in elsewhere
+    assert 'class="new-token"' not in organizer_client.get(pages[event]).get_data(as_text=True)
 
 
 def test_undo_over_http(app, event, people, checkin_client):

@@ -33,7 +33,7 @@ api_bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
 csrf.exempt(api_bp)  # devices send no cookies; staff sessions are checked for the CSRF header in api_caller()
 staff_required = roles_required(*STAFF_ROLES)
 MANAGE = "/manage/events/<slug>/checkin"
-NEW_DEVICE_TOKEN = "new_device_token"  # in the session between adding a device and the page that shows its token
+NEW_DEVICE_TOKENS = "new_device_tokens"  # in the session from adding a device to the page showing its token
 CAMERA_LIBRARY = "vendor/zxing-wasm/reader/index.js"  # put in static/ by `make` from npm (never committed)
 
 HTTP_STATUS = {"checked_in": 201, "already_checked_in": 409, "unknown_badge": 404}  # every other refusal: 422
@@ -286,11 +286,17 @@ def devices(slug: str):
             flash(_("Device «%(name)s» added. Copy its token now: it is shown only once.", name=device.name),
                   "success")
             # Redirected, so that reloading the page shows the list rather than adding a second device. The token
-            # rides in the signed session to the next page, which takes it out: shown once, then gone.
-            session[NEW_DEVICE_TOKEN] = token
+            # rides in the signed session to the event's devices page, which takes it out: shown once, then gone.
+            # (The cookie is signed, not encrypted: it carries the token for that one round trip, as the page does.)
+            session[NEW_DEVICE_TOKENS] = session.get(NEW_DEVICE_TOKENS, []) + [
+                {"event": event.id, "name": device.name, "token": token}]
             return redirect(url_for("checkin.devices", slug=event.slug))
+    pending = session.get(NEW_DEVICE_TOKENS, [])
+    new_tokens = [entry for entry in pending if entry["event"] == event.id]  # another event's wait for its page
+    if new_tokens:
+        session[NEW_DEVICE_TOKENS] = [entry for entry in pending if entry["event"] != event.id]
     return render_template("checkin/devices.html", event=event, devices=services.devices_of(event),
-                           new_token=session.pop(NEW_DEVICE_TOKEN, None), name=name)
+                           new_tokens=new_tokens, name=name)
 
 
 @bp.route(f"{MANAGE}/devices/<int:device_id>/revoke", methods=["POST"])
