@@ -136,6 +136,25 @@ def test_an_organizer_changes_their_own_name_and_password_but_not_their_role(app
     assert organizer.get("/manage/staff/").status_code == 200  # still logged in
 
 
+def test_a_check_in_volunteer_changes_their_own_password_from_the_header(app, make_user):
+    email, other = make_user("checkin"), make_user("checkin")
+    volunteer = app.test_client()
+    log_in(volunteer, email)
+    me, them = user_named(app, email), user_named(app, other)
+    page = volunteer.get("/checkin/").get_data(as_text=True)
+    assert f'href="/manage/staff/{me.id}"' in page  # their email in the header opens their account
+    form = volunteer.get(f"/manage/staff/{me.id}").get_data(as_text=True)
+    assert 'name="password"' in form and 'name="role"' not in form and "/manage/staff/\"" not in form
+    response = volunteer.post(f"/manage/staff/{me.id}", data={"full_name": "Ольга Смирнова", "role": "admin",
+                                                               "password": "my-door-pass-2"})
+    assert response.status_code == 302 and response.location.endswith(f"/manage/staff/{me.id}")
+    saved = user_named(app, email)
+    assert (saved.full_name, saved.role) == ("Ольга Смирнова", "checkin") and saved.check_password("my-door-pass-2")
+    assert "сохранена" in volunteer.get(response.location).get_data(as_text=True)  # still logged in
+    assert volunteer.get(f"/manage/staff/{them.id}").status_code == 403  # nobody else's
+    assert volunteer.get("/manage/staff/").status_code == 403
+
+
 def test_the_form_offers_the_least_rights_first_and_keeps_passwords_out_of_autofill(app, make_user):
     admin = app.test_client()
     log_in(admin, make_user("admin"))

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from conference.extensions import db, limiter, login_manager
 from conference.i18n import safe_next_url
 
-from .access import ORGANIZER_ROLES, organizer_required
+from .access import ORGANIZER_ROLES, STAFF_ROLES, organizer_required, roles_required
 from .forms import ROLE_LABELS, LoginForm, StaffForm
 from .models import User
 from .services import UserError, authenticate, create_user, find_user, may_manage, roles_managed_by, staff, update_user
@@ -81,7 +81,7 @@ def staff_new():
 
 
 @bp.route("/manage/staff/<int:user_id>", methods=["GET", "POST"])
-@organizer_required
+@roles_required(*STAFF_ROLES)  # everybody their own account (may_manage): a volunteer changes the password given
 def staff_edit(user_id: int):
     user = db.get_or_404(User, user_id)
     if not may_manage(current_user, user):
@@ -99,5 +99,7 @@ def staff_edit(user_id: int):
             if own and form.password.data:
                 login_user(user)  # the session follows the new password (User.get_id) rather than logging out
             flash(_("Account %(email)s saved.", email=user.email), "success")
+            if current_user.role not in ORGANIZER_ROLES:  # the list of staff is the organizers' page
+                return redirect(url_for("accounts.staff_edit", user_id=user.id))
             return redirect(url_for("accounts.staff_list"))
     return render_template("accounts/staff_form.html", form=form, user=user, role_labels=ROLE_LABELS)
