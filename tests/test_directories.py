@@ -71,3 +71,15 @@ def test_organizers_edit_and_add_reference_rows(app, organizer_client):
     page = bad.get_data(as_text=True)
     assert bad.status_code == 200 and 'id="latitude-errors"' in page and 'id="longitude-errors"' in page
     assert organizer_client.get("/manage/directories/planets/").status_code == 404
+
+
+def test_an_order_left_empty_puts_the_row_with_those_of_order_zero(app, organizer_client):
+    with app.app_context():
+        row_id = db.session.scalar(select(OrganizationType.id).where(OrganizationType.code == "technopark"))
+    response = organizer_client.post(f"/manage/directories/organization-types/{row_id}", data={
+        "code": "technopark", "name_ru": "Технопарк", "name_en": "Technopark", "sort_order": "",
+        "is_active": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        saved = db.session.get(OrganizationType, row_id)
+        assert (saved.name_ru, saved.sort_order) == ("Технопарк", 0)

@@ -8,6 +8,13 @@ from conference.formtools import clean
 from .models import SUBJECT_KINDS
 
 ORDER_RANGE = NumberRange(min=-10_000, max=10_000)
+
+
+def order_field() -> IntegerField:
+    """Where a row stands in lists; left empty, it stands with the rows of order 0."""
+    return IntegerField(_l("Order"), default=0, validators=[Optional(), ORDER_RANGE],
+                        filters=[lambda value: value or 0])
+
 CODE = Regexp(r"^[A-Za-z0-9_\-]+$", message=_l("Use Latin letters, digits, hyphens and underscores."))
 
 SUBJECT_KIND_LABELS = {
@@ -27,7 +34,7 @@ class NamedForm(FlaskForm):
 
 
 class DistrictForm(NamedForm):
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), ORDER_RANGE])
+    sort_order = order_field()
 
 
 class SubjectForm(NamedForm):
@@ -43,7 +50,7 @@ class SubjectForm(NamedForm):
                              validators=[DataRequired(), Length(max=100)])
     latitude = FloatField(_l("Latitude"), validators=[InputRequired(), NumberRange(min=-90, max=90)])  # 0 is valid
     longitude = FloatField(_l("Longitude"), validators=[InputRequired(), NumberRange(min=-180, max=180)])
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), ORDER_RANGE])
+    sort_order = order_field()
 
 
 class CountryForm(NamedForm):
@@ -52,5 +59,5 @@ class CountryForm(NamedForm):
 
 
 class OrganizationTypeForm(NamedForm):
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), ORDER_RANGE])
+    sort_order = order_field()
     is_active = BooleanField(_l("Offered in the registration form"), default=True)
