@@ -215,5 +215,6 @@ def test_status_email_is_written_in_the_participants_language(app, organizer_cli
     url = f"/manage/events/{event.slug}/participants/{participant_id}/status"
     organizer_client.post(url, data={"action": "approve"})
     message = sent_mail(app)[-1]
-    assert message["Subject"].startswith("Registration confirmed")
-    assert "is confirmed" in mail_text(message)
+    assert message["Subject"] == f"Registration confirmed: {event.title_en}"
+    assert f"Your registration for «{event.title_en}» is confirmed" in mail_text(message)
+    assert event.title not in mail_text(message)

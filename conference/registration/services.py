@@ -141,8 +141,8 @@ def update_details(participant: Participant, data: dict, by_organizer: bool = Fa
         notify(participant, "email_changed")
         # The old address hears of it (without the new link or address): a change nobody asked for shows.
         send_templated(moved_from, participant.language, NOTICE_SUBJECTS["email_changed_away"],
-                       {"title": participant.event.title}, "registration/email", participant=participant,
-                       event=participant.event, reason="email_changed_away", link=None)
+                       {"title": participant.event.display_title(participant.language)}, "registration/email",
+                       participant=participant, event=participant.event, reason="email_changed_away", link=None)
 
 
 def cancel(participant: Participant) -> None:
@@ -229,9 +229,10 @@ def notify(participant: Participant, reason: str) -> bool:
         replies = confirmation_attachments.send(participant)
         attachments = tuple(attachment for _, attachment in replies if attachment)
     return send_templated(
-        participant.email, participant.language, NOTICE_SUBJECTS[reason], {"title": participant.event.title},
-        "registration/email", attachments=attachments, participant=participant, event=participant.event,
-        reason=reason, link=self_service_url(participant),
+        participant.email, participant.language, NOTICE_SUBJECTS[reason],
+        {"title": participant.event.display_title(participant.language)}, "registration/email",
+        attachments=attachments, participant=participant, event=participant.event, reason=reason,
+        link=self_service_url(participant),
     )
 
 
