@@ -76,6 +76,27 @@ def test_overlapping_choices_are_refused_naming_the_other(ctx, people, seminar):
     services.sign_up(alexeeva, db.session.get(AgendaSession, seminar["plenary"]))  # the morning is free
 
 
+def test_a_waiting_list_place_holds_the_time_and_says_so(ctx, people, seminar):
+    session = db.session.get(AgendaSession, seminar["seminar"])
+    for last_name in ("Алексеева", "Борисова"):
+        services.sign_up(person(last_name), session)
+    services.sign_up(person("Васильева"), session, wait=True)
+    with pytest.raises(services.SignupError, match="где вы в листе ожидания. Сначала покиньте этот лист ожидания"):
+        services.sign_up(person("Васильева"), db.session.get(AgendaSession, seminar["panel"]))
+
+
+def test_nobody_signs_up_for_a_coffee_break(app, client, event, people):
+    with app.app_context():
+        room = make_room(event, "Фойе", 500)
+        coffee = make_session(event, room, at(event, 0, 9), at(event, 0, 10), title="Кофе-брейк", kind="break")
+    link = people["Алексеева"]
+    assert "Кофе-брейк" in client.get(f"{link}/sessions").get_data(as_text=True)
+    refused = client.post(f"{link}/sessions/{coffee}", data={"action": "join"}, follow_redirects=True)
+    assert "На «Кофе-брейк» приглашены все: записываться не нужно." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(SessionSignup).where(SessionSignup.session_id == coffee)) is None
+
+
 def test_a_session_of_another_event_or_an_internal_one_is_refused(ctx, people, make_event):
     other = make_event()
     room = make_room(other, "Зал")

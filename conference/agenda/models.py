@@ -12,6 +12,7 @@ SESSION_KINDS = (
     "plenary", "panel", "seminar", "expert_council", "project_session", "round_table", "awards", "break",
     "networking",
 )
+OPEN_TO_ALL = ("break", "networking")  # everybody goes: nobody signs up for a coffee break or the buffet
 PERSON_ROLES = ("speaker", "moderator")
 SIGNUP_STATUSES = ("registered", "waiting")
 
@@ -79,6 +80,10 @@ class AgendaSession(db.Model):
     @property
     def seats(self) -> int:
         return self.capacity or self.room.capacity
+
+    @property
+    def takes_signups(self) -> bool:
+        return self.kind not in OPEN_TO_ALL
 
     def people_in(self, role: str) -> list["SessionPerson"]:
         return [person for person in self.people if person.role == role]

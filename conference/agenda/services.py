@@ -444,6 +444,8 @@ def sign_up(participant: Participant, session: AgendaSession, wait: bool = False
     """A seat, or with `wait` a place in the waiting list of a full session; refuses with a SignupError."""
     if session.event_id != participant.event_id or not session.is_public:
         raise SignupError(str(_l("This session is not part of your event's program.")))
+    if not session.takes_signups:
+        raise SignupError(str(_l("«%(title)s» is open to everybody: no sign-up is needed.", title=session.title)))
     if participant.status not in ACTIVE_STATUSES:
         raise SignupError(str(_l("Only participants with an active registration can sign up for sessions.")))
     mine = signups_of(participant)
@@ -451,10 +453,16 @@ def sign_up(participant: Participant, session: AgendaSession, wait: bool = False
         return mine[session.id]
     for signup in mine.values():
         other = signup.session
-        if overlaps(session.starts_at, session.ends_at, other.starts_at, other.ends_at):
+        if not overlaps(session.starts_at, session.ends_at, other.starts_at, other.ends_at):
+            continue
+        # A place in a waiting list holds the time too: promoted, the participant would be in two rooms at once.
+        if signup.status == "waiting":
             raise SignupError(str(_l(
-                "«%(title)s» overlaps with «%(other)s» (%(span)s), which you have already chosen. "
-                "Cancel that one first.", title=session.title, other=other.title, span=time_span(other))))
+                "«%(title)s» overlaps with «%(other)s» (%(span)s), whose waiting list you are on. "
+                "Leave that waiting list first.", title=session.title, other=other.title, span=time_span(other))))
+        raise SignupError(str(_l(
+            "«%(title)s» overlaps with «%(other)s» (%(span)s), which you have already chosen. "
+            "Cancel that one first.", title=session.title, other=other.title, span=time_span(other))))
     full = taken_seats([session.id]).get(session.id, 0) >= session.seats
     if full and not wait:
         raise SignupError(str(_l("«%(title)s» is full. You can join its waiting list.", title=session.title)))
