@@ -205,6 +205,7 @@ def create_demo() -> str:
             organization=organization_for(rng, type_code, subject), organization_type_id=types[type_code].id,
             position=rng.choice(POSITIONS[position_kind(type_code)]),
             subject_id=subject.id, city=subject.capital_ru, category=category, status=status, language="ru",
+            category_set_by="registration" if category == "participant" else "organizer",
             consent_version=event.consent_version, consent_given_at=registered_at, created_at=registered_at,
             updated_at=registered_at, status_changed_at=registered_at,
         ))

@@ -156,13 +156,13 @@ def test_badge_categories_follow_the_stage_unless_an_organizer_chose_them(ctx, e
     from conference.registration.models import Participant
     from conference.registration.services import update_details
 
-    names = {"a": "Ошибочный", "b": "Двойной", "c": "Пресса", "d": "Назначенный"}
+    names = {"a": "Ошибочный", "b": "Двойной", "c": "Пресса", "d": "Назначенный", "e": "Важный", "f": "Рядовой"}
     for key, last_name in names.items():
         client.post(f"/events/{event.slug}/register", data=form_data(email=f"{key}@example.org", last_name=last_name))
     people = {p.email[0]: p for p in db.session.scalars(select(Participant))}
-    people["c"].category = "press"
+    update_details(people["c"], {"category": "press"}, by_organizer=True)
     update_details(people["d"], {"category": "speaker"}, by_organizer=True)  # a speaker by the organizer's choice
-    wrong, twice, press, chosen = (people[key].id for key in "abcd")
+    wrong, twice, press, chosen, vip, plain = (people[key].id for key in "abcdef")
     room = make_room(event)
 
     def save(session_id, **people_ids):
@@ -177,26 +177,43 @@ def test_badge_categories_follow_the_stage_unless_an_organizer_chose_them(ctx, e
     def category(participant_id):
         return db.session.get(Participant, participant_id).category
 
-    first, warnings = save(None, speaker_ids=[wrong, twice, press, chosen])
-    assert [category(pid) for pid in (wrong, twice, press, chosen)] == ["speaker", "speaker", "press", "speaker"]
+    first, warnings = save(None, speaker_ids=[wrong, twice, press, chosen, vip], moderator_ids=[plain])
+    assert [category(pid) for pid in (wrong, twice, press, chosen, vip, plain)] == [
+        "speaker", "speaker", "press", "speaker", "speaker", "moderator"]
     assert any("Ошибочный" in warning and "«Спикер»" in warning and "перепечатайте" in warning for warning in warnings)
     second = make_session(event, room, at(event, 0, 12), at(event, 0, 13), title="Вторая", moderator_ids=[twice])
     db.session.expire_all()
     assert category(twice) == "speaker"  # speaks here, moderates there: the badge stays as it was
+    # The organizer makes one speaker a VIP, and a moderator an ordinary participant: their choices, both.
+    update_details(db.session.get(Participant, vip), {"category": "vip"}, by_organizer=True)
+    update_details(db.session.get(Participant, plain), {"category": "participant"}, by_organizer=True)
 
     # The wrong person picked from the list is taken off: «Участник» again, and the organizer is told to reprint.
-    _, warnings = save(first, speaker_ids=[twice, chosen])
-    assert category(wrong) == "participant" and category(press) == "press"
+    _, warnings = save(first, speaker_ids=[twice, chosen, vip], moderator_ids=[plain])
+    assert category(wrong) == "participant" and category(press) == "press" and category(plain) == "participant"
     assert any("Ошибочный" in warning and "«Участник»" in warning for warning in warnings)
-    # Off every stage, the organizer's own choice stays.
+    # Off every stage, the organizer's own choices stay.
     save(first, speaker_ids=[twice])
-    assert category(chosen) == "speaker"
+    assert category(chosen) == "speaker" and category(vip) == "vip"
     # Moved from speaker to moderator: the badge follows.
     save(first, moderator_ids=[twice])
     assert category(twice) == "moderator"
-    services.delete_session(db.session.get(AgendaSession, first))
+    assert services.delete_session(db.session.get(AgendaSession, first))[1] == []
     db.session.expire_all()
     assert category(twice) == "moderator"  # still moderates the second session
-    services.delete_session(db.session.get(AgendaSession, second))
+    told, warnings = services.delete_session(db.session.get(AgendaSession, second))
     db.session.expire_all()
-    assert category(twice) == "participant"
+    assert category(twice) == "participant" and any("Двойной" in warning for warning in warnings)
+
+
+def test_a_speaker_who_cancels_and_registers_again_is_still_a_speaker(ctx, event, client, form_data):
+    from conference.registration.models import Participant
+
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    speaker = db.session.scalar(select(Participant))
+    make_session(event, make_room(event), at(event, 0, 10), at(event, 0, 11), speaker_ids=[speaker.id])
+    speaker.status = "cancelled"  # as the private link's «cancel» leaves it: still on the session's stage
+    db.session.commit()
+    assert client.post(f"/events/{event.slug}/register", data=form_data()).status_code == 302
+    db.session.expire_all()
+    assert (speaker.status, speaker.category) == ("confirmed", "speaker")

@@ -166,10 +166,7 @@ def save_session(event: Event, session: AgendaSession, data: SessionData) -> Ses
     recategorized = settle_categories(were_on_stage | people_ids)
     db.session.commit()
     db.session.refresh(session)
-    saved = SessionSaved([problem.message for problem in warnings_for(session)] + [
-        str(_l("%(name)s: the badge now says «%(category)s»; reprint it if it was printed.",
-               name=participant.full_name, category=CATEGORY_LABELS[participant.category]))
-        for participant in recategorized])
+    saved = SessionSaved([problem.message for problem in warnings_for(session)] + reprint_warnings(recategorized))
     promote_waiting(session)  # more seats (a bigger room or capacity) go to those waiting, before anyone new
     if moved:  # the letters last: a slow mail server must not keep the seats from those waiting
         saved.told, saved.not_told = _tell_signups_it_moved(session, *was)
@@ -213,31 +210,41 @@ def _set_people(session: AgendaSession, data: SessionData) -> None:
 def settle_categories(participant_ids: set[int]) -> list[Participant]:
     """Badges follow the stage: a participant put on a session gets the speaker's or moderator's category; one
     the agenda made so takes the other role's when they change roles, and goes back to «Участник» when they
-    leave the stage, so that a person picked by mistake does not keep «Спикер». A category an organizer chose
-    (VIP, press, or speaker by hand) is theirs: the agenda never changes it. Returns those whose category
-    changed."""
+    leave the stage, so that a person picked by mistake does not keep «Спикер». A category an organizer set
+    (VIP, press, speaker by hand, even «Участник») is theirs: the agenda never changes it. Returns those whose
+    category changed. (Two organizers taking one person off two sessions at the same moment may each still see
+    the other's row: the person then keeps the category until a session of theirs is saved again.)"""
     changed = []
     for participant_id in sorted(participant_ids):
         participant = db.session.get(Participant, participant_id)
-        if participant is None or not (participant.category == "participant" or participant.category_from_agenda):
+        # The agenda takes back only what it gave: never an organizer's choice, nor a category it did not give.
+        if participant is None or participant.category_set_by == "organizer" or (
+                participant.category_set_by == "registration" and participant.category != "participant"):
             continue
         roles = set(db.session.scalars(
             select(SessionPerson.role).where(SessionPerson.participant_id == participant_id)))
         if not roles:
-            category = "participant"
+            category, set_by = "participant", "registration"
         elif participant.category in roles:  # a speaker who also moderates elsewhere stays a speaker
-            category = participant.category
+            category, set_by = participant.category, "agenda"
         else:
-            category = "moderator" if "moderator" in roles else "speaker"
-        participant.category_from_agenda = bool(roles)
+            category, set_by = ("moderator" if "moderator" in roles else "speaker"), "agenda"
+        participant.category_set_by = set_by
         if category != participant.category:
             participant.category = category
             changed.append(participant)
     return changed
 
 
-def delete_session(session: AgendaSession) -> int:
-    """Deletes the session and tells everyone signed up for it; returns how many were told."""
+def reprint_warnings(recategorized: list[Participant]) -> list[str]:
+    return [str(_l("%(name)s: the badge now says «%(category)s»; reprint it if it was printed.",
+                   name=participant.full_name, category=CATEGORY_LABELS[participant.category]))
+            for participant in recategorized]
+
+
+def delete_session(session: AgendaSession) -> tuple[int, list[str]]:
+    """Deletes the session and tells everyone signed up for it. Returns how many were told, and whose badge
+    category changed (see settle_categories) as warnings for the organizer."""
     signups = db.session.scalars(
         select(SessionSignup).where(SessionSignup.session_id == session.id)
         .options(joinedload(SessionSignup.participant))
@@ -246,13 +253,13 @@ def delete_session(session: AgendaSession) -> int:
     title, span, event = session.title, time_span(session), session.event
     on_stage = {person.participant_id for person in session.people if person.participant_id is not None}
     db.session.delete(session)
-    settle_categories(on_stage)
+    warnings = reprint_warnings(settle_categories(on_stage))
     db.session.commit()
     for participant in people:
         send_templated(participant.email, participant.language, _l("Session cancelled: %(title)s"),
                        {"title": title}, "agenda/email_session_cancelled", participant=participant, event=event,
                        title=title, span=span, link=self_service_url(participant))
-    return len(people)
+    return len(people), warnings
 
 
 def signup_count(session: AgendaSession) -> int:

@@ -109,9 +109,11 @@ def delete_session(slug: str, session_id: int):
     session = of_event_or_404(AgendaSession, session_id, event)
     signups = services.signup_count(session)
     if request.method == "POST":
-        told = services.delete_session(session)
+        told, warnings = services.delete_session(session)
         flash(ngettext("The session has been deleted; %(num)d participant has been told.",
                        "The session has been deleted; %(num)d participants have been told.", told), "success")
+        for warning in warnings:
+            flash(warning, "warning")
         return redirect(url_for(".manage", slug=slug))
     return render_template("agenda/delete_session.html", event=event, session=session, signups=signups)
 

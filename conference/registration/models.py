@@ -1,7 +1,7 @@
 import secrets
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.directories.models import Country, FederalSubject, OrganizationType
@@ -25,6 +25,9 @@ ACTIVE_STATUSES = ("pending", "confirmed")  # these hold a seat
 # name (with triggers) on SQLite, a pg_trgm GIN index named participant_search_trgm on PostgreSQL.
 SEARCH_INDEX = "participant_search"
 CATEGORIES = ("participant", "speaker", "moderator", "organizer", "press", "vip", "staff")
+# Who gave the category: the registration («participant»), the agenda (a speaker or moderator, taken back when
+# they leave the stage: agenda.services.settle_categories) or an organizer, whose choice the agenda never changes.
+CATEGORY_SET_BY = ("registration", "agenda", "organizer")
 
 
 class Participant(db.Model):
@@ -33,6 +36,7 @@ class Participant(db.Model):
         UniqueConstraint("event_id", "email", name="uq_participant_event_email"),
         CheckConstraint(f"status IN {STATUSES}", name="status"),
         CheckConstraint(f"category IN {CATEGORIES}", name="category"),
+        CheckConstraint(f"category_set_by IN {CATEGORY_SET_BY}", name="category_set_by"),
         # A participant comes from a Russian region or from another country, never both or neither.
         CheckConstraint("(subject_id IS NULL) <> (country_id IS NULL)", name="region_or_country"),
         # Covers the organizer's usual filters (status, region) so counts need not read the rows themselves.
@@ -54,9 +58,7 @@ class Participant(db.Model):
     country_id: Mapped[int | None] = mapped_column(ForeignKey("country.id"))
     city: Mapped[str] = mapped_column(String(100), default="")
     category: Mapped[str] = mapped_column(String(20), default="participant")
-    # The agenda made this participant a speaker or moderator, and takes it back when they leave the stage
-    # (agenda.services.settle_categories); a category an organizer chose is never changed by the agenda.
-    category_from_agenda: Mapped[bool] = mapped_column(default=False, server_default=false())
+    category_set_by: Mapped[str] = mapped_column(String(12), default="registration", server_default="registration")
     status: Mapped[str] = mapped_column(String(20), default="pending")
     language: Mapped[str] = mapped_column(String(5), default="ru")
     consent_version: Mapped[str] = mapped_column(String(40))

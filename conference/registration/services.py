@@ -94,7 +94,8 @@ def register(event: Event, data: dict, language: str) -> tuple[Participant, bool
         db.session.add(participant)
     else:  # a cancelled registration comes back as a new one: fresh links, the ordinary category, today's date
         participant.link_key = new_link_key()
-        participant.category, participant.category_from_agenda = "participant", False
+        if participant.category_set_by != "agenda":  # still on a session's stage: still a speaker
+            participant.category, participant.category_set_by = "participant", "registration"
         participant.created_at = utcnow()
     _apply(participant, data)
     participant.language = language
@@ -130,7 +131,7 @@ def update_details(participant: Participant, data: dict, by_organizer: bool = Fa
             participant.link_key = new_link_key()
             moved_from = participant.email
     if by_organizer and data.get("category", participant.category) != participant.category:
-        participant.category_from_agenda = False  # the organizer's choice now: the agenda leaves it alone
+        participant.category_set_by = "organizer"  # the agenda leaves it alone from now on
     _apply(participant, data, EDITABLE_FIELDS + ("category",) if by_organizer else EDITABLE_FIELDS)
     try:
         db.session.commit()
