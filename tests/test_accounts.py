@@ -42,10 +42,15 @@ def test_disabled_accounts_cannot_log_in(app, client, make_user):
     assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 200
 
 
-def test_log_out_ends_the_session(organizer_client):
+def test_log_out_ends_the_session_and_forgets_all_but_the_language(organizer_client, event):
     assert organizer_client.get("/manage/").status_code == 200
+    organizer_client.get("/lang/en")
+    organizer_client.post(f"/manage/events/{event.slug}/checkin/devices", data={"name": "Вход, телефон 1"})
     assert organizer_client.post("/logout").status_code == 302
     assert organizer_client.get("/manage/").status_code == 302
+    with organizer_client.session_transaction() as kept:
+        assert kept["lang"] == "en" and "_user_id" not in kept
+        assert "new_device_tokens" not in kept  # no device token waits for the next person at this browser
 
 
 def test_log_out_needs_a_post(organizer_client):

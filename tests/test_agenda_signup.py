@@ -85,7 +85,7 @@ def test_a_waiting_list_place_holds_the_time_and_says_so(ctx, people, seminar):
         services.sign_up(person("Васильева"), db.session.get(AgendaSession, seminar["panel"]))
 
 
-def test_nobody_signs_up_for_a_coffee_break(app, client, event, people):
+def test_nobody_signs_up_for_a_coffee_break(app, client, event, people, seminar):
     with app.app_context():
         room = make_room(event, "Фойе", 500)
         coffee = make_session(event, room, at(event, 0, 9), at(event, 0, 10), title="Кофе-брейк", kind="break")
@@ -95,6 +95,15 @@ def test_nobody_signs_up_for_a_coffee_break(app, client, event, people):
     assert "На «Кофе-брейк» приглашены все: записываться не нужно." in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(SessionSignup).where(SessionSignup.session_id == coffee)) is None
+    # A session the organizer turns into a break after people chose it: they may still leave it.
+    client.post(f"{link}/sessions/{seminar['plenary']}", data={"action": "join"})
+    with app.app_context():
+        db.session.get(AgendaSession, seminar["plenary"]).kind = "networking"
+        db.session.commit()
+    assert client.get(f"{link}/sessions").get_data(as_text=True).count('value="leave"') == 1
+    client.post(f"{link}/sessions/{seminar['plenary']}", data={"action": "leave"})
+    with app.app_context():
+        assert db.session.scalar(select(SessionSignup)) is None
 
 
 def test_a_session_of_another_event_or_an_internal_one_is_refused(ctx, people, make_event):

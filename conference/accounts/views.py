@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -51,7 +51,12 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # Nothing of the session outlives it (a device token waiting for its page, say) but the language chosen.
+    language = session.get("lang")
+    session.clear()
     logout_user()
+    if language:
+        session["lang"] = language
     flash(_("You have logged out."), "info")
     return redirect(url_for("events.index"))
 
