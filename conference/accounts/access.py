@@ -29,3 +29,8 @@ def roles_required(*roles: str):
 
 
 organizer_required = roles_required(*ORGANIZER_ROLES)
+
+
+def is_organizer() -> bool:
+    """For templates (a global, see create_app): whether the organizers' links are shown to the visitor."""
+    return current_user.is_authenticated and current_user.role in ORGANIZER_ROLES
