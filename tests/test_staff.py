@@ -114,7 +114,7 @@ def test_an_admin_edits_anybody_but_never_locks_themselves_out(app, make_user):
 
     # A new password of one's own keeps one's session.
     response = admin.post(f"/manage/staff/{me.id}", data={"full_name": "Админ", "role": "admin", "is_enabled": "y",
-                                                          "password": "a-new-admin-pass"})
+                                                          "password": "a-new-admin-pass", "current_password": PASSWORD})
     assert response.status_code == 302
     assert admin.get("/manage/staff/").status_code == 200
     assert user_named(app, admin_email).check_password("a-new-admin-pass")
@@ -128,7 +128,8 @@ def test_an_organizer_changes_their_own_name_and_password_but_not_their_role(app
     listing = organizer.get("/manage/staff/").get_data(as_text=True)
     assert f"/manage/staff/{me.id}" in listing
     response = organizer.post(f"/manage/staff/{me.id}", data={"full_name": "Анна Иванова", "role": "admin",
-                                                               "password": "my-own-new-pass"})
+                                                               "password": "my-own-new-pass",
+                                                               "current_password": PASSWORD})
     assert response.status_code == 302
     saved = user_named(app, email)
     assert (saved.full_name, saved.role) == ("Анна Иванова", "organizer")
@@ -145,8 +146,16 @@ def test_a_check_in_volunteer_changes_their_own_password_from_the_header(app, ma
     assert f'href="/manage/staff/{me.id}"' in page  # their email in the header opens their account
     form = volunteer.get(f"/manage/staff/{me.id}").get_data(as_text=True)
     assert 'name="password"' in form and 'name="role"' not in form and "/manage/staff/\"" not in form
+    # A new password needs the current one: whoever finds a phone left logged in cannot take the account.
+    for wrong in ("", "guess-1234"):
+        refused = volunteer.post(f"/manage/staff/{me.id}", data={"full_name": "Чужой", "password": "taken-over-1",
+                                                                  "current_password": wrong})
+        assert refused.status_code == 200 and "Чтобы задать новый пароль, введите текущий" in refused.get_data(
+            as_text=True)
+    assert user_named(app, email).check_password(PASSWORD) and user_named(app, email).full_name != "Чужой"
     response = volunteer.post(f"/manage/staff/{me.id}", data={"full_name": "Ольга Смирнова", "role": "admin",
-                                                               "password": "my-door-pass-2"})
+                                                               "password": "my-door-pass-2",
+                                                               "current_password": PASSWORD})
     assert response.status_code == 302 and response.location.endswith(f"/manage/staff/{me.id}")
     saved = user_named(app, email)
     assert (saved.full_name, saved.role) == ("Ольга Смирнова", "checkin") and saved.check_password("my-door-pass-2")

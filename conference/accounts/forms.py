@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from conference.formtools import clean
 
+from .models import User
 from .services import MIN_PASSWORD
 
 
@@ -32,8 +33,15 @@ class StaffForm(FlaskForm):
                              description=_l("At least %(count)d characters. Tell it to the person yourself.",
                                             count=MIN_PASSWORD))
 
-    def for_editor(self, roles: tuple[str, ...], new: bool, own: bool = False) -> "StaffForm":
-        self.new = new
+    # On one's own account a new password needs the current one: a phone left logged in at the door must not let
+    # anybody take the account over.
+    current_password = PasswordField(_l("Current password"), validators=[Length(max=200)],
+                                     render_kw={"autocomplete": "current-password"},
+                                     description=_l("Needed only to set a new password."))
+
+    def for_editor(self, roles: tuple[str, ...], new: bool, own: User | None = None) -> "StaffForm":
+        """`own`: the editor's own account, when that is the one edited."""
+        self.new, self.own = new, own
         self.role.choices = [(role, ROLE_LABELS[role]) for role in roles]
         if new:
             del self.is_enabled
@@ -44,8 +52,14 @@ class StaffForm(FlaskForm):
                                            "%(count)d characters.", count=MIN_PASSWORD)
         if own:
             del self.role, self.is_enabled
+        else:
+            del self.current_password
         return self
 
     def validate_password(self, field):
         if (field.data or self.new) and len(field.data or "") < MIN_PASSWORD:
             raise ValidationError(_l("At least %(count)d characters.", count=MIN_PASSWORD))
+
+    def validate_current_password(self, field):
+        if self.password.data and not self.own.check_password(field.data or ""):
+            raise ValidationError(_l("Enter your current password to set a new one."))

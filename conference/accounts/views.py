@@ -92,7 +92,7 @@ def staff_edit(user_id: int):
     if not may_manage(current_user, user):
         abort(403)
     own = user.id == current_user.id
-    form = StaffForm(obj=user).for_editor(roles_managed_by(current_user), new=False, own=own)
+    form = StaffForm(obj=user).for_editor(roles_managed_by(current_user), new=False, own=user if own else None)
     if form.validate_on_submit():
         try:
             update_user(current_user, user, full_name=form.full_name.data,
