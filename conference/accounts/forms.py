@@ -48,6 +48,7 @@ class StaffForm(FlaskForm):
             self.password.flags.required = True
         else:
             del self.email
+            self.password.label.text = _l("New password")
             self.password.description = _l("Leave empty to keep the current one; a new one has at least "
                                            "%(count)d characters.", count=MIN_PASSWORD)
         if own:
