@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, sent_mail
+from .conftest import PASSWORD, mail_text, sent_mail
 
 pytestmark = pytest.mark.browser
 
@@ -65,3 +65,20 @@ def test_foreign_guest_sees_the_country_list(live_server, page, event):
     expect(page.get_by_label("Регион", exact=True)).to_be_hidden()
     page.get_by_label("Страна", exact=True).select_option(label="Казахстан")
     assert re.search(r"\d+", page.get_by_label("Страна", exact=True).input_value())
+
+
+def test_the_private_link_fits_a_phone(app, live_server, browser, event, client, form_data, artifacts):
+    """The participant's own page on a 390-pixel phone, with a long address and organization: no sideways
+    scrolling, the email wraps rather than running off the screen."""
+    email = "konstantinopolskaya.long.address@university-of-example.ac.uk"
+    client.post(f"/events/{event.slug}/register", data=form_data(
+        email=email, organization="Федеральное государственное унитарное предприятие «Научно-производственное "
+                                   "объединение «Техномаш»"))
+    link = re.search(r"http://localhost(/my/[\w.\-]+)", mail_text(sent_mail(app)[-1])).group(1)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}{link}")
+    expect(page.locator("main").get_by_text(email)).to_be_visible()
+    page.screenshot(path=str(artifacts / "phone-private-link.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()

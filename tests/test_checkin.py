@@ -545,3 +545,21 @@ def test_without_the_camera_library_the_page_says_so_and_the_rest_works(app, eve
     page = checkin_client.get(f"/manage/events/{event.slug}/checkin/").get_data(as_text=True)
     assert "Сканирование камерой на этом сервере не установлено" in page
     assert "zxing" not in page and 'id="scan-input"' in page and 'name="q"' in page
+
+
+def test_the_door_search_puts_the_surname_first(app, client, event, form_data, checkin_client):
+    """«Петров» at the door means the Петровs, not the Ивановичи Петровичи of the patronymics, even when the
+    latter come first by name and the page shows only the first 20."""
+    for number in range(21):
+        client.post(f"/events/{event.slug}/register", data=form_data(
+            last_name=f"Абрамов{'а' * (number % 2)}", first_name="Иван", patronymic="Петрович",
+            email=f"a{number}@example.org"))
+    client.post(f"/events/{event.slug}/register", data=form_data(last_name="Петров", email="petrov@example.org"))
+    page = checkin_client.get(f"/manage/events/{event.slug}/checkin/?q=петров").get_data(as_text=True)
+    assert "первые 20 из 22" in page
+    assert page.index("Петров Анна") < page.index("Абрамов Иван")
+
+
+def test_the_door_search_offers_no_check_in_to_those_not_admitted(event, people, checkin_client):
+    page = checkin_client.get(f"/manage/events/{event.slug}/checkin/?q=ожидающий").get_data(as_text=True)
+    assert "Ожидающий" in page and "data-participant-id" not in page and "не допущен(а)" in page

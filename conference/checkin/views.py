@@ -238,8 +238,10 @@ def choose_event():
 def recent_line(event: Event, scan) -> dict:
     """One of the latest scans as the page lists them (the script adds new ones the same way)."""
     name = scan.participant.full_name if scan.participant and scan.outcome != "other_event" else ""
-    return {"colour": COLOURS.get(scan.outcome, "red"), "time": to_zone(scan.received_at, event.timezone)
-            .strftime("%H:%M:%S"), "text": " · ".join(filter(None, (str(MESSAGES[scan.outcome]), name)))}
+    undone = _("undone") if scan.undone_at else ""
+    return {"colour": "amber" if undone else COLOURS.get(scan.outcome, "red"),
+            "time": to_zone(scan.received_at, event.timezone).strftime("%H:%M:%S"),
+            "text": " · ".join(filter(None, (str(MESSAGES[scan.outcome]), name, undone)))}
 
 
 @bp.route(f"{MANAGE}/")
@@ -252,7 +254,7 @@ def scanner(slug: str):
     query = request.args.get("q", "").strip()[:100]
     found, arrived = None, {}
     if query:
-        found = page_of_participants(event, ParticipantFilter(text=query), 1, 20)
+        found = page_of_participants(event, ParticipantFilter(text=query, sort="relevance"), 1, 20)
         arrived = services.check_ins_at(event, checkpoint.key, [participant.id for participant in found.items])
     recent = [recent_line(event, scan) for scan in services.recent_scans(event, current_user)]
     response = render_template(

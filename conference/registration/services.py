@@ -11,7 +11,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from sqlalchemy import Select, column, func, select, table
+from sqlalchemy import Select, case, column, func, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -255,6 +255,7 @@ SORTS = {
     "organization": (Participant.organization, Participant.id),
     "created": (Participant.created_at, Participant.id),
     "status": (Participant.status, Participant.last_name, Participant.id),
+    "relevance": (Participant.last_name, Participant.first_name, Participant.id),  # see filtered_query
 }
 
 
@@ -298,15 +299,23 @@ def _contains(word: str):
         matching = select(_search_table.c.rowid).where(_search_table.c[SEARCH_INDEX].op("MATCH")(phrase))
         return Participant.id.in_(matching)
     # PostgreSQL's pg_trgm index serves this LIKE directly; on SQLite it is the fallback for 1-2 characters.
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return Participant.search_text.like(f"%{escaped}%", escape="\\")
+    return Participant.search_text.like(f"%{_like_literal(word)}%", escape="\\")
+
+
+def _like_literal(word: str) -> str:
+    """The word for a LIKE pattern, its wildcards taken literally (escaped with a backslash)."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def filtered_query(event: Event, criteria: ParticipantFilter) -> Select:
     columns = SORTS.get(criteria.sort, SORTS["name"])
-    return select(Participant).where(*_conditions(event, criteria)).order_by(
-        *(column.desc() if criteria.descending else column for column in columns)
-    )
+    order = [column.desc() if criteria.descending else column for column in columns]
+    words = searchable(criteria.text).split()
+    if criteria.sort == "relevance" and words:
+        # Those whose last name starts with the first word come first: at the door «Петров» means the Петровs,
+        # not the Петровичи of their patronymics.
+        order.insert(0, case((Participant.search_text.like(f"{_like_literal(words[0])}%", escape="\\"), 0), else_=1))
+    return select(Participant).where(*_conditions(event, criteria)).order_by(*order)
 
 
 def count_matching(event: Event, criteria: ParticipantFilter) -> int:

@@ -29,7 +29,7 @@
       const fill = document.createElement("span");
       fill.style.width = Math.min(share, 100) + "%";
       bar.append(fill);
-      cell(row, bar);
+      cell(row, bar, "bar-cell");
     }
     document.getElementById("arrivals-refused").textContent = root.dataset.refused + ": " + data.refused;
     chart(data.buckets);

@@ -13,6 +13,7 @@
   const undoButton = document.getElementById("answer-undo");
   const networkError = document.getElementById("network-error");
   let shownCheckIn = null;
+  let shownAnswer = null;
   let paused = false; // the camera waits while an answer is on screen
   let hideTimer = null;
   input.focus(); // a scanner types into whatever has the focus: make sure it is the input
@@ -65,6 +66,7 @@
     text("answer-details", person ? [person.category_label, person.organization, person.place]
       .filter(Boolean).join(" · ") : "");
     text("answer-note", answer.note || (person && colour === "red" ? person.status_label : ""));
+    shownAnswer = answer;
     shownCheckIn = answer.result === "checked_in" && answer.check_in ? answer.check_in.id : null;
     undoButton.hidden = shownCheckIn === null;
     panel.hidden = false;
@@ -143,6 +145,13 @@
     text("answer-first", "");
     undoButton.hidden = true;
     shownCheckIn = null;
+    if (done) {
+      // The latest scans say so, and the person's button in the search results works again.
+      remember({colour: "amber", message: message, participant: shownAnswer.participant});
+      const person = shownAnswer.participant;
+      const button = person && document.querySelector('.manual-check-in[data-participant-id="' + person.id + '"]');
+      if (button) button.disabled = false;
+    }
     hideTimer = setTimeout(next, 8000);
   });
 
