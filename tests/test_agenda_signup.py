@@ -271,3 +271,16 @@ def test_seats_added_go_to_the_waiting_list_first(app, ctx, event, people, semin
     mails_before = len(sent_mail(app))
     services.save_room(event, room, {"name": room.name, "capacity": 300})
     assert statuses(session.id)["Васильева"] == "waiting" and len(sent_mail(app)) == mails_before
+
+
+def test_what_happened_to_a_session_is_told_beside_it(client, people, seminar):
+    """The page comes back scrolled to the session acted on: its refusal (or confirmation) is shown there, not
+    at the top of a long program where nobody would see it."""
+    link = people["Алексеева"]
+    client.post(f"{link}/sessions/{seminar['seminar']}", data={"action": "join"})
+    response = client.post(f"{link}/sessions/{seminar['panel']}", data={"action": "join"})
+    assert response.location.endswith(f"?at={seminar['panel']}#session-{seminar['panel']}")
+    page = client.get(response.location).get_data(as_text=True)
+    article = page.split(f'id="session-{seminar["panel"]}"')[1].split("</article>")[0]
+    assert "идёт одновременно с «Семинар»" in article
+    assert page.count("идёт одновременно") == 1  # not at the top as well

@@ -227,9 +227,11 @@ def my_sessions(token: str):
     # The public program, and the sessions the participant chose that organizers have since made internal: they
     # keep their seat (and their calendar keeps the session), so they see it here and may leave it.
     sessions = [session for session in services.sessions_of(event) if session.is_public or session.id in signups]
+    acted_on = request.args.get("at", type=int)
     return render_template("agenda/my_sessions.html", participant=participant, event=event, token=token,
                            days=services.program_days(event, sessions), kind_labels=translated(KIND_LABELS),
-                           signups=signups, seats_taken=services.taken_seats([session.id for session in sessions]))
+                           signups=signups, seats_taken=services.taken_seats([session.id for session in sessions]),
+                           acted_on=acted_on if any(session.id == acted_on for session in sessions) else None)
 
 
 @bp.route("/my/<token>/sessions/<int:session_id>", methods=["POST"])
@@ -252,7 +254,7 @@ def change_my_session(token: str, session_id: int):
             abort(400)
     except services.SignupError as refused:
         flash(str(refused), "warning")
-    return redirect(url_for(".my_sessions", token=token, _anchor=f"session-{session.id}"))
+    return redirect(url_for(".my_sessions", token=token, at=session.id, _anchor=f"session-{session.id}"))
 
 
 @bp.route("/my/<token>/calendar.ics")
