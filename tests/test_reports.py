@@ -148,6 +148,10 @@ def test_registrations_without_check_ins_and_odd_recommendations(app, client, ev
 
 
 def test_organizers_download_the_report_and_the_tables(app, demo, organizer_client, checkin_client):
+    organizer_client.get("/lang/en")
+    dashboard = organizer_client.get(f"/manage/events/{demo}").get_data(as_text=True)
+    for path in ("report.pdf", "report.pdf?lang=en", "report.xlsx", "report.xlsx?lang=en"):  # both, in either UI
+        assert f'href="/manage/events/{demo}/{path}"' in dashboard
     pdf = organizer_client.get(f"/manage/events/{demo}/report.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     english = organizer_client.get(f"/manage/events/{demo}/report.pdf?lang=en")
