@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 import tinyhtml5
 import zxingcpp
 from PIL import Image
@@ -80,6 +81,21 @@ def test_each_layout_reads_back_and_its_qr_codes_are_the_tokens(app, event, peop
     assert "<b>жирный</b> & \"Ко\" 'Ltd'" in text.replace("\n", " ")
     assert html_parses == []
     assert sorted(qr_codes(pdf, tmp_path)) == sorted(tokens.values())
+
+
+def test_each_badge_speaks_its_holders_language(app, event, people):
+    """In one batch: a participant who registered in English gets the event's English title and dates, their
+    region and their category in English; the others keep Russian, whatever the organizer's page speaks."""
+    with app.test_request_context():
+        participants = load(people)[:2]
+        participants[1].language = "en"
+        db.session.commit()
+        with force_locale("en"):  # an organizer printing from the English page
+            text = pdf_text(services.render_badges(event, participants, LAYOUTS["a4x4"])).replace("\n", " ")
+    for russian, english in ((event.title, event.title_en), ("УЧАСТНИК", "PARTICIPANT"),
+                             ("Сахалинская область", "Sakhalin Oblast")):
+        assert text.count(russian) == 1 and text.count(english) == 1, (russian, english)
+    assert text.index("Sakhalin Oblast") > text.index("Петрова") > text.index("Сахалинская область")
 
 
 def test_tokens_are_forty_random_digits_and_carry_nothing_else(app, event, people):

@@ -6,9 +6,11 @@ import secrets
 import struct
 import zlib
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import qrcode
 from flask import render_template
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from conference.directories.models import Country, FederalSubject
@@ -159,8 +161,10 @@ def size_class(text: str, steps: tuple[int, ...]) -> int:
 
 @dataclass
 class BadgeFace:
-    """What one badge shows."""
+    """What one badge shows, in its holder's language (the heading, the region and the category)."""
 
+    language: str
+    heading: str  # the event's title and dates
     last_name: str
     other_names: str
     position: str
@@ -176,15 +180,30 @@ class BadgeFace:
 
 def face(participant: Participant, badge: Badge) -> BadgeFace:
     other = " ".join(filter(None, (participant.first_name, participant.patronymic)))
+    language = participant.language
+    with force_locale(language):
+        place, category_label = participant.place, str(CATEGORY_LABELS[participant.category])
     return BadgeFace(
+        language=language, heading=badge_heading(participant.event, language),
         last_name=participant.last_name, other_names=other, position=participant.position,
-        organization=participant.organization, place=participant.place, category=participant.category,
-        category_label=str(CATEGORY_LABELS[participant.category]),
+        organization=participant.organization, place=place, category=participant.category,
+        category_label=category_label,
         token=badge.token,
         qr="data:image/png;base64," + base64.b64encode(badge.qr_png).decode("ascii"),
         name_size=size_class(participant.last_name, (12, 16, 22, 30)),
         organization_size=size_class(participant.organization, (45, 90, 150)),
     )
+
+
+@lru_cache(maxsize=8)
+def _heading(title: str, starts_on, ends_on, language: str) -> str:
+    with force_locale(language):
+        return f"{title} · {date_range(starts_on, ends_on)}"
+
+
+def badge_heading(event: Event, language: str) -> str:
+    """The event's title and dates as a badge in `language` shows them (worked out once, not per badge)."""
+    return _heading(event.display_title(language), event.starts_on, event.ends_on, language)
 
 
 def layout_of(key: str | None) -> Layout:
@@ -203,10 +222,9 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
         Country.id.in_({p.country_id for p in participants if p.country_id}))).all()
     faces = [face(participant, badges[participant.id]) for participant in participants]
     pages = [faces[start:start + layout.per_page] for start in range(0, len(faces), layout.per_page)]
-    heading = f"{event.title} · {date_range(event.starts_on, event.ends_on)}"  # the same on every badge
 
     def sheet(part: list) -> str:
-        return render_template("badges/sheet.html", event=event, heading=heading, layout=layout, pages=part,
+        return render_template("badges/sheet.html", event=event, layout=layout, pages=part,
                                colours=CATEGORY_COLOURS)
 
     # As many parts as keep every core busy to the end, none much bigger than PART_BADGES; built one by one, so
