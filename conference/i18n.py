@@ -27,9 +27,15 @@ def date_range(start: date, end: date) -> str:
     return format_interval(start, end, skeleton="yMMMMd", locale=get_locale())
 
 
+# English writes the month first, as format_date(…, "long") does on the same pages: «November 23, 2018, 10:00».
+_ENGLISH_ORDER = {"d MMMM y, HH:mm": "MMMM d, y, HH:mm", "d MMMM, HH:mm": "MMMM d, HH:mm"}
+
+
 def local_datetime(value: datetime | None, zone_name: str, fmt: str = "d MMMM y, HH:mm") -> str:
     if value is None:
         return ""
+    if current_language() == "en":
+        fmt = _ENGLISH_ORDER.get(fmt, fmt)
     return format_datetime(to_zone(value, zone_name), fmt, rebase=False)
 
 

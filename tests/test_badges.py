@@ -6,9 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from flask_babel import force_locale
 import tinyhtml5
 import zxingcpp
+from flask_babel import force_locale
 from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select

@@ -1,12 +1,12 @@
 """Russian first, English second: the catalogue is complete, plurals and dates are Russian."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, ngettext
 
-from conference.i18n import date_range
+from conference.i18n import date_range, local_datetime
 
 CATALOGUE = Path(__file__).parent.parent / "conference" / "translations" / "ru" / "LC_MESSAGES" / "messages.po"
 
@@ -50,6 +50,17 @@ def test_dates_the_russian_way(app):
         assert date_range(date(2018, 11, 30), date(2018, 12, 1)) == "30 ноября – 1 декабря 2018\u202fг."
     with app.test_request_context(), force_locale("en"):
         assert date_range(date(2018, 11, 23), date(2018, 11, 23)) == "November 23, 2018"
+
+
+def test_date_and_time_the_way_each_language_writes_them(app):
+    """The same order as the dates beside them: the month first in English."""
+    plenary = datetime(2018, 11, 23, 7, 0, tzinfo=UTC)  # 10:00 in Moscow
+    expected = {"ru": ("23 ноября 2018, 10:00", "23 ноября, 10:00"), "en": ("November 23, 2018, 10:00",
+                                                                           "November 23, 10:00")}
+    for language, (long, short) in expected.items():
+        with app.test_request_context(), force_locale(language):
+            assert local_datetime(plenary, "Europe/Moscow") == long
+            assert local_datetime(plenary, "Europe/Moscow", "d MMMM, HH:mm") == short
 
 
 def test_english_is_one_click_away_and_sticks(client, event):
