@@ -1,6 +1,7 @@
 """Check-in: every outcome at service level and over HTTP, nonces, undo, device tokens, the OpenAPI description."""
 
 import json
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from conference.checkin.services import Scanner
 from conference.extensions import db
 from conference.registration import services as registration
 from conference.registration.models import Participant
-from conference.timeutil import utcnow
+from conference.timeutil import to_zone, utcnow
 
 from .agenda_helpers import at, make_room, make_session
 from .conftest import ON_POSTGRES, PASSWORD, log_in
@@ -287,12 +288,25 @@ def test_every_outcome_over_http(app, event, make_event, people, checkin_client)
     first = checked(post_scan(checkin_client, event, token=people["Иванов"]))
     assert first["message"] == "Уже отмечен(а)"
     assert first["details"].endswith(", Вход, " + first["check_in"]["staff"])
+    assert re.match(r"\d\d:\d\d, ", first["details"])  # today: the time alone
     assert first["check_in"]["staff"].startswith("checkin")  # who made the first check-in
     assert first["participant"]["category_label"] == "Участник"
 
     other = make_event()
     response = post_scan(checkin_client, other, token=people["Петрова"])
     assert response.status_code == 422 and checked(response)["result"] == "other_event"
+
+
+def test_a_check_in_of_another_day_is_told_with_its_date(app, event, people, checkin_client):
+    """At a forum of several days, «already checked in at 09:12» must say which day."""
+    post_scan(checkin_client, event, token=people["Иванов"])
+    with app.app_context():
+        first = db.session.scalars(select(CheckIn)).one()
+        first.checked_in_at -= timedelta(days=1)
+        db.session.commit()
+    again = checked(post_scan(checkin_client, event, token=people["Иванов"]))
+    yesterday = (to_zone(utcnow(), event.timezone) - timedelta(days=1)).strftime("%d.%m")
+    assert again["result"] == "already_checked_in" and again["details"].startswith(f"{yesterday} ")
 
 
 def test_repeating_a_request_over_http_answers_the_same(app, event, people, checkin_client):

@@ -22,7 +22,7 @@ from conference.extensions import csrf
 from conference.i18n import current_language, local_datetime, translated
 from conference.registration.labels import CATEGORY_LABELS, STATUS_LABELS
 from conference.registration.services import ParticipantFilter, page_of_participants
-from conference.timeutil import to_zone
+from conference.timeutil import to_zone, utcnow
 
 from . import services
 from .models import ENTRANCE, METHODS, CheckinDevice
@@ -93,7 +93,9 @@ def present(event, checkpoint: Checkpoint, reply: dict) -> dict:
         at = to_zone(datetime.fromisoformat(check_in["at"]), event.timezone)
         shown["check_in"] = dict(check_in, at_local=at.strftime("%d.%m.%Y %H:%M"))
         if result == "already_checked_in":  # when, where and by whom the badge was first scanned
-            shown["details"] = ", ".join(filter(None, (at.strftime("%H:%M"), label,
+            # The day too, unless it was today: at a forum of several days «09:12» alone could be any of them.
+            today = at.date() == to_zone(utcnow(), event.timezone).date()
+            shown["details"] = ", ".join(filter(None, (at.strftime("%H:%M" if today else "%d.%m %H:%M"), label,
                                                        check_in["staff"] or check_in["device"])))
     if reply.get("signed_up") is False:
         shown["note"] = _("Not signed up for this session")

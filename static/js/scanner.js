@@ -16,6 +16,7 @@
   let shownAnswer = null;
   let paused = false; // the camera waits while an answer is on screen
   let hideTimer = null;
+  let cameraOn = false; // a phone filming badges: the code input must not take the focus (and bring the keyboard up)
   input.focus(); // a scanner types into whatever has the focus: make sure it is the input
 
   function nonce() {
@@ -81,7 +82,7 @@
     panel.hidden = true;
     paused = false;
     input.value = "";
-    input.focus();
+    if (!cameraOn) input.focus();
   }
 
   function remember(answer) {
@@ -207,12 +208,15 @@
     await video.play();
     startButton.hidden = true;
     stopButton.hidden = false;
+    cameraOn = true;
+    input.blur();
     decodeLoop();
   });
 
   stopButton.addEventListener("click", () => {
     for (const track of stream.getTracks()) track.stop();
     stream = null;
+    cameraOn = false;
     video.hidden = true;
     startButton.hidden = false;
     stopButton.hidden = true;
