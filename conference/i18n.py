@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from babel.dates import format_interval
 from flask import Flask, redirect, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
@@ -16,15 +15,19 @@ def current_language() -> str:
 
 
 def date_range(start: date, end: date) -> str:
-    """«23 ноября 2018 г.» or «23–24 ноября 2018 г.»."""
+    """«23 ноября 2018 г.» or «23–24 ноября 2018 г.»; «November 23–24, 2018». CLDR's intervals abbreviate the
+    month in both languages («22—23 нояб.», «Nov 23 – 24»): organizers write it out in full."""
     if start == end:
         return format_date(start, format="long")
-    if current_language() == "ru" and start.year == end.year:
-        # CLDR's Russian intervals abbreviate the month («22—23 нояб.»); organizers write it out in full.
+    if start.year != end.year:
+        return f"{format_date(start, format='long')} – {format_date(end, format='long')}"
+    if current_language() == "ru":
         head = str(start.day) if start.month == end.month else format_date(start, "d MMMM")
         separator = "–" if start.month == end.month else " – "
         return f"{head}{separator}{format_date(end, format='long')}"
-    return format_interval(start, end, skeleton="yMMMMd", locale=get_locale())
+    tail = format_date(end, "d, y") if start.month == end.month else format_date(end, "MMMM d, y")
+    separator = "–" if start.month == end.month else " – "
+    return f"{format_date(start, 'MMMM d')}{separator}{tail}"
 
 
 # English writes the month first, as format_date(…, "long") does on the same pages: «November 23, 2018, 10:00».

@@ -569,9 +569,13 @@ def test_the_door_search_puts_the_surname_first(app, client, event, form_data, c
             last_name=f"Абрамов{'а' * (number % 2)}", first_name="Иван", patronymic="Петрович",
             email=f"a{number}@example.org"))
     client.post(f"/events/{event.slug}/register", data=form_data(last_name="Петров", email="petrov@example.org"))
+    client.post(f"/events/{event.slug}/register", data=form_data(last_name="Петров", first_name="Иван",
+                                                                  email="ivan.petrov@example.org"))
     page = checkin_client.get(f"/manage/events/{event.slug}/checkin/?q=петров").get_data(as_text=True)
-    assert "первые 20 из 22" in page
+    assert "первые 20 из 23" in page
     assert page.index("Петров Анна") < page.index("Абрамов Иван")
+    page = checkin_client.get(f"/manage/events/{event.slug}/checkin/?q=иван+петров").get_data(as_text=True)
+    assert page.index("Петров Иван") < page.index("Абрамов Иван")  # the surname need not be typed first
 
 
 def test_the_door_search_offers_no_check_in_to_those_not_admitted(event, people, checkin_client):

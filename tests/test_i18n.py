@@ -48,8 +48,12 @@ def test_dates_the_russian_way(app):
         assert date_range(date(2018, 11, 23), date(2018, 11, 23)) == "23 ноября 2018\u202fг."
         assert date_range(date(2018, 11, 22), date(2018, 11, 23)) == "22–23 ноября 2018\u202fг."
         assert date_range(date(2018, 11, 30), date(2018, 12, 1)) == "30 ноября – 1 декабря 2018\u202fг."
+        assert date_range(date(2018, 12, 31), date(2019, 1, 1)) == "31 декабря 2018\u202fг. – 1 января 2019\u202fг."
     with app.test_request_context(), force_locale("en"):
         assert date_range(date(2018, 11, 23), date(2018, 11, 23)) == "November 23, 2018"
+        assert date_range(date(2018, 11, 22), date(2018, 11, 23)) == "November 22–23, 2018"
+        assert date_range(date(2018, 11, 30), date(2018, 12, 1)) == "November 30 – December 1, 2018"
+        assert date_range(date(2018, 12, 31), date(2019, 1, 1)) == "December 31, 2018 – January 1, 2019"
 
 
 def test_date_and_time_the_way_each_language_writes_them(app):

@@ -264,7 +264,7 @@ def scanner(slug: str):
         query=query, found=found, arrived=arrived, recent=recent, camera=camera_available(),
         camera_library=CAMERA_LIBRARY,
         category_labels=translated(CATEGORY_LABELS), status_labels=translated(STATUS_LABELS),
-        undo_minutes=services.UNDO_MINUTES)
+        refused_statuses=services.REFUSED_STATUSES, undo_minutes=services.UNDO_MINUTES)
     # The camera decoder is WebAssembly, which the browser runs only with 'wasm-unsafe-eval'.
     return response, 200, {"Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "

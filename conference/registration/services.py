@@ -11,7 +11,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from sqlalchemy import Select, case, column, func, select, table
+from sqlalchemy import Select, case, column, func, or_, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -312,9 +312,10 @@ def filtered_query(event: Event, criteria: ParticipantFilter) -> Select:
     order = [column.desc() if criteria.descending else column for column in columns]
     words = searchable(criteria.text).split()
     if criteria.sort == "relevance" and words:
-        # Those whose last name starts with the first word come first: at the door «Петров» means the Петровs,
-        # not the Петровичи of their patronymics.
-        order.insert(0, case((Participant.search_text.like(f"{_like_literal(words[0])}%", escape="\\"), 0), else_=1))
+        # Those whose last name starts with one of the words come first: at the door «Петров» (or «Иван Петров»)
+        # means the Петровs, not the Петровичи of their patronymics.
+        surname = or_(*(Participant.search_text.like(f"{_like_literal(word)}%", escape="\\") for word in words[:5]))
+        order.insert(0, case((surname, 0), else_=1))
     return select(Participant).where(*_conditions(event, criteria)).order_by(*order)
 
 

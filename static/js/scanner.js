@@ -14,9 +14,9 @@
   const networkError = document.getElementById("network-error");
   let shownCheckIn = null;
   let shownAnswer = null;
+  let shownLine = null; // the answer's line in the latest scans
   let paused = false; // the camera waits while an answer is on screen
   let hideTimer = null;
-  let cameraOn = false; // a phone filming badges: the code input must not take the focus (and bring the keyboard up)
   input.focus(); // a scanner types into whatever has the focus: make sure it is the input
 
   function nonce() {
@@ -72,7 +72,7 @@
     undoButton.hidden = shownCheckIn === null;
     panel.hidden = false;
     beep(colour);
-    remember(answer);
+    shownLine = remember(answer);
     clearTimeout(hideTimer);
     hideTimer = setTimeout(next, colour === "green" ? 4000 : 8000);
   }
@@ -82,7 +82,7 @@
     panel.hidden = true;
     paused = false;
     input.value = "";
-    if (!cameraOn) input.focus();
+    input.focus();
   }
 
   function remember(answer) {
@@ -94,6 +94,7 @@
     const list = document.getElementById("recent");
     list.prepend(item);
     while (list.children.length > 10) list.lastElementChild.remove();
+    return item;
   }
 
   // One short high tone for green, two for amber, a long low one for red.
@@ -133,26 +134,30 @@
   undoButton.addEventListener("click", async () => {
     if (shownCheckIn === null) return;
     clearTimeout(hideTimer); // the answer stays until the person has read what happened to the undo
+    // Taken before waiting: a scan during the wait shows another answer, which this undo must leave alone.
+    const undone = {answer: shownAnswer, line: shownLine, checkIn: shownCheckIn};
+    undoButton.hidden = true;
     let message = networkError.dataset.text;
     let done = false;
     try {
-      const response = await fetch(api + "/" + shownCheckIn, {
+      const response = await fetch(api + "/" + undone.checkIn, {
         method: "DELETE", credentials: "same-origin", headers: {"X-CSRFToken": csrf}});
       message = (await response.json()).message;
       done = response.ok;
     } catch (error) { /* no answer: say so below */ }
-    panel.className = "answer answer-" + (done ? "amber" : "red");
-    text("answer-message", message);
-    text("answer-first", "");
-    undoButton.hidden = true;
-    shownCheckIn = null;
     if (done) {
-      // The latest scans say so, and the person's button in the search results works again.
-      remember({colour: "amber", message: message, participant: shownAnswer.participant});
-      const person = shownAnswer.participant;
+      // Its line in the latest scans says so (as after a reload), and the person's button works again.
+      undone.line.className = "recent-amber";
+      undone.line.textContent += " · " + document.getElementById("recent").dataset.undone;
+      const person = undone.answer.participant;
       const button = person && document.querySelector('.manual-check-in[data-participant-id="' + person.id + '"]');
       if (button) button.disabled = false;
     }
+    if (shownAnswer !== undone.answer) return; // another scan's answer is on screen now
+    panel.className = "answer answer-" + (done ? "amber" : "red");
+    text("answer-message", message);
+    text("answer-first", "");
+    shownCheckIn = null;
     hideTimer = setTimeout(next, 8000);
   });
 
@@ -208,18 +213,24 @@
     await video.play();
     startButton.hidden = true;
     stopButton.hidden = false;
-    cameraOn = true;
+    // A phone filming badges keeps its keyboard down, while a USB scanner beside it still types into the input.
+    input.inputMode = "none";
     input.blur();
+    input.focus();
+    for (const track of stream.getTracks()) track.addEventListener("ended", stopCamera); // locked screen, say
     decodeLoop();
   });
 
-  stopButton.addEventListener("click", () => {
+  function stopCamera() {
+    if (!stream) return;
     for (const track of stream.getTracks()) track.stop();
     stream = null;
-    cameraOn = false;
     video.hidden = true;
     startButton.hidden = false;
     stopButton.hidden = true;
+    input.inputMode = "numeric";
     input.focus();
-  });
+  }
+
+  stopButton.addEventListener("click", stopCamera);
 })();
