@@ -163,7 +163,6 @@ def size_class(text: str, steps: tuple[int, ...]) -> int:
 class BadgeFace:
     """What one badge shows, in its holder's language (the heading, the region and the category)."""
 
-    language: str
     heading: str  # the event's title and dates
     last_name: str
     other_names: str
@@ -184,7 +183,7 @@ def face(participant: Participant, badge: Badge) -> BadgeFace:
     with force_locale(language):
         place, category_label = participant.place, str(CATEGORY_LABELS[participant.category])
     return BadgeFace(
-        language=language, heading=badge_heading(participant.event, language),
+        heading=badge_heading(participant.event, language),
         last_name=participant.last_name, other_names=other, position=participant.position,
         organization=participant.organization, place=place, category=participant.category,
         category_label=category_label,
