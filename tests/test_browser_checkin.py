@@ -195,6 +195,12 @@ def test_the_door_and_the_arrivals_fit_a_phone(app, live_server, browser, event,
             expect(page.locator(".manual-check-in")).to_be_visible()
             box = page.locator(".manual-check-in").bounding_box()
             assert box["x"] + box["width"] <= 390
+            page.locator(".manual-check-in").click()  # the answer's buttons each on one line, full width
+            for name, lines in (("Далее", 1), (re.compile("Отменить"), 2)):
+                button = page.locator("#answer").get_by_role("button", name=name).bounding_box()
+                assert button["width"] > 300 and button["height"] < 25 + 30 * lines, name
+            page.screenshot(path=str(artifacts / "phone-answer.png"))
+            page.get_by_role("button", name="Далее").click()
         page.screenshot(path=str(artifacts / f"phone-{role}.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, role
         context.close()
