@@ -27,6 +27,10 @@ class Inbox:
         self.slow_letters = {}  # letter number (1, 2, …): seconds the server takes before it answers its text
         self.quits = 0
 
+    def clear(self):
+        self.messages.clear(), self.connections.clear()
+        self.quits = 0
+
     async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: N802 - aiosmtpd's hook
         if len(self.messages) + 1 in self.hang_up_before:
             self.hang_up_before.discard(len(self.messages) + 1)
@@ -95,18 +99,27 @@ def test_a_dead_mail_server_loses_no_registration(app, client, event, form_data)
     assert "Сейчас не удалось отправить письмо" in page and "/my/" in page
 
 
+def pending_ids(app, client, event, form_data, count=3) -> list[str]:
+    """Registers p0@, p1@, … at an event with moderation: their ids, as the list's checkboxes send them."""
+    for number in range(count):
+        client.post(f"/events/{event.slug}/register", data=form_data(email=f"p{number}@example.org"))
+    with app.app_context():
+        return [str(pid) for pid in db.session.scalars(select(Participant.id))]
+
+
+def approve(organizer_client, event, ids):
+    return organizer_client.post(f"/manage/events/{event.slug}/participants/bulk",
+                                 data={"action": "approve", "ids": ids})
+
+
 def test_a_bulk_approval_sends_its_letters_over_one_connection(app, client, make_event, form_data, organizer_client,
                                                               smtp_server):
     _, inbox = smtp_server
     event = make_event(moderation=True)
-    for number in range(3):
-        client.post(f"/events/{event.slug}/register", data=form_data(email=f"p{number}@example.org"))
+    ids = pending_ids(app, client, event, form_data)
     assert len(set(inbox.connections)) == 3  # a request each: «registration received»
-    with app.app_context():
-        ids = [str(pid) for pid in db.session.scalars(select(Participant.id))]
-    inbox.messages.clear(), inbox.connections.clear()
-    inbox.quits = 0
-    organizer_client.post(f"/manage/events/{event.slug}/participants/bulk", data={"action": "approve", "ids": ids})
+    inbox.clear()
+    approve(organizer_client, event, ids)
     assert sorted(envelope.rcpt_tos[0] for envelope in inbox.messages) == [
         "p0@example.org", "p1@example.org", "p2@example.org"]
     assert len(set(inbox.connections)) == 1 and inbox.quits == 1  # closed with the request, politely
@@ -117,13 +130,10 @@ def test_a_connection_the_server_closes_is_replaced_and_no_letter_lost(app, clie
                                                                        organizer_client, smtp_server):
     _, inbox = smtp_server
     event = make_event(moderation=True)
-    for number in range(3):
-        client.post(f"/events/{event.slug}/register", data=form_data(email=f"p{number}@example.org"))
-    with app.app_context():
-        ids = [str(pid) for pid in db.session.scalars(select(Participant.id))]
-    inbox.messages.clear(), inbox.connections.clear()
+    ids = pending_ids(app, client, event, form_data)
+    inbox.clear()
     inbox.hang_up_before = {2}  # a limit of one letter per connection, say
-    organizer_client.post(f"/manage/events/{event.slug}/participants/bulk", data={"action": "approve", "ids": ids})
+    approve(organizer_client, event, ids)
     assert len(inbox.messages) == 3 and len(set(envelope.rcpt_tos[0] for envelope in inbox.messages)) == 3
     assert len(set(inbox.connections)) == 2
 
@@ -131,24 +141,14 @@ def test_a_connection_the_server_closes_is_replaced_and_no_letter_lost(app, clie
 def test_a_refused_address_fails_alone(app, client, make_event, form_data, organizer_client, smtp_server):
     _, inbox = smtp_server
     event = make_event(moderation=True)
-    for number in range(3):
-        client.post(f"/events/{event.slug}/register", data=form_data(email=f"p{number}@example.org"))
-    with app.app_context():
-        ids = [str(pid) for pid in db.session.scalars(select(Participant.id))]
-    inbox.messages.clear(), inbox.connections.clear()
+    ids = pending_ids(app, client, event, form_data)
+    inbox.clear()
     inbox.unknown = {"p1@example.org"}
-    organizer_client.post(f"/manage/events/{event.slug}/participants/bulk", data={"action": "approve", "ids": ids})
+    approve(organizer_client, event, ids)
     assert sorted(envelope.rcpt_tos[0] for envelope in inbox.messages) == ["p0@example.org", "p2@example.org"]
     assert len(set(inbox.connections)) == 1  # the connection stays open after a refusal
     with app.app_context():
         assert set(db.session.scalars(select(Participant.status))) == {"confirmed"}
-
-
-def pending_ids(app, client, event, form_data, count=3) -> list[str]:
-    for number in range(count):
-        client.post(f"/events/{event.slug}/register", data=form_data(email=f"p{number}@example.org"))
-    with app.app_context():
-        return [str(pid) for pid in db.session.scalars(select(Participant.id))]
 
 
 def test_a_letter_left_without_an_answer_is_not_sent_twice(app, client, make_event, form_data, organizer_client,
@@ -156,10 +156,10 @@ def test_a_letter_left_without_an_answer_is_not_sent_twice(app, client, make_eve
     _, inbox = smtp_server
     event = make_event(moderation=True)
     ids = pending_ids(app, client, event, form_data)
-    inbox.messages.clear(), inbox.connections.clear()
+    inbox.clear()
     app.config["SMTP_TIMEOUT"] = 0.5
     inbox.slow_letters = {1: 1.5}  # the server takes the first letter, then answers after the client gave up
-    organizer_client.post(f"/manage/events/{event.slug}/participants/bulk", data={"action": "approve", "ids": ids})
+    approve(organizer_client, event, ids)
     time.sleep(1.5)
     assert sorted(envelope.rcpt_tos[0] for envelope in inbox.messages) == [
         "p0@example.org", "p1@example.org", "p2@example.org"]  # each once: the unanswered one may have arrived
@@ -183,8 +183,7 @@ def test_a_mail_server_that_is_down_is_tried_once_per_request(app, client, make_
 
         threading.Thread(target=hang_up, daemon=True).start()
         app.config["SMTP_PORT"] = listener.getsockname()[1]
-        response = organizer_client.post(f"/manage/events/{event.slug}/participants/bulk",
-                                         data={"action": "approve", "ids": ids})
+        response = approve(organizer_client, event, ids)
     assert response.status_code == 302 and len(attempts) == 1  # not once per letter
     with app.app_context():
         assert set(db.session.scalars(select(Participant.status))) == {"confirmed"}
