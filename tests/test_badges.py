@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from conference.badges import services
 from conference.badges.layouts import LAYOUTS
-from conference.badges.models import Badge
+from conference.badges.models import Badge, BadgeRender
 from conference.extensions import db
 from conference.registration.models import Participant
 
@@ -96,6 +96,73 @@ def test_each_badge_speaks_its_holders_language(app, event, people):
                              ("Сахалинская область", "Sakhalin Oblast")):
         assert text.count(russian) == 1 and text.count(english) == 1, (russian, english)
     assert text.index("Sakhalin Oblast") > text.index("Петрова") > text.index("Сахалинская область")
+
+
+@pytest.fixture
+def rendered(monkeypatch):
+    """The last names of the badges WeasyPrint renders (really renders: this only counts them)."""
+    names = []
+    render_faces = services.render_faces
+
+    def counted(event, faces, layout):
+        names.extend(shown.last_name for shown in faces)
+        return render_faces(event, faces, layout)
+
+    monkeypatch.setattr(services, "render_faces", counted)
+    return names
+
+
+def test_badges_rendered_for_the_letters_are_placed_not_rendered_again(app, event, people, rendered, tmp_path):
+    """Each confirmed participant's badge was rendered for their letter and kept: printing everybody, on A6 or on
+    sheets of four, renders none of them again, and the pages read back the same."""
+    with app.test_request_context():
+        participants = load(people)
+        assert sorted(db.session.scalars(select(BadgeRender.participant_id))) == sorted(people)
+        sheets = services.render_badges(event, participants, LAYOUTS["a4x4"])
+        single = services.render_badges(event, participants, LAYOUTS["a6"])
+        tokens = sorted(services.current_badge(p).token for p in participants)
+    assert rendered == []
+    assert len(PdfReader(io.BytesIO(sheets)).pages) == 2 and len(PdfReader(io.BytesIO(single)).pages) == 5
+    for pdf, folder in ((sheets, tmp_path / "sheets"), (single, tmp_path / "a6")):
+        folder.mkdir()
+        assert sorted(qr_codes(pdf, folder)) == tokens
+        assert all(name in pdf_text(pdf) for name in ("Иванов", "Петрова", "Сидоров", "Кузнецов"))
+
+
+def test_a_kept_render_that_no_longer_shows_the_badge_is_never_placed(app, event, people, rendered,
+                                                                    organizer_client, tmp_path):
+    """A name edited, a badge reissued (its old QR code is refused at the door), another category, another
+    language: each of those badges is rendered anew, the others are placed. Rendered alone again, a badge is kept
+    again."""
+    with app.test_request_context():
+        edited, _reissued, promoted, english, _same = load(people)
+        edited.last_name, promoted.category, english.language = "Новиков", "vip", "en"
+        db.session.commit()
+    organizer_client.post(f"/manage/events/{event.slug}/participants/{people[1]}/badge/reissue")
+    with app.test_request_context():
+        participants = load(people)
+        pdf = services.render_badges(event, participants, LAYOUTS["a4x4"])
+        tokens = sorted(services.current_badge(p).token for p in participants)
+    assert sorted(rendered) == sorted(["Новиков", "Петрова", "Сидоров", "Константинопольская-Преображенская"])
+    text = pdf_text(pdf)
+    assert "Новиков" in text and "Иванов" not in text and "VIP" in text and "PARTICIPANT" in text
+    assert sorted(qr_codes(pdf, tmp_path)) == tokens  # the reissued badge's new token, not the revoked one
+
+    rendered.clear()
+    with app.test_request_context():
+        services.render_badges(event, load(people[:1]), LAYOUTS["a6"])  # as for the desk: kept
+        services.render_badges(event, load(people), LAYOUTS["a6"])
+    assert sorted(rendered) == sorted(["Новиков", "Петрова", "Сидоров", "Константинопольская-Преображенская"])
+
+
+def test_big_batches_render_every_badge_in_bounded_memory(app, event, people, rendered, monkeypatch):
+    """Kept renders carry their own fonts: past a batch size, composing them would need too much memory."""
+    monkeypatch.setattr(services, "KEPT_RENDERS_PLACED", 4)
+    with app.test_request_context():
+        services.render_badges(event, load(people[:4]), LAYOUTS["a4x4"])
+        assert rendered == []
+        pdf = services.render_badges(event, load(people), LAYOUTS["a4x4"])
+    assert len(rendered) == 5 and len(PdfReader(io.BytesIO(pdf)).pages) == 2
 
 
 def test_tokens_are_forty_random_digits_and_carry_nothing_else(app, event, people):

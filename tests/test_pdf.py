@@ -4,17 +4,19 @@ import base64
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+import pikepdf
 import pytest
 import tinyhtml5
 from pypdf import PdfReader
 from weasyprint.urls import URLFetcher
 
-from conference.pdf import _HTML, STATIC_DIR, StaticOnlyFetcher, merge_pdfs, render_pdf
+from conference.pdf import _HTML, STATIC_DIR, Sheet, StaticOnlyFetcher, compose_pdf, render_pdf
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +30,7 @@ rendered_by = pdf.render_pdf
 pdf.render_pdf = lambda html, user_agent_css=None: rendered_by(html.replace("PID", str(os.getpid())), user_agent_css)
 documents = (f"<p>Часть {number} PID</p>" for number in range(5))
 parts = list(pdf.render_pdfs(documents))
-sys.stdout.buffer.write(pdf.merge_pdfs(parts))
+sys.stdout.buffer.write(pdf.compose_pdf([(part, 0) for part in parts]))
 print(json.dumps({"me": os.getpid()}), file=sys.stderr)
 """
 
@@ -62,10 +64,34 @@ def test_a_process_running_other_threads_renders_the_parts_itself(monkeypatch):
     assert [page_texts(part) for part in parts] == [[f"Часть {number} {os.getpid()}"] for number in range(3)]
 
 
-def test_merging_keeps_every_page_in_order():
+def test_composing_places_the_pages_asked_for_in_order():
     parts = [render_pdf(f"<p>Один {n}</p><p style='page-break-before: always'>Два {n}</p>") for n in range(3)]
-    assert page_texts(merge_pdfs(parts)) == ["Один 0", "Два 0", "Один 1", "Два 1", "Один 2", "Два 2"]
-    assert merge_pdfs(parts[:1]) == parts[0]
+    every_page = [(part, index) for part in parts for index in (0, 1)]
+    assert page_texts(compose_pdf(every_page)) == ["Один 0", "Два 0", "Один 1", "Два 1", "Один 2", "Два 2"]
+    assert page_texts(compose_pdf([(parts[2], 1), (parts[0], 0)])) == ["Два 2", "Один 0"]
+    assert compose_pdf(every_page[:2]) == parts[0]  # one PDF, whole: as it is
+
+
+def test_a_sheet_holds_its_pages_scaled_into_their_places_with_its_marks(tmp_path):
+    """Two A6 pages side by side on an A5 sheet, each shrunk to a 70 × 100 mm place, and a mark drawn over."""
+    mm = 72 / 25.4
+    a6 = [render_pdf(f"<style>@page {{ size: A6; margin: 0 }}</style><p>Страница {n}</p>") for n in range(3)]
+    sheet = Sheet(148 * mm, 210 * mm, ((4 * mm, 110 * mm, 74 * mm, 210 * mm), (74 * mm, 110 * mm, 144 * mm, 210 * mm)),
+                  b"q 0 G 1 w 10 10 m 100 10 l S Q")
+    pdf = compose_pdf([(a6[0], 0), (a6[1], 0), (a6[2], 0)], sheet)
+    assert [" ".join(text.split()) for text in page_texts(pdf)] == ["Страница 0 Страница 1", "Страница 2"]
+    source = tmp_path / "sheet.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftotext", "-bbox", str(source), str(tmp_path / "words.html")], check=True)
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">Страница</word>',
+                       (tmp_path / "words.html").read_text())
+    lefts = [float(x_min) for x_min, *_ in words]
+    assert 4 * mm < lefts[0] < 20 * mm and 74 * mm < lefts[1] < 90 * mm and 4 * mm < lefts[2] < 20 * mm
+    assert PdfReader(io.BytesIO(pdf)).pages[0].mediabox.width == pytest.approx(148 * mm, abs=0.01)
+    composed = pikepdf.open(io.BytesIO(pdf))
+    first = composed.pages[0]
+    first.contents_coalesce()
+    assert b"10 10 m 100 10 l" in first.Contents.read_bytes()
 
 
 def fonts_of(data: bytes) -> set[str]:

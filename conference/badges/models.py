@@ -32,3 +32,19 @@ class Badge(db.Model):
     print_count: Mapped[int] = mapped_column(default=0)
 
     participant: Mapped[Participant] = relationship()
+
+
+class BadgeRender(db.Model):
+    """A participant's badge as last rendered alone on A6 (for the letter confirming the registration, the
+    holder's download, the desk), kept so that the night's bulk print places these pages rather than rendering
+    every badge again. `digest` is a hash of everything the page shows and of what draws it (see
+    services.render_digest): a render whose digest no longer matches (a name edited, a badge reissued, the
+    stylesheet changed) is not used, and is replaced when the badge is next rendered alone. One per participant,
+    deleted with them: it holds their name."""
+
+    __tablename__ = "badge_render"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

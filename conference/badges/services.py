@@ -1,30 +1,33 @@
 """What badges do: issue and revoke tokens, draw the QR code, lay badges out and render them to PDF."""
 
 import base64
+import hashlib
 import logging
 import secrets
 import struct
 import zlib
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from dataclasses import astuple, dataclass, replace
+from functools import cache, lru_cache
 
 import qrcode
-from flask import render_template
+import weasyprint
+from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from conference.directories.models import Country, FederalSubject
 from conference.events.models import Event
 from conference.extensions import db
 from conference.i18n import date_range
-from conference.pdf import merge_pdfs, render_pdfs, workers
+from conference.pdf import STATIC_DIR, compose_pdf, render_pdfs, workers
 from conference.registration.labels import CATEGORY_LABELS
 from conference.registration.models import Participant
 from conference.registration.services import ParticipantFilter, confirmation_attachments, filtered_query
 from conference.timeutil import utcnow
 
 from .layouts import DEFAULT_LAYOUT, LAYOUTS, Layout
-from .models import Badge
+from .models import Badge, BadgeRender
 
 log = logging.getLogger(__name__)
 TOKEN_DIGITS = 40  # 10^40 ≈ 2^133: unguessable, and digits type the same under any keyboard layout
@@ -32,6 +35,8 @@ TOKEN_DIGITS = 40  # 10^40 ≈ 2^133: unguessable, and digits type the same unde
 # which also bounds the memory a part needs (WeasyPrint keeps a whole document's layout in memory). Counted in badges,
 # not pages, since badges are what costs: each part also pays a fixed cost (stylesheets, fonts, merging).
 PART_BADGES = 100
+# The page every badge but a label's is drawn on: alone, for a letter, kept; or several, imposed on a sheet.
+A6 = LAYOUTS["a6"]
 
 # Print-safe colours of the band at the bottom of a badge, one per category.
 CATEGORY_COLOURS = {
@@ -210,7 +215,12 @@ def layout_of(key: str | None) -> Layout:
 
 
 def render_badges(event: Event, participants: list[Participant], layout: Layout) -> bytes:
-    """One PDF with a badge for each participant, in the given order; issues badges that are missing."""
+    """One PDF with a badge for each participant, in the given order; issues badges that are missing.
+
+    Each badge is a page of its own, drawn in its layout, or for an imposed layout (sheets of four) drawn on A6
+    and placed on the sheet. A6 badges rendered earlier and still showing the same (see BadgeRender) are placed
+    as they are, and only the others rendered: the night before the forum, when every confirmed participant's
+    badge has been rendered for their letter, 500 badges are placed in a second rather than rendered in four."""
     if not participants:
         raise BadgeError("empty")
     badges = current_badges(participants)
@@ -220,29 +230,90 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
     db.session.scalars(select(Country).where(
         Country.id.in_({p.country_id for p in participants if p.country_id}))).all()
     faces = [face(participant, badges[participant.id]) for participant in participants]
-    pages = [faces[start:start + layout.per_page] for start in range(0, len(faces), layout.per_page)]
+    drawn_as = A6 if layout.imposed else layout
+    digests = [render_digest(shown) for shown in faces] if drawn_as is A6 else []
+    kept = kept_renders(participants, digests) if digests and len(participants) <= KEPT_RENDERS_PLACED else {}
+    missing = [index for index, participant in enumerate(participants) if participant.id not in kept]
+    rendered = iter(render_faces(event, [faces[index] for index in missing], drawn_as))
+    pages = [kept.get(participant.id) or next(rendered) for participant in participants]
+    if digests and len(missing) == 1:  # a badge rendered alone, a PDF of its own: kept for the next print
+        keep_render(participants[missing[0]], digests[missing[0]], pages[missing[0]][0])
+    # Composed once every part is rendered and the workers are gone: composing needs memory in proportion to the
+    # whole batch (about 130 MB for 5,000 badges on sheets), the workers about 50 MB each, and never both at once.
+    return compose_pdf(pages, layout.sheet() if layout.imposed else None)
 
-    def sheet(part: list) -> str:
-        return render_template("badges/sheet.html", event=event, layout=layout, pages=part,
+
+def render_faces(event: Event, faces: list[BadgeFace], layout: Layout) -> list[tuple[bytes, int]]:
+    """Each badge's page: the PDF it was rendered in and its index there. A big batch is rendered in parts on every
+    core (see conference.pdf.render_pdfs)."""
+    if not faces:
+        return []
+
+    def sheet(part: list[BadgeFace]) -> str:
+        return render_template("badges/sheet.html", event=event, layout=layout, faces=part,
                                colours=CATEGORY_COLOURS)
 
     # As many parts as keep every core busy to the end, none much bigger than PART_BADGES; built one by one, so
     # that the workers start on the first while the next are written.
     cores = workers()
-    count = -(-len(pages) // max(1, PART_BADGES // layout.per_page))
-    count = -(-count // cores) * cores if count > 1 or len(pages) > 1 else 1
-    size = -(-len(pages) // count)
-    parts = (sheet(pages[start:start + size]) for start in range(0, len(pages), size))
-    # Merged once every part is rendered and the workers are gone: the merge needs memory in proportion to the
-    # whole batch (about 70 MB for 5,000 badges), the workers about 50 MB each, and never both at once.
-    return merge_pdfs(list(render_pdfs(parts, sample=sheet(pages[:1]), user_agent_css="css/badges-ua.css")))
+    count = -(-len(faces) // PART_BADGES)
+    count = -(-count // cores) * cores if len(faces) > 1 else 1
+    size = -(-len(faces) // count)
+    starts = range(0, len(faces), size)
+    parts = render_pdfs((sheet(faces[start:start + size]) for start in starts), sample=sheet(faces[:1]),
+                        user_agent_css="css/badges-ua.css")
+    return [(pdf, index) for start, pdf in zip(starts, parts, strict=True)
+            for index in range(len(faces[start:start + size]))]
+
+
+# ---- renders kept ----------------------------------------------------------------------------------------
+
+# Kept renders are placed in batches of up to so many badges. Each carries its own fonts (about 9 KB a badge, where
+# a part rendered at once shares them), and composing needs memory in proportion: about 70 MB more for 500 badges.
+# Bigger batches are rendered in parts, in bounded memory.
+KEPT_RENDERS_PLACED = 1000
+
+
+def render_digest(shown: BadgeFace) -> str:
+    """What an A6 badge shows and what draws it, hashed: two renders with the same digest are the same page."""
+    return hashlib.sha256(_renderer_fingerprint() + repr(astuple(shown)).encode()).hexdigest()
+
+
+@cache
+def _renderer_fingerprint() -> bytes:
+    """The template, stylesheets, colours, page and WeasyPrint's version: a deployment that changes any of them
+    draws badges anew (a process starts with each deployment). Nothing here depends on the request (the layout's
+    title would: it is translated), so every worker process finds the same."""
+    env = current_app.jinja_env
+    template = env.loader.get_source(env, "badges/sheet.html")[0]
+    styles = [(STATIC_DIR / "css" / name).read_bytes() for name in ("badges.css", "badges-ua.css")]
+    page = (A6.badge_width, A6.badge_height, A6.compact)
+    return hashlib.sha256(repr((template, styles, CATEGORY_COLOURS, page, weasyprint.__version__)).encode()).digest()
+
+
+def kept_renders(participants: list[Participant], digests: list[str]) -> dict[int, tuple[bytes, int]]:
+    """The participants' kept renders that still show what their badge shows now: each one's page."""
+    wanted = {participant.id: digest for participant, digest in zip(participants, digests, strict=True)}
+    rows = db.session.execute(select(BadgeRender.participant_id, BadgeRender.digest, BadgeRender.pdf)
+                              .where(BadgeRender.participant_id.in_(wanted)))
+    return {participant_id: (pdf, 0) for participant_id, digest, pdf in rows if wanted[participant_id] == digest}
+
+
+def keep_render(participant: Participant, digest: str, pdf: bytes) -> None:
+    """Keeps (or replaces) the participant's render. Two requests rendering the same badge at once may both try to
+    add it: the one that loses keeps nothing, and nothing else is lost (the badge was committed before)."""
+    db.session.merge(BadgeRender(participant_id=participant.id, digest=digest, pdf=pdf, rendered_at=utcnow()))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
 
 
 @confirmation_attachments.connect
 def badge_for_the_letter(participant: Participant):
     """The letter confirming a registration carries the A6 badge, ready to print at home."""
     try:
-        pdf = render_badges(participant.event, [participant], LAYOUTS[DEFAULT_LAYOUT])
+        pdf = render_badges(participant.event, [participant], A6)
     except Exception:  # noqa: BLE001 - a badge that fails to render must not stop the letter
         log.exception("could not render the badge of participant %s", participant.id)
         return None
