@@ -268,10 +268,10 @@ def render_faces(event: Event, faces: list[BadgeFace], layout: Layout) -> list[t
 
 # ---- renders kept ----------------------------------------------------------------------------------------
 
-# Kept renders are placed in batches of up to so many badges. Each carries its own fonts (about 9 KB a badge, where
-# a part rendered at once shares them), and composing needs memory in proportion: about 70 MB more for 500 badges.
-# Bigger batches are rendered in parts, in bounded memory.
-KEPT_RENDERS_PLACED = 1000
+# Kept renders are placed in batches of up to so many badges. Each carries its own fonts (about 10 KB a badge, where
+# a part rendered at once shares them), and qpdf needs about 140 KB of memory for each it places: 1,000 badges
+# peaked at 291-298 MB in all (bench/badges.py). Bigger batches are rendered in parts, in bounded memory.
+KEPT_RENDERS_PLACED = 800
 
 
 def render_digest(shown: BadgeFace) -> str:
