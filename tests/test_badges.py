@@ -2,6 +2,7 @@
 
 import io
 import re
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import zxingcpp
 from flask_babel import force_locale
 from PIL import Image
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from conference.badges import services
 from conference.badges.layouts import LAYOUTS
@@ -19,7 +20,7 @@ from conference.badges.models import Badge, BadgeRender
 from conference.extensions import db
 from conference.registration.models import Participant
 
-from .conftest import sent_mail
+from .conftest import ON_POSTGRES, sent_mail
 
 LONG_ORGANIZATION = ("Федеральное государственное унитарное предприятие «Центральный научно-исследовательский "
                      "институт конструкционных материалов «Прометей» имени И. В. Горынина Национального "
@@ -65,6 +66,8 @@ def test_each_layout_reads_back_and_its_qr_codes_are_the_tokens(app, event, peop
     html_parses = []  # the sheet is well-formed XML, whatever the names hold: WeasyPrint's HTML parser never runs
     monkeypatch.setattr(tinyhtml5, "parse", lambda *args, **kwargs: html_parses.append(args))
     with app.test_request_context():
+        db.session.execute(delete(BadgeRender))  # the renders kept from the letters: all are rendered here
+        db.session.commit()
         participants = load(people)
         pdf = services.render_badges(event, participants, LAYOUTS[layout_key])
         tokens = {p.id: services.current_badge(p).token for p in participants}
@@ -151,8 +154,49 @@ def test_a_kept_render_that_no_longer_shows_the_badge_is_never_placed(app, event
     rendered.clear()
     with app.test_request_context():
         services.render_badges(event, load(people[:1]), LAYOUTS["a6"])  # as for the desk: kept
-        services.render_badges(event, load(people), LAYOUTS["a6"])
+        in_order = list(reversed(people))  # kept and rendered badges mixed, in the list's order
+        pdf = services.render_badges(event, load(in_order), LAYOUTS["a6"])
+        names = [db.session.get(Participant, participant_id).last_name for participant_id in in_order]
     assert sorted(rendered) == sorted(["Новиков", "Петрова", "Сидоров", "Константинопольская-Преображенская"])
+    pages = [page.extract_text().replace("-\n", "-").replace("\n", " ") for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) == 5 and all(name in page for name, page in zip(names, pages, strict=True))
+
+
+def test_a_new_event_title_renders_every_badge_anew(app, event, people, rendered):
+    with app.test_request_context():
+        participants = load(people)
+        participants[0].event.title = "Промышленная Россия 5.0"
+        db.session.commit()
+        pdf = services.render_badges(participants[0].event, participants, LAYOUTS["a4x4"])
+    assert len(rendered) == 5
+    assert pdf_text(pdf).count("Промышленная Россия 5.0") == 5 and "4.0" not in pdf_text(pdf)
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="holds SQLite's write lock")
+def test_a_database_too_busy_to_keep_the_render_still_gets_the_letter_sent(app, client, event, form_data,
+                                                                         database_uri, monkeypatch):
+    """Keeping a render only saves later work: when the database stays busy past its timeout (another process
+    writing) just as the render is kept, the registration is still confirmed and its letter carries the badge."""
+    writer = sqlite3.connect(database_uri.removeprefix("sqlite:///"))
+    keep_render = services.keep_render
+
+    def while_another_process_writes(*args):
+        writer.execute("BEGIN IMMEDIATE")
+        try:
+            keep_render(*args)
+        finally:
+            writer.rollback()
+
+    monkeypatch.setattr(services, "keep_render", while_another_process_writes)
+    response = client.post(f"/events/{event.slug}/register", data=form_data(last_name="Занятой"))
+    writer.close()
+    assert response.status_code == 302
+    [letter] = sent_mail(app)
+    [badge] = [part for part in letter.iter_attachments() if part.get_content_type() == "application/pdf"]
+    assert "Занятой" in pdf_text(badge.get_content())
+    with app.app_context():
+        assert db.session.scalar(select(Participant.status)) == "confirmed"
+        assert db.session.scalars(select(BadgeRender)).all() == []
 
 
 def test_big_batches_render_every_badge_in_bounded_memory(app, event, people, rendered, monkeypatch):
@@ -193,8 +237,8 @@ def test_names_as_long_as_the_form_allows_stay_clear_of_the_qr_code_and_the_band
     word leaves the badge or reaches into the QR code or the category band (word boxes from pdftotext, the QR
     code's corners from zxing-cpp). (A one-word name cut so has its «…» clipped at the badge's edge.)"""
     with app.test_request_context():
-        event.title = ("Всероссийский форум " * 15)[:300]
         longest = load(people)[0]
+        longest.event.title = ("Всероссийский форум " * 15)[:300]
         longest.last_name, longest.first_name, longest.patronymic = "Длинноф" * 14 + "ам", "Я" * 100, "Ё" * 100
         longest.organization, longest.position = ("Организация " * 25)[:300], ("Должность " * 20)[:200]
         db.session.commit()
@@ -214,6 +258,7 @@ def test_names_as_long_as_the_form_allows_stay_clear_of_the_qr_code_and_the_band
     [band] = [top for word, _left, top, _right, _bottom in words if word == "УЧАСТНИК"]
     text = [(word, left, top, right, bottom) for word, left, top, right, bottom in words if word != "УЧАСТНИК"]
     assert any(word.endswith("…") for word, *_ in text)  # something was cut, and says so
+    assert sum(word == "Всероссийский" for word, *_ in text) >= 2  # the long title, cut after two lines
     layout = LAYOUTS[layout_key]
     badge_right = (layout.margin_x + layout.badge_width) * 72 / 25.4
     for word, left, _top, right, bottom in text:
@@ -237,6 +282,8 @@ def test_reissue_revokes_the_old_token(app, event, people, organizer_client):
         assert revoked.revoked_at is not None
         current = services.current_badge(db.session.get(Participant, people[0]))
         assert current.token != old and current.revoked_at is None
+        # The render kept from the letter carried the old token: it is gone with it.
+        assert db.session.get(BadgeRender, people[0]) is None and db.session.get(BadgeRender, people[1])
 
 
 def test_participants_get_their_own_badge_and_never_anothers(app, client, event, people, tmp_path):

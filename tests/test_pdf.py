@@ -16,6 +16,7 @@ import tinyhtml5
 from pypdf import PdfReader
 from weasyprint.urls import URLFetcher
 
+from conference import pdf as pdf_module
 from conference.pdf import _HTML, STATIC_DIR, Sheet, StaticOnlyFetcher, compose_pdf, render_pdf
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -70,15 +71,19 @@ def test_composing_places_the_pages_asked_for_in_order():
     assert page_texts(compose_pdf(every_page)) == ["Один 0", "Два 0", "Один 1", "Два 1", "Один 2", "Два 2"]
     assert page_texts(compose_pdf([(parts[2], 1), (parts[0], 0)])) == ["Два 2", "Один 0"]
     assert compose_pdf(every_page[:2]) == parts[0]  # one PDF, whole: as it is
+    assert page_texts(compose_pdf(every_page[:1])) == ["Один 0"]  # a part of one: only that part
 
 
-def test_a_sheet_holds_its_pages_scaled_into_their_places_with_its_marks(tmp_path):
+@pytest.mark.parametrize("sheets_at_once", [250, 1])
+def test_a_sheet_holds_its_pages_scaled_into_their_places_with_its_marks(tmp_path, monkeypatch, sheets_at_once):
     """Two A6 pages side by side on an A5 sheet, each shrunk to a 70 × 100 mm place, and a mark drawn over."""
     mm = 72 / 25.4
     a6 = [render_pdf(f"<style>@page {{ size: A6; margin: 0 }}</style><p>Страница {n}</p>") for n in range(3)]
     sheet = Sheet(148 * mm, 210 * mm, ((4 * mm, 110 * mm, 74 * mm, 210 * mm), (74 * mm, 110 * mm, 144 * mm, 210 * mm)),
                   b"q 0 G 1 w 10 10 m 100 10 l S Q")
+    monkeypatch.setattr(pdf_module, "SHEETS_COMPOSED_AT_ONCE", sheets_at_once)  # 1: composed in chunks, merged
     pdf = compose_pdf([(a6[0], 0), (a6[1], 0), (a6[2], 0)], sheet)
+    assert pdf.startswith(b"%PDF-1.7")  # as WeasyPrint's pages, whose transparency 1.3 does not know
     assert [" ".join(text.split()) for text in page_texts(pdf)] == ["Страница 0 Страница 1", "Страница 2"]
     source = tmp_path / "sheet.pdf"
     source.write_bytes(pdf)

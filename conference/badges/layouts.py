@@ -25,6 +25,10 @@ class Layout:
     # sheet scaled to the badge size. A badge drawn once (for its letter, say) is then printed in either layout.
     imposed: bool = False
 
+    def __post_init__(self):
+        if self.per_page > 1 and not self.imposed:  # a badge page is one badge (templates/badges/sheet.html)
+            raise ValueError(f"layout {self.key}: several badges to a page are placed on it (imposed=True)")
+
     @property
     def per_page(self) -> int:
         return self.columns * self.rows
@@ -72,7 +76,7 @@ LAYOUTS = {
     layout.key: layout for layout in (
         Layout("a6", _l("A6 badge, 105 × 148 mm"), 105, 148, 1, 1, 105, 148),
         # Four badges on A4, a little smaller than A6 so that the cut marks fall in the margins a printer can reach.
-        # (98 × 138 mm is A6 scaled by 0.93.)
+        # (98 × 138 mm is A6 scaled by 0.932, a tenth of a millimetre to spare across.)
         Layout("a4x4", _l("A4 sheet of four badges with cut marks"), 210, 297, 2, 2, 98, 138, cut_marks=True,
                imposed=True),
         Layout("label-90x54", _l("Label 90 × 54 mm (label printers)"), 90, 54, 1, 1, 90, 54, compact=True),

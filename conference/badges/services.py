@@ -9,12 +9,16 @@ import zlib
 from dataclasses import astuple, dataclass, replace
 from functools import cache, lru_cache
 
+import pydyf
 import qrcode
 import weasyprint
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+from weasyprint.text.ffi import pango
 
 from conference.directories.models import Country, FederalSubject
 from conference.events.models import Event
@@ -31,9 +35,9 @@ from .models import Badge, BadgeRender
 
 log = logging.getLogger(__name__)
 TOKEN_DIGITS = 40  # 10^40 ≈ 2^133: unguessable, and digits type the same under any keyboard layout
-# Badges per WeasyPrint run: big batches are split into parts of about this size, rendered on every core and merged,
-# which also bounds the memory a part needs (WeasyPrint keeps a whole document's layout in memory). Counted in badges,
-# not pages, since badges are what costs: each part also pays a fixed cost (stylesheets, fonts, merging).
+# Badges per WeasyPrint run: big batches are split into parts of about this size, rendered on every core and
+# composed into one PDF, which also bounds the memory a part needs (WeasyPrint keeps a whole document's layout in
+# memory). Each part also pays a fixed cost (stylesheets, fonts, composing).
 PART_BADGES = 100
 # The page every badge but a label's is drawn on: alone, for a letter, kept; or several, imposed on a sheet.
 A6 = LAYOUTS["a6"]
@@ -91,10 +95,12 @@ def current_badge(participant: Participant) -> Badge:
 
 
 def reissue(participant: Participant) -> Badge:
-    """A lost badge: the old token is revoked (a scan of it says so), a new one is issued."""
+    """A lost badge: the old token is revoked (a scan of it says so), a new one is issued. The kept render, which
+    carries the old token, goes too."""
     for badge in db.session.scalars(select(Badge).where(Badge.participant_id == participant.id,
                                                         Badge.revoked_at.is_(None))):
         badge.revoked_at = utcnow()
+    db.session.execute(delete(BadgeRender).where(BadgeRender.participant_id == participant.id))
     db.session.flush()
     badge = issue_badge(participant.id)
     db.session.add(badge)
@@ -237,7 +243,7 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
     rendered = iter(render_faces(event, [faces[index] for index in missing], drawn_as))
     pages = [kept.get(participant.id) or next(rendered) for participant in participants]
     if digests and len(missing) == 1:  # a badge rendered alone, a PDF of its own: kept for the next print
-        keep_render(participants[missing[0]], digests[missing[0]], pages[missing[0]][0])
+        keep_render(participants[missing[0]].id, digests[missing[0]], pages[missing[0]][0])
     # Composed once every part is rendered and the workers are gone: composing needs memory in proportion to the
     # whole batch (about 130 MB for 5,000 badges on sheets), the workers about 50 MB each, and never both at once.
     return compose_pdf(pages, layout.sheet() if layout.imposed else None)
@@ -272,6 +278,9 @@ def render_faces(event: Event, faces: list[BadgeFace], layout: Layout) -> list[t
 # a part rendered at once shares them), and qpdf needs about 140 KB of memory for each it places: 1,000 badges
 # peaked at 291-298 MB in all (bench/badges.py). Bigger batches are rendered in parts, in bounded memory.
 KEPT_RENDERS_PLACED = 800
+# Raise when badges are drawn differently by a change that the fingerprint below cannot see (in conference/pdf.py,
+# say): every kept render is then rendered anew.
+RENDERING_REVISION = 1
 
 
 def render_digest(shown: BadgeFace) -> str:
@@ -281,32 +290,40 @@ def render_digest(shown: BadgeFace) -> str:
 
 @cache
 def _renderer_fingerprint() -> bytes:
-    """The template, stylesheets, colours, page and WeasyPrint's version: a deployment that changes any of them
-    draws badges anew (a process starts with each deployment). Nothing here depends on the request (the layout's
-    title would: it is translated), so every worker process finds the same."""
+    """The template, stylesheets, colours, page and the renderer (WeasyPrint, pydyf and Pango versions, and our own
+    RENDERING_REVISION): a deployment that changes any of them draws badges anew (a process starts with each
+    deployment; the development server's reloader does not restart it for a template). Nothing here depends on the
+    request (the layout's title would: it is translated), so every worker process finds the same."""
     env = current_app.jinja_env
     template = env.loader.get_source(env, "badges/sheet.html")[0]
     styles = [(STATIC_DIR / "css" / name).read_bytes() for name in ("badges.css", "badges-ua.css")]
     page = (A6.badge_width, A6.badge_height, A6.compact)
-    return hashlib.sha256(repr((template, styles, CATEGORY_COLOURS, page, weasyprint.__version__)).encode()).digest()
+    renderer = (RENDERING_REVISION, weasyprint.__version__, pydyf.__version__, pango.pango_version())
+    return hashlib.sha256(repr((template, styles, CATEGORY_COLOURS, page, renderer)).encode()).digest()
 
 
 def kept_renders(participants: list[Participant], digests: list[str]) -> dict[int, tuple[bytes, int]]:
     """The participants' kept renders that still show what their badge shows now: each one's page."""
     wanted = {participant.id: digest for participant, digest in zip(participants, digests, strict=True)}
     rows = db.session.execute(select(BadgeRender.participant_id, BadgeRender.digest, BadgeRender.pdf)
-                              .where(BadgeRender.participant_id.in_(wanted)))
+                              .where(BadgeRender.participant_id.in_(wanted), BadgeRender.digest.in_(wanted.values())))
     return {participant_id: (pdf, 0) for participant_id, digest, pdf in rows if wanted[participant_id] == digest}
 
 
-def keep_render(participant: Participant, digest: str, pdf: bytes) -> None:
-    """Keeps (or replaces) the participant's render. Two requests rendering the same badge at once may both try to
-    add it: the one that loses keeps nothing, and nothing else is lost (the badge was committed before)."""
-    db.session.merge(BadgeRender(participant_id=participant.id, digest=digest, pdf=pdf, rendered_at=utcnow()))
+def keep_render(participant_id: int, digest: str, pdf: bytes) -> None:
+    """Keeps (or replaces) the participant's render, in a transaction of its own: keeping only saves later work,
+    so it never commits the caller's changes nor loses them, and a database that refuses it (busy, say) leaves the
+    caller to carry on: to send its letter, to answer with the badge. Two requests keeping the same badge at once
+    both succeed (an upsert), the later one's render staying."""
+    row = {"participant_id": participant_id, "digest": digest, "pdf": pdf, "rendered_at": utcnow()}
+    upsert = (postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(BadgeRender)
+    upsert = upsert.values(row).on_conflict_do_update(index_elements=["participant_id"],
+                                                      set_={name: upsert.excluded[name] for name in row})
     try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        with db.engine.begin() as connection:
+            connection.execute(upsert)
+    except SQLAlchemyError:
+        log.warning("could not keep the badge render of participant %s", participant_id, exc_info=True)
 
 
 @confirmation_attachments.connect
