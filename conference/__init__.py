@@ -44,10 +44,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     from . import i18n, models  # noqa: F401  (models: every table known to Alembic)
     from .accounts.access import is_organizer
     from .checkin.services import end_scan_transaction
+    from .events.services import event_city
     from .mail import close_smtp_connection
 
     i18n.init_app(app)
     app.jinja_env.globals["is_organizer"] = is_organizer
+    app.jinja_env.globals["event_city"] = event_city
 
     app.teardown_appcontext(end_scan_transaction)
     app.teardown_appcontext(close_smtp_connection)

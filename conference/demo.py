@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .accounts.models import User
 from .directories.models import FederalSubject, OrganizationType
 from .events.models import Event
-from .events.services import DEFAULT_CONSENT_TEXT
+from .events.services import DEFAULT_CONSENT_TEXT, DEFAULT_CONSENT_TEXT_EN
 from .extensions import db
 from .registration.models import Participant
 
@@ -165,6 +165,10 @@ def create_demo() -> str:
             "III Ежегодная практическая конференция «Промышленная Россия 4.0 — повышение конкурентоспособности "
             "регионов». Организатор — Ассоциация развития кластеров и технопарков России."
         ),
+        description_en=(
+            "The 3rd annual practical conference «Industrial Russia 4.0: making the regions more competitive». "
+            "Organized by the Association of Clusters and Technoparks of Russia."
+        ),
         starts_on=date(2018, 11, 23),
         ends_on=date(2018, 11, 23),
         venue="",
@@ -176,6 +180,7 @@ def create_demo() -> str:
         capacity=600,
         moderation=True,
         consent_text=DEFAULT_CONSENT_TEXT,
+        consent_text_en=DEFAULT_CONSENT_TEXT_EN,
         consent_version="2018-09",
     )
     db.session.add(event)

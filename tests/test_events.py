@@ -7,6 +7,8 @@ from sqlalchemy import select
 from conference.events.models import Event
 from conference.extensions import db
 
+from .conftest import mail_text, sent_mail
+
 
 def event_form(**overrides) -> dict:
     data = {
@@ -86,3 +88,32 @@ def test_a_time_zone_put_right_keeps_the_program_at_its_times_of_day(app, organi
         assert event.registration_opens_at == datetime(2019, 9, 1, 4, 0, tzinfo=UTC)  # 09:00 there
     program = organizer_client.get("/events/industrial-russia-2019/program").get_data(as_text=True)
     assert "10:00–12:00" in program
+
+
+def test_english_readers_get_the_events_english_texts(app, organizer_client, client, form_data):
+    """Description, venue, city and consent text in English where the organizers gave them, a regional centre
+    without one named from the reference data, the letter of a participant who registered in English likewise;
+    Russian readers keep the Russian texts."""
+    english_texts = {"description": "Ежегодная конференция.", "description_en": "The annual conference.",
+                     "venue_en": "Expocentre", "consent_text_en": "I consent to…", "starts_on": "2027-11-22",
+                     "ends_on": "2027-11-23", "registration_opens_at": "", "registration_closes_at": "",
+                     "moderation": ""}
+    organizer_client.post("/manage/events/new", data=event_form(**english_texts))
+    event = "/events/industrial-russia-2019"
+    russian = client.get(event).get_data(as_text=True)
+    assert "Ежегодная конференция." in russian and "Москва · Экспоцентр" in russian and "Expocentre" not in russian
+    assert "Согласие…" in client.get(f"{event}/consent").get_data(as_text=True)
+
+    client.get("/lang/en")
+    english = client.get(event).get_data(as_text=True)
+    assert "The annual conference." in english and "Moscow · Expocentre" in english
+    assert "Ежегодная" not in english and "Экспоцентр" not in english and "Москва" not in english
+    consent = client.get(f"{event}/consent").get_data(as_text=True)
+    assert "I consent to…" in consent and "Согласие…" not in consent
+    client.post(f"{event}/register", data=form_data())
+    assert "Where: Moscow, Expocentre" in mail_text(sent_mail(app)[-1])
+
+    # The organizers' own English name for the city wins over the reference data's.
+    organizer_client.post("/manage/events/industrial-russia-2019/edit",
+                          data=event_form(**english_texts, city_en="Moscow, Russia"))
+    assert "Moscow, Russia · Expocentre" in client.get(event).get_data(as_text=True)

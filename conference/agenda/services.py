@@ -353,7 +353,8 @@ def program_json(event: Event, sessions: list[AgendaSession]) -> dict:
     return {
         "event": {"slug": event.slug, "title": event.title, "title_en": event.title_en,
                   "starts_on": event.starts_on.isoformat(), "ends_on": event.ends_on.isoformat(),
-                  "city": event.city, "venue": event.venue, "timezone": event.timezone},
+                  "city": event.city, "city_en": event.city_en, "venue": event.venue, "venue_en": event.venue_en,
+                  "timezone": event.timezone},
         "rooms": [{"id": room.id, "name": room.name, "capacity": room.capacity, "floor": room.floor,
                    "address": room.address} for room in rooms(event)],
         "sessions": [{

@@ -32,10 +32,15 @@ class EventForm(FlaskForm):
     title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(), Length(max=300)])
     title_en = StringField(_l("Title in English"), filters=[clean], validators=[Optional(), Length(max=300)])
     description = TextAreaField(_l("Description"), filters=[clean], validators=[Optional(), Length(max=5000)])
+    description_en = TextAreaField(_l("Description in English"), filters=[clean],
+                                   validators=[Optional(), Length(max=5000)])
     starts_on = DateField(_l("First day"), validators=[DataRequired(), plausible_year])
     ends_on = DateField(_l("Last day"), validators=[DataRequired(), plausible_year])
     venue = StringField(_l("Venue"), filters=[clean], validators=[Optional(), Length(max=300)])
+    venue_en = StringField(_l("Venue in English"), filters=[clean], validators=[Optional(), Length(max=300)])
     city = StringField(_l("City"), filters=[clean], validators=[Optional(), Length(max=100)])
+    city_en = StringField(_l("City in English"), filters=[clean], validators=[Optional(), Length(max=100)],
+                          description=_l("A regional centre left empty is named from the reference data."))
     timezone = SelectField(_l("Time zone"), choices=[(zone, zone) for zone in RUSSIAN_TIME_ZONES],
                            default="Europe/Moscow")
     registration_opens_at = DateTimeLocalField(_l("Registration opens"), format=LOCAL_FORMATS,
@@ -50,6 +55,10 @@ class EventForm(FlaskForm):
     moderation = BooleanField(_l("Organizers approve each registration"))
     consent_text = TextAreaField(
         _l("Consent to personal data processing"), filters=[clean], validators=[DataRequired(), Length(max=20000)]
+    )
+    consent_text_en = TextAreaField(
+        _l("Consent text in English"), filters=[clean], validators=[Optional(), Length(max=20000)],
+        description=_l("Shown to participants who register in English; the Russian text is the one in force."),
     )
     consent_version = StringField(_l("Consent text version"), filters=[clean],
                                   validators=[DataRequired(), Length(max=40)])

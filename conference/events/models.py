@@ -24,18 +24,29 @@ class Event(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     title_en: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     venue: Mapped[str] = mapped_column(String(300), default="")
+    venue_en: Mapped[str] = mapped_column(String(300), default="", server_default="")
     city: Mapped[str] = mapped_column(String(100), default="")
+    city_en: Mapped[str] = mapped_column(String(100), default="", server_default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     capacity: Mapped[int | None]
     moderation: Mapped[bool] = mapped_column(default=False)
     consent_text: Mapped[str] = mapped_column(Text, default="")
+    # What a participant registering in English reads; the Russian text is the one in force, of the same version.
+    consent_text_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     consent_version: Mapped[str] = mapped_column(String(40), default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    def localized(self, name: str, language: str) -> str:
+        """One of the texts organizers write in Russian and may also give in English (`name` and `name`_en: title,
+        description, city, venue, consent_text), in `language`: Russian where no English was given."""
+        english = getattr(self, f"{name}_en") if language == "en" else ""
+        return english or getattr(self, name)
+
     def display_title(self, language: str) -> str:
-        return self.title_en if language == "en" and self.title_en else self.title
+        return self.localized("title", language)

@@ -1,6 +1,7 @@
 from blinker import Namespace
 from sqlalchemy import select
 
+from conference.directories.models import FederalSubject
 from conference.extensions import db
 from conference.timeutil import local_to_utc, to_zone
 
@@ -20,6 +21,15 @@ DEFAULT_CONSENT_TEXT = (
     "итогового отчёта в обезличенном виде, в соответствии с Федеральным законом от 27.07.2006 № 152-ФЗ "
     "«О персональных данных». Согласие действует до его отзыва; отозвать его можно, отменив регистрацию "
     "по личной ссылке или написав организатору."
+)
+# Its translation, for participants who register in English (the Russian text is the one in force).
+DEFAULT_CONSENT_TEXT_EN = (
+    "I consent to the operator, the organizer of the event, processing my personal data (last name, first name, "
+    "patronymic, email address, phone number, organization, position, region) for registering and taking part in "
+    "the event, preparing my badge, recording attendance and preparing the final report in anonymized form, in "
+    "accordance with Federal Law No. 152-FZ of 27.07.2006 «On Personal Data». The consent is valid until "
+    "withdrawn; it can be withdrawn by cancelling the registration through the private link or by writing to the "
+    "organizer."
 )
 
 
@@ -66,3 +76,12 @@ def event_form_data(event: Event) -> dict:
         value = getattr(event, name)
         naive[name] = to_zone(value, event.timezone).replace(tzinfo=None) if value else None
     return naive
+
+
+def event_city(event: Event, language: str) -> str:
+    """The event's city in `language`: its English name if the organizers gave one, or else, for a regional centre,
+    the reference data's («Москва»: «Moscow»)."""
+    city = event.localized("city", language).strip()
+    if city and language == "en" and not event.city_en.strip():
+        return db.session.scalar(select(FederalSubject.capital_en).where(FederalSubject.capital_ru == city)) or city
+    return city

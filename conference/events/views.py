@@ -63,6 +63,7 @@ def create():
     form = EventForm()
     if request.method == "GET":
         form.consent_text.data = services.DEFAULT_CONSENT_TEXT
+        form.consent_text_en.data = services.DEFAULT_CONSENT_TEXT_EN
         form.consent_version.data = "1"
     return _save_event_form(form, Event())
 
@@ -78,13 +79,18 @@ def edit(slug: str):
     return _save_event_form(form, event)
 
 
+OPTIONAL_TEXTS = ("title_en", "description", "description_en", "venue", "venue_en", "city", "city_en",
+                  "consent_text_en")
+
+
 def _save_event_form(form: EventForm, event: Event):
     if form.validate_on_submit():
         if services.slug_taken(form.slug.data, except_event=event):
             form.slug.errors.append(_("Another event already uses this address."))
         else:
             data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
-            data["title_en"] = data["title_en"] or ""
+            for name in OPTIONAL_TEXTS:  # a field left out of the form (an older page, a script) is empty, not NULL
+                data[name] = data[name] or ""
             services.save_event(event, data)
             flash(_("The event has been saved."), "success")
             return redirect(url_for(".dashboard", slug=event.slug))

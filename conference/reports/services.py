@@ -18,6 +18,7 @@ from conference.checkin.models import CheckIn
 from conference.checkin.services import NOT_CHECKPOINTS, arrivals_at_entrance
 from conference.directories.models import Country, FederalDistrict, FederalSubject, OrganizationType
 from conference.events.models import Event
+from conference.events.services import event_city
 from conference.extensions import db
 from conference.i18n import current_language, date_range, translated
 from conference.pdf import render_pdf
@@ -236,15 +237,6 @@ def organization_phrase(report: Report) -> str:
     return ", ".join(phrases)
 
 
-def event_city(event: Event) -> str:
-    """The event's city in the report's language: «Москва» reads «Moscow» in English when it is a regional
-    centre whose English name we know (events keep their city in one language)."""
-    city = (event.city or "").strip()
-    if city and current_language() == "en":
-        return db.session.scalar(select(FederalSubject.capital_en).where(FederalSubject.capital_ru == city)) or city
-    return city
-
-
 def summary(report: Report) -> str:
     """The report's opening paragraph, written from the figures in the seed's press-release style: «В работе
     мероприятия … приняли участие более 500 человек из 66 субъектов Российской Федерации от Южно-Сахалинска до
@@ -252,7 +244,7 @@ def summary(report: Report) -> str:
     event = report.event
     english = current_language() == "en"
     title = event.display_title(current_language())
-    city = event_city(event)
+    city = event_city(event, current_language())
     where = date_range(event.starts_on, event.ends_on) + (f", {city}" if city else "")
     if report.registered == 0:
         return _("«%(title)s» (%(where)s): no one has registered yet.", title=title, where=where)
@@ -288,7 +280,7 @@ def render_report_pdf(event: Event, language: str) -> bytes:
     with force_locale(language):
         report = build_report(event)
         html = render_template("reports/report.html", report=report, summary=summary(report),
-                               city=event_city(event), generated=datetime.now(UTC))
+                               city=event_city(event, current_language()), generated=datetime.now(UTC))
     return render_pdf(html)
 
 
