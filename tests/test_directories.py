@@ -64,7 +64,16 @@ def test_organizers_edit_and_add_reference_rows(app, organizer_client):
     assert added.status_code in (200, 302)
     duplicate = organizer_client.post("/manage/directories/countries/new",
                                       data={"code": "KZ", "name_ru": "Казахстан", "name_en": "Kazakhstan"})
-    assert "Этот код (или код ISO) уже занят" in duplicate.get_data(as_text=True)
+    assert 'id="code-errors"' in duplicate.get_data(as_text=True)
+    assert "Этот код уже занят другой записью." in duplicate.get_data(as_text=True)
+    with app.app_context():
+        moscow = db.session.scalar(select(FederalSubject).where(FederalSubject.code == "MOW"))
+        iso_taken = {"code": "NEW", "iso_code": moscow.iso_code, "name_ru": "Новый", "name_en": "New",
+                     "kind": "oblast", "district_id": str(moscow.district_id), "capital_ru": "Город",
+                     "capital_en": "Town", "latitude": "55", "longitude": "37"}
+    page = organizer_client.post("/manage/directories/subjects/new", data=iso_taken).get_data(as_text=True)
+    assert 'id="iso_code-errors"' in page and "Этот код ISO уже занят другой записью." in page
+    assert 'id="code-errors"' not in page  # «NEW» is free: only the ISO code is said to be taken
     bad = organizer_client.post("/manage/directories/subjects/new", data={
         "code": "NEW", "name_ru": "Новый", "name_en": "New", "kind": "oblast", "district_id": "1",
         "capital_ru": "Город", "capital_en": "Town", "latitude": "95", "longitude": "abc"})

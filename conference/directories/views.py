@@ -46,6 +46,23 @@ DIRECTORIES = {
 }
 
 
+# The unique codes an entry may have, and what is said when another entry has it already.
+TAKEN_MESSAGES = {"code": _l("This code is already used by another entry."),
+                  "iso_code": _l("This ISO code is already used by another entry.")}
+
+
+def taken_codes(model: type, form, row_id: int | None) -> list[str]:
+    """The form's unique codes that another entry already has: each is told at its own field, before saving."""
+    taken = []
+    for name in TAKEN_MESSAGES:
+        value = getattr(form, name).data if name in form else None
+        if value:
+            others = select(model.id).where(getattr(model, name) == value, model.id != (row_id or 0))
+            if db.session.scalar(others.limit(1)) is not None:
+                taken.append(name)
+    return taken
+
+
 def directory_or_404(kind: str) -> Directory:
     if kind not in DIRECTORIES:
         abort(404)
@@ -81,16 +98,21 @@ def edit(kind: str, row_id: int | None = None):
             for district in db.session.scalars(select(FederalDistrict).order_by(FederalDistrict.sort_order))
         ]
     if form.validate_on_submit():
-        form.populate_obj(row)
-        if row_id is None:
-            db.session.add(row)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            form.code.errors.append(_("This code (or ISO code) is already used by another entry."))
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for(".listing", kind=kind))
+        taken = taken_codes(directory.model, form, row_id)
+        for name in taken:
+            getattr(form, name).errors.append(TAKEN_MESSAGES[name])
+        if not taken:
+            form.populate_obj(row)
+            if row_id is None:
+                db.session.add(row)
+            try:
+                db.session.commit()
+            except IntegrityError:  # another organizer saved the same code a moment ago
+                db.session.rollback()
+                flash(_("Someone else has just saved an entry with the same code: check the list and try again."),
+                      "error")
+            else:
+                flash(_("Saved."), "success")
+                return redirect(url_for(".listing", kind=kind))
     return render_template("directories/edit.html", kind=kind, directory=directory, form=form, row=row,
                            is_new=row_id is None, back=request.referrer)
