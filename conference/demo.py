@@ -166,7 +166,7 @@ def create_demo() -> str:
             "регионов». Организатор — Ассоциация развития кластеров и технопарков России."
         ),
         description_en=(
-            "The 3rd annual practical conference «Industrial Russia 4.0: making the regions more competitive». "
+            "The 3rd annual practical conference “Industrial Russia 4.0: making the regions more competitive”. "
             "Organized by the Association of Clusters and Technoparks of Russia."
         ),
         starts_on=date(2018, 11, 23),

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from conference.events.models import Event
+from conference.events.services import DEFAULT_CONSENT_TEXT_EN
 from conference.extensions import db
 
 from .conftest import mail_text, sent_mail
@@ -103,6 +104,8 @@ def test_english_readers_get_the_events_english_texts(app, organizer_client, cli
     russian = client.get(event).get_data(as_text=True)
     assert "Ежегодная конференция." in russian and "Москва · Экспоцентр" in russian and "Expocentre" not in russian
     assert "Согласие…" in client.get(f"{event}/consent").get_data(as_text=True)
+    client.post(f"{event}/register", data=form_data(email="russian@example.org"))
+    assert "Где: Москва, Экспоцентр" in mail_text(sent_mail(app)[-1])
 
     client.get("/lang/en")
     english = client.get(event).get_data(as_text=True)
@@ -113,7 +116,32 @@ def test_english_readers_get_the_events_english_texts(app, organizer_client, cli
     client.post(f"{event}/register", data=form_data())
     assert "Where: Moscow, Expocentre" in mail_text(sent_mail(app)[-1])
 
+    # A city that is no regional centre stays as it was written.
+    organizer_client.post("/manage/events/industrial-russia-2019/edit", data=event_form(**english_texts,
+                                                                                      city="Сколково"))
+    assert "Сколково · Expocentre" in client.get(event).get_data(as_text=True)
     # The organizers' own English name for the city wins over the reference data's.
     organizer_client.post("/manage/events/industrial-russia-2019/edit",
                           data=event_form(**english_texts, city_en="Moscow, Russia"))
     assert "Moscow, Russia · Expocentre" in client.get(event).get_data(as_text=True)
+
+
+def test_english_texts_need_their_russian_ones_and_fall_back_to_them(app, organizer_client, client, event):
+    """A city or venue only in English would be missing from the Russian pages: refused. An event without an
+    English consent text shows its Russian one to English readers; a changed Russian consent text with the
+    English default left beside it is pointed out."""
+    refused = organizer_client.post(f"/manage/events/{event.slug}/edit", data=event_form(
+        slug=event.slug, city="", city_en="Moscow", venue="", venue_en="Expocentre")).get_data(as_text=True)
+    assert 'id="city_en-errors"' in refused and 'id="venue_en-errors"' in refused
+    assert "Укажите город и по-русски" in refused
+
+    client.get("/lang/en")
+    consent = client.get(f"/events/{event.slug}/consent").get_data(as_text=True)
+    assert "152-ФЗ" in consent  # no English text given: the Russian one, which is in force
+
+    offered = organizer_client.get("/manage/events/new").get_data(as_text=True)
+    assert "Federal Law No. 152-FZ" in offered  # the English default beside the Russian one
+    changed = organizer_client.post(f"/manage/events/{event.slug}/edit", data=event_form(
+        slug=event.slug, consent_text="Новый текст согласия.", consent_text_en=DEFAULT_CONSENT_TEXT_EN),
+        follow_redirects=True).get_data(as_text=True)
+    assert "Текст согласия на английском остался прежним" in changed

@@ -403,7 +403,7 @@ def day_grid(event: Event, sessions: list[AgendaSession], day: date, step_minute
 
 # ---- calendars (RFC 5545) --------------------------------------------------------------------------------
 
-def calendar(event: Event, sessions: list[AgendaSession], name: str) -> bytes:
+def calendar(event: Event, sessions: list[AgendaSession], name: str, language: str) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//conference//program//RU")
     cal.add("version", "2.0")
@@ -420,7 +420,7 @@ def calendar(event: Event, sessions: list[AgendaSession], name: str) -> bytes:
         entry.add("summary", session.title)
         location = session.room.name + (f", {session.room.address}" if session.room.address else "")
         if event.venue and not session.room.address:
-            location += f", {event.venue}"
+            location += f", {event.localized('venue', language)}"
         entry.add("location", location)
         people = [f"{person.name} ({person.organization})" if person.organization else person.name
                   for person in session.people]

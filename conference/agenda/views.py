@@ -205,7 +205,8 @@ def ics(body: bytes, filename: str) -> Response:
 def program_calendar(slug: str):
     event = event_or_404(slug)
     sessions = services.sessions_of(event, public_only=True)
-    return ics(services.calendar(event, sessions, event.display_title(current_language())), f"{event.slug}.ics")
+    language = current_language()
+    return ics(services.calendar(event, sessions, event.display_title(language), language), f"{event.slug}.ics")
 
 
 @bp.route("/events/<slug>/sessions/<int:session_id>.ics")
@@ -214,7 +215,8 @@ def session_calendar(slug: str, session_id: int):
     session = services.session_of(event, session_id)
     if session is None or not session.is_public:  # an internal session is not there for the public
         abort(404)
-    return ics(services.calendar(event, [session], session.title), f"{event.slug}-session-{session.id}.ics")
+    return ics(services.calendar(event, [session], session.title, current_language()),
+               f"{event.slug}-session-{session.id}.ics")
 
 
 # ---- participants: choosing sessions through the private link ------------------------------------------
@@ -264,4 +266,5 @@ def my_calendar(token: str):
               if signup.status == "registered"}
     sessions = [session for session in services.sessions_of(participant.event) if session.id in chosen]
     name = _("%(title)s: my sessions", title=participant.event.display_title(current_language()))
-    return ics(services.calendar(participant.event, sessions, name), f"{participant.event.slug}-my-sessions.ics")
+    return ics(services.calendar(participant.event, sessions, name, current_language()),
+               f"{participant.event.slug}-my-sessions.ics")

@@ -40,7 +40,8 @@ class EventForm(FlaskForm):
     venue_en = StringField(_l("Venue in English"), filters=[clean], validators=[Optional(), Length(max=300)])
     city = StringField(_l("City"), filters=[clean], validators=[Optional(), Length(max=100)])
     city_en = StringField(_l("City in English"), filters=[clean], validators=[Optional(), Length(max=100)],
-                          description=_l("A regional centre left empty is named from the reference data."))
+                          description=_l("Leave empty for a regional centre: its English name comes from the "
+                                         "reference data."))
     timezone = SelectField(_l("Time zone"), choices=[(zone, zone) for zone in RUSSIAN_TIME_ZONES],
                            default="Europe/Moscow")
     registration_opens_at = DateTimeLocalField(_l("Registration opens"), format=LOCAL_FORMATS,
@@ -62,6 +63,14 @@ class EventForm(FlaskForm):
     )
     consent_version = StringField(_l("Consent text version"), filters=[clean],
                                   validators=[DataRequired(), Length(max=40)])
+
+    def validate_city_en(self, field):
+        if field.data and not self.city.data:
+            raise ValidationError(_l("Give the city in Russian too: the pages in Russian show it."))
+
+    def validate_venue_en(self, field):
+        if field.data and not self.venue.data:
+            raise ValidationError(_l("Give the venue in Russian too: the pages in Russian show it."))
 
     def validate_ends_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:

@@ -45,8 +45,8 @@ class Event(db.Model):
     def localized(self, name: str, language: str) -> str:
         """One of the texts organizers write in Russian and may also give in English (`name` and `name`_en: title,
         description, city, venue, consent_text), in `language`: Russian where no English was given."""
-        english = getattr(self, f"{name}_en") if language == "en" else ""
-        return english or getattr(self, name)
+        english = (getattr(self, f"{name}_en") or "").strip() if language == "en" else ""
+        return english or getattr(self, name) or ""
 
     def display_title(self, language: str) -> str:
         return self.localized("title", language)

@@ -1,4 +1,5 @@
 from blinker import Namespace
+from flask import g
 from sqlalchemy import select
 
 from conference.directories.models import FederalSubject
@@ -27,7 +28,7 @@ DEFAULT_CONSENT_TEXT_EN = (
     "I consent to the operator, the organizer of the event, processing my personal data (last name, first name, "
     "patronymic, email address, phone number, organization, position, region) for registering and taking part in "
     "the event, preparing my badge, recording attendance and preparing the final report in anonymized form, in "
-    "accordance with Federal Law No. 152-FZ of 27.07.2006 «On Personal Data». The consent is valid until "
+    "accordance with Federal Law No. 152-FZ of 27.07.2006 “On Personal Data”. The consent is valid until "
     "withdrawn; it can be withdrawn by cancelling the registration through the private link or by writing to the "
     "organizer."
 )
@@ -82,6 +83,14 @@ def event_city(event: Event, language: str) -> str:
     """The event's city in `language`: its English name if the organizers gave one, or else, for a regional centre,
     the reference data's («Москва»: «Moscow»)."""
     city = event.localized("city", language).strip()
-    if city and language == "en" and not event.city_en.strip():
-        return db.session.scalar(select(FederalSubject.capital_en).where(FederalSubject.capital_ru == city)) or city
+    if city and language == "en" and not (event.city_en or "").strip():
+        return _capitals_en().get(city) or city
     return city
+
+
+def _capitals_en() -> dict[str, str]:
+    """The regional centres' English names by their Russian ones, read once a request (a list of events names a
+    city each; the reference data may be edited, so not once a process)."""
+    if "capitals_en" not in g:
+        g.capitals_en = dict(db.session.execute(select(FederalSubject.capital_ru, FederalSubject.capital_en)).all())
+    return g.capitals_en

@@ -93,5 +93,10 @@ def _save_event_form(form: EventForm, event: Event):
                 data[name] = data[name] or ""
             services.save_event(event, data)
             flash(_("The event has been saved."), "success")
+            if data["consent_text"] != services.DEFAULT_CONSENT_TEXT and \
+                    data["consent_text_en"] == services.DEFAULT_CONSENT_TEXT_EN:
+                flash(_("The consent text in English is still the default one, while the Russian text has been "
+                        "changed: participants who register in English read it. Translate the new text."),
+                      "warning")
             return redirect(url_for(".dashboard", slug=event.slug))
     return render_template("events/edit.html", form=form, event=event)
