@@ -237,12 +237,13 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
         Country.id.in_({p.country_id for p in participants if p.country_id}))).all()
     faces = [face(participant, badges[participant.id]) for participant in participants]
     drawn_as = A6 if layout.imposed else layout
-    digests = [render_digest(shown) for shown in faces] if drawn_as is A6 else []
-    kept = kept_renders(participants, digests) if digests and len(participants) <= KEPT_RENDERS_PLACED else {}
+    keeps = drawn_as is A6 and len(participants) <= KEPT_RENDERS_PLACED  # kept renders placed and kept
+    digests = [render_digest(shown) for shown in faces] if keeps else []
+    kept = kept_renders(participants, digests) if keeps else {}
     missing = [index for index, participant in enumerate(participants) if participant.id not in kept]
     rendered = iter(render_faces(event, [faces[index] for index in missing], drawn_as))
     pages = [kept.get(participant.id) or next(rendered) for participant in participants]
-    if digests and len(missing) == 1:  # a badge rendered alone, a PDF of its own: kept for the next print
+    if keeps and len(missing) == 1:  # a badge rendered alone, a PDF of its own: kept for the next print
         keep_render(participants[missing[0]].id, digests[missing[0]], pages[missing[0]][0])
     # Composed once every part is rendered and the workers are gone: composing needs memory in proportion to the
     # whole batch (about 130 MB for 5,000 badges on sheets), the workers about 50 MB each, and never both at once.
