@@ -7,18 +7,31 @@ export FLASK_APP := conference:create_app
 
 CAMERA_LIBRARY := static/vendor/zxing-wasm/reader/index.js
 
-.PHONY: run test install translations vendor extract-messages bench lint
+.PHONY: run test install lock translations vendor extract-messages bench lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Re-installs only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+# Installs exactly the lock (the dependencies and the `test` extra), then the project itself without resolving
+# anything; re-installs only when pyproject.toml or requirements.lock changes.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
+
+# Regenerates requirements.lock from pyproject.toml (exact versions with hashes, for Python 3.11 on Linux x86_64).
+# Run it after changing a dependency in pyproject.toml, then `make test`; `make lock LOCK_ARGS=--upgrade` moves every
+# pin to the newest release that pyproject.toml allows.
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/python -m pip install -q uv
+
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --generate-hashes --custom-compile-command 'make lock' \
+	  --quiet $(LOCK_ARGS) -o requirements.lock
 
 # The scanner page's QR decoder for phone cameras, from npm into static/vendor (never committed). Without npm the
 # page says that the camera is off; USB scanners and the search by name work all the same.
