@@ -84,6 +84,8 @@ def load_config() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "REGISTRATION_RATE_LIMIT": os.environ.get("REGISTRATION_RATE_LIMIT", "30 per minute"),
+        # Per client address, for visitors not logged in (the program's PDF): see agenda.views.program_pdf.
+        "PUBLIC_PDF_RATE_LIMIT": os.environ.get("PUBLIC_PDF_RATE_LIMIT", "20 per minute"),
         "PARTICIPANTS_PER_PAGE": 50,
         # Behind nginx or another proxy: how many proxies to trust for the client's address and scheme, so that
         # rate limits count people rather than the proxy.

@@ -3,9 +3,11 @@ text typed by anyone can never make the server fetch a URL or read a file elsewh
 
 import base64
 import gc
+import hashlib
 import io
 import multiprocessing
 import os
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -19,6 +21,8 @@ from xml.etree import ElementTree
 
 import cssselect2
 import pikepdf
+import weasyprint
+from flask import Response, current_app, request
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -119,6 +123,78 @@ def render_pdf(html: str, user_agent_css: str | None = None) -> bytes:
     we write entirely and whose stylesheet says all they need (badges, rendered by the thousand: a fifth faster)."""
     return _HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher(),
                  user_agent_css=user_agent_css).write_pdf(font_config=_font_config())
+
+
+# ---- public PDFs, rendered once per version ------------------------------------------------------------------
+
+PDF_VERSIONS_KEPT = 16  # per document: its filtered variants and the versions before the last change
+
+
+@cache
+def _renderer_digest() -> bytes:
+    """What decides a PDF besides its HTML: WeasyPrint and our stylesheets. Read once a process: a deployment that
+    changes them restarts the workers, which then render anew rather than serve a PDF in the old style."""
+    digest = hashlib.sha256(weasyprint.__version__.encode())
+    for path in sorted(STATIC_DIR.glob("css/*.css")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+def pdf_digest(html: str) -> str:
+    return hashlib.sha256(_renderer_digest() + html.encode()).hexdigest()
+
+
+def cached_pdf(html: str, folder: Path) -> tuple[str, bytes]:
+    """The PDF of `html` and its digest, rendered once and then read from `folder/<digest>.pdf`.
+
+    Keyed by the HTML itself, so that whatever shows in the document (a session, a room, a speaker's name) makes a
+    new version when it changes, without every write path having to say so. The HTML is cheap, WeasyPrint is not
+    (the demo's program: 9 ms for its queries and template, then 0.5 s of WeasyPrint). Files rather than memory:
+    every gunicorn worker reads what one of them rendered, and they outlive a restart. `folder` holds one document
+    (an event's program in one language, say) and keeps its PDF_VERSIONS_KEPT newest versions."""
+    digest = pdf_digest(html)
+    path = folder / f"{digest}.pdf"
+    try:
+        return digest, path.read_bytes()
+    except FileNotFoundError:
+        pass
+    pdf = render_pdf(html)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".", suffix=".tmp", delete=False) as temporary:
+        try:
+            temporary.write(pdf)
+        except BaseException:
+            os.unlink(temporary.name)
+            raise
+    os.replace(temporary.name, path)  # another worker reads the whole file or none (it may write the same one)
+    _drop_old_versions(folder)
+    return digest, pdf
+
+
+def _drop_old_versions(folder: Path) -> None:
+    versions = []
+    for path in folder.glob("*.pdf"):
+        try:
+            versions.append((path.stat().st_mtime, path))
+        except FileNotFoundError:  # another worker dropped it first
+            pass
+    for _mtime, path in sorted(versions, reverse=True)[PDF_VERSIONS_KEPT:]:
+        path.unlink(missing_ok=True)
+
+
+def cached_pdf_response(html: str, document: str, filename: str) -> Response:
+    """A public PDF from the cache under instance/cache/pdf/<document>/, its digest as ETag. A browser that holds
+    this version is answered 304 and nothing is read or rendered; one that holds another gets the new one."""
+    digest = pdf_digest(html)
+    if request.if_none_match.contains_weak(digest):
+        response = Response(status=304)
+    else:
+        digest, pdf = cached_pdf(html, Path(current_app.instance_path, "cache", "pdf", document))
+        response = Response(pdf, mimetype="application/pdf",
+                            headers={"Content-Disposition": f"inline; filename={filename}"})
+    response.set_etag(digest)
+    response.headers["Cache-Control"] = "no-cache"  # a browser may keep it but asks each time: programs change
+    return response
 
 
 def workers() -> int:

@@ -1,16 +1,18 @@
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 
 from conference.accounts.access import organizer_required
 from conference.events.access import event_or_404, of_event_or_404
 from conference.events.models import Event
 from conference.events.services import get_event
+from conference.extensions import limiter
 from conference.i18n import current_language, translated
 from conference.ids import database_id
-from conference.pdf import render_pdf
+from conference.pdf import cached_pdf_response
 from conference.registration.access import participant_or_abort
 
 from . import services
@@ -179,13 +181,16 @@ def program(slug: str):
 
 
 @bp.route("/events/<slug>/program.pdf")
+# A PDF not yet cached costs a quarter to half a second of CPU: visitors looping on it (on its filters' variants,
+# each rendered once) must not slow the scans at the entrance. Staff are trusted.
+@limiter.limit(lambda: current_app.config["PUBLIC_PDF_RATE_LIMIT"],
+               exempt_when=lambda: current_user.is_authenticated)
 def program_pdf(slug: str):
     event = event_or_404(slug)
     sessions, _kind, _room = public_program(event)
     html = render_template("agenda/program_pdf.html", event=event, days=services.program_days(event, sessions),
                            kind_labels=translated(KIND_LABELS))
-    return Response(render_pdf(html), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename={event.slug}-program.pdf"})
+    return cached_pdf_response(html, f"program-{event.id}-{current_language()}", f"{event.slug}-program.pdf")
 
 
 @bp.route("/api/v1/events/<slug>/program")
