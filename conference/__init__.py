@@ -5,6 +5,7 @@ import logging
 from babel import Locale
 from flask import Flask, has_request_context, jsonify, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,10 +13,28 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .ids import IdConverter
+from .transactions import is_busy
+
+# How long a client is asked to wait before sending again what a busy database could not take.
+BUSY_RETRY_AFTER = 5
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class ConferenceApp(Flask):
+    def dispatch_request(self):
+        """The request is the action's boundary: when its view has returned, a POST's changes are committed at
+        once, a GET's (there should be none: reading never writes) are rolled back. Anything raised, a commit
+        refused by a busy database included, leaves nothing saved."""
+        response = super().dispatch_request()
+        if request.method in SAFE_METHODS:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        return response
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(
+    app = ConferenceApp(
         __name__,
         instance_path=str(INSTANCE_DIR),
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -41,13 +60,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import i18n, models  # noqa: F401  (models: every table known to Alembic)
+    from . import i18n, jobs, models, tasks  # noqa: F401  (every table known to Alembic, every job to the queue)
     from .accounts.access import is_organizer
     from .checkin.services import end_scan_transaction
     from .events.services import event_city
-    from .mail import close_smtp_connection
+    from .mail.smtp import close_smtp_connection
 
     i18n.init_app(app)
+    jobs.init_app(app)
     app.jinja_env.globals["is_organizer"] = is_organizer
     app.jinja_env.globals["event_city"] = event_city
 
@@ -64,7 +84,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 API_ERRORS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 410: "gone",
-              429: "too_many_requests", 500: "server_error"}
+              429: "too_many_requests", 500: "server_error", 503: "busy"}
 
 
 class DeviceAwareSessionInterface(SecureCookieSessionInterface):
@@ -95,14 +115,16 @@ def _register_blueprints(app: Flask) -> None:
     from .checkin.views import api_bp as checkin_api_bp
     from .checkin.views import bp as checkin_bp
     from .directories.views import bp as directories_bp
+    from .downloads.views import bp as downloads_bp
     from .events.views import bp as events_bp
+    from .mail.views import bp as letters_bp
     from .registration.views import manage_bp as participants_bp
     from .registration.views import public_bp as registration_bp
     from .reports.views import bp as reports_bp
     from .resolutions.views import bp as resolutions_bp
 
     for blueprint in (events_bp, registration_bp, accounts_bp, participants_bp, directories_bp, agenda_bp,
-                      badges_bp, checkin_bp, checkin_api_bp, reports_bp, resolutions_bp):
+                      badges_bp, checkin_bp, checkin_api_bp, reports_bp, resolutions_bp, letters_bp, downloads_bp):
         app.register_blueprint(blueprint)
 
 
@@ -123,6 +145,33 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         return render_template("errors/error.html", code=400, error=error, csrf_failed=True), 400
+
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(sqlite3.OperationalError)  # the check-in's scans speak to the driver directly
+    @app.errorhandler(psycopg.OperationalError)
+    def database_busy(error):
+        """A database that could not take the action in time (another action holds its write lock): nothing is
+        saved, and the person is asked to send it again. A form comes back as it was sent, ready to resend."""
+        db.session.rollback()
+        if not is_busy(error):
+            raise error
+        app.logger.warning("database busy: %s %s", request.method, request.path)
+        headers = {"Retry-After": str(BUSY_RETRY_AFTER)}
+        if request.path.startswith("/api/"):
+            message = "The database is busy: nothing was saved. Send the same request again in a few seconds."
+            return jsonify(result="busy", message=message), 503, headers
+        resend = request.method == "POST" and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data")
+        sent = list(request.form.items(multi=True)) if resend else []
+        fields = [(name, value) for name, value in sent if name != "csrf_token" and "password" not in name]
+        return render_template("errors/busy.html", fields=fields, resend=resend,
+                               password_dropped=any("password" in name for name, _ in sent),
+                               csrf_token=generate_csrf() if resend else ""), 503, headers
 
 
 def _add_security_headers(app: Flask) -> None:
@@ -156,3 +205,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()
+    elif type(dbapi_connection).__module__.startswith("psycopg"):
+        # As SQLite's busy_timeout: a change that waits longer for another action's lock gives up (503, nothing
+        # saved) rather than keeping the worker, and the person, waiting.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET lock_timeout = '5s'")
+        cursor.close()
+        dbapi_connection.commit()

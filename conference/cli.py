@@ -1,4 +1,5 @@
-"""Commands: `flask users create`, `flask directories load`, `flask demo`, `flask badges`, `flask report`."""
+"""Commands: `flask users create`, `flask directories load`, `flask demo`, `flask badges`, `flask report` (and
+`flask jobs work`, in conference/jobs.py). Each command is an action: it commits once, at its end."""
 
 import os
 
@@ -48,6 +49,7 @@ def create_user_command(email: str, role: str, full_name: str, password: str):
         user = create_user(email, password, role, full_name)
     except UserError as error:
         raise click.ClickException(str(error)) from error
+    db.session.commit()
     click.echo(f"Created {user.role} {user.email}")
 
 
@@ -64,6 +66,7 @@ def load_directories_command():
 
     added = load_reference_data()
     added["bodies and projects"] = load_defaults()
+    db.session.commit()
     click.echo("Reference data: " + ", ".join(f"{name} +{count}" for name, count in added.items()))
 
 
@@ -84,7 +87,9 @@ def demo(if_empty: bool):
         click.echo("The database already holds events: no demo added.")
     else:
         load_reference_data()
+        db.session.commit()
         summary = create_demo()
+        db.session.commit()
         refresh_statistics()
         click.echo(summary)
     click.echo(f"Demo staff logins (http://127.0.0.1:{os.environ.get('PORT', '5000')}/login):")
@@ -109,9 +114,12 @@ def badges_command(slug: str, out: str, layout: str, only_unprinted: bool):
     participants = services.participants_to_print(event, ParticipantFilter(), only_unprinted)
     if not participants:
         raise click.ClickException("no confirmed participant to print a badge for")
-    pdf = services.print_badges(event, participants, services.layout_of(layout))
+    pdf = services.render_badges(event, participants, services.layout_of(layout))
     with open(out, "wb") as handle:
         handle.write(pdf)
+    # Written to the file: these have left, and count as printed.
+    services.mark_printed(list(services.current_badges(participants).values()))
+    db.session.commit()
     click.echo(f"{len(participants)} badges ({layout}) written to {out}")
 
 

@@ -26,6 +26,12 @@ def _development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
+def jobs_url() -> str:
+    """Where the job queue keeps its jobs: empty for instance/jobs.db, `sqlite:////path/jobs.db`, `redis://…`, or
+    `immediate` (tests: a job runs at once, in the process that asks for it)."""
+    return os.environ.get("JOBS_URL", "")
+
+
 def load_config() -> dict:
     app_env = os.environ.get("APP_ENV", "development")
     development = app_env == "development"
@@ -91,4 +97,14 @@ def load_config() -> dict:
         # rate limits count people rather than the proxy.
         "TRUST_PROXY_HOPS": int(os.environ.get("TRUST_PROXY_HOPS", "0")),
         "RESEND_LINK_RATE_LIMIT": os.environ.get("RESEND_LINK_RATE_LIMIT", "5 per hour"),
+        # A worker that took a letter and did not finish it within so many seconds is taken for gone (killed): the
+        # letter is queued again, or shown as failed if it had been handed to the mail server.
+        "MAIL_SENDING_LEASE": int(os.environ.get("MAIL_SENDING_LEASE", "300")),
+        # A letter the mail server did not take (unreachable, busy) is tried again after so many seconds, then twice
+        # as long, and so on, at most an hour apart, eight times in all.
+        "MAIL_RETRY_SECONDS": float(os.environ.get("MAIL_RETRY_SECONDS", "60")),
+        # Badges printed at once by the page itself; a bigger batch is prepared by a job, with its progress shown.
+        "BADGES_PRINTED_AT_ONCE": int(os.environ.get("BADGES_PRINTED_AT_ONCE", "100")),
+        # How long a file prepared by a job (a batch of badges, a report) is kept for download.
+        "PREPARED_FILE_HOURS": int(os.environ.get("PREPARED_FILE_HOURS", "24")),
     }

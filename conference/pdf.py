@@ -330,3 +330,8 @@ def _form(pdf: pikepdf.Pdf, index: int) -> pikepdf.Object:
     form.Type, form.Subtype, form.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, page.mediabox
     form.Resources = resources
     return form
+
+
+def merge_pdfs(pdfs: list[bytes]) -> bytes:
+    """The PDFs' pages one after another, in one PDF (the steps of a big batch rendered one by one)."""
+    return compose_pdf([(pdf, index) for pdf in pdfs for index in range(len(pikepdf.open(io.BytesIO(pdf)).pages))])

@@ -1,4 +1,5 @@
-"""Rooms, sessions and registered people made through the real services, for the agenda tests."""
+"""Rooms, sessions and registered people made through the real services, for the agenda tests. Each helper is an
+organizer's action: committed when it succeeds (as the page's request would), nothing saved when it is refused."""
 
 from datetime import datetime, time
 
@@ -17,13 +18,19 @@ def at(event, day_offset: int, hour: int, minute: int = 0) -> datetime:
 
 def make_room(event, name="Большой зал", capacity=100, **fields) -> int:
     room = services.save_room(event, Room(), {"name": name, "capacity": capacity, **fields})
+    db.session.commit()
     return room.id
 
 
 def make_session(event, room_id, start, end, title="Сессия", kind="panel", **fields) -> int:
     session = AgendaSession()
-    services.save_session(event, session, services.SessionData(
-        title=title, kind=kind, room_id=room_id, starts_at=start, ends_at=end, **fields))
+    try:
+        services.save_session(event, session, services.SessionData(
+            title=title, kind=kind, room_id=room_id, starts_at=start, ends_at=end, **fields))
+    except services.AgendaError:
+        db.session.rollback()
+        raise
+    db.session.commit()
     return session.id
 
 

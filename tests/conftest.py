@@ -5,6 +5,7 @@ import itertools
 import os
 import shutil
 import socket
+from contextlib import contextmanager
 from datetime import date, timedelta
 from email import policy
 from email.parser import BytesParser
@@ -67,6 +68,7 @@ def template_database(tmp_path_factory):
     with app.app_context():
         upgrade()
         load_reference_data()
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
     yield uri
@@ -111,6 +113,17 @@ def app(app_config):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@contextmanager
+def action(app):
+    """What the tests do to the database between requests, as a command does it: one transaction, committed when
+    the block runs through (services only flush), rolled back when it raises."""
+    with app.app_context():
+        yield
+        session = db.session()
+        session.expire_on_commit = False  # what the block hands back stays readable once it is over
+        session.commit()
 
 
 @pytest.fixture
@@ -202,6 +215,7 @@ def make_user(app):
     def make(role: str, email: str | None = None):
         with app.app_context():
             user = create_user(email or f"{role}{next(_numbers)}@example.com", PASSWORD, role)
+            db.session.commit()
             return user.email
 
     return make

@@ -7,10 +7,15 @@ import pytest
 from conference.accounts.services import create_user
 from conference.agenda import services
 from conference.agenda.models import AgendaSession, Room
+from conference.badges import services as badges
+from conference.downloads.services import make_now
 from conference.extensions import db
+from conference.mail.models import Letter
 from conference.registration.models import Participant
 from conference.resolutions.models import Recommendation
 from conference.resolutions.services import RecommendationData, bodies, load_defaults, projects, save_recommendation
+
+from .conftest import action
 
 
 def staff_urls(app, event, ids) -> list[tuple[str, str]]:
@@ -35,7 +40,7 @@ def participant_id(app, client, event, form_data):
     """The ids a staff URL may need: a participant, a room, a session and a recommendation of the event, and a
     check-in staff member's account."""
     client.post(f"/events/{event.slug}/register", data=form_data())
-    with app.app_context():
+    with action(app):
         room = services.save_room(event, Room(), {"name": "Большой зал", "capacity": 100})
         session = AgendaSession()
         starts = datetime.combine(event.starts_on, time(10), tzinfo=UTC)
@@ -47,8 +52,12 @@ def participant_id(app, client, event, form_data):
         recommendation = save_recommendation(event, Recommendation(), RecommendationData(
             text="Рекомендовать…", body_ids=[body.id], session_ids=[session.id], project_ids=[project.id]))
         volunteer = create_user("door@example.org", "door-pass-1", "checkin")  # an account organizers may edit
-        return {"participant_id": db.session.query(Participant.id).scalar(), "room_id": room.id,
-                "user_id": volunteer.id,
+        participant = db.session.scalars(db.select(Participant)).one()
+        batch = badges.new_batch(event, [participant], badges.A6, None)
+        make_now(batch)
+        db.session.commit()
+        return {"participant_id": participant.id, "room_id": room.id, "download_id": batch.id,
+                "letter_id": db.session.scalars(db.select(Letter.id)).first(), "user_id": volunteer.id,
                 "session_id": session.id, "recommendation_id": recommendation.id,
                 "addressee_id": recommendation.addressees[0].id, "body_id": body.id, "project_id": project.id}
 

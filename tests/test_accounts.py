@@ -7,7 +7,7 @@ from conference.accounts.models import User
 from conference.accounts.services import UserError, authenticate, create_user
 from conference.extensions import db
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, action
 
 
 def test_passwords_are_hashed_and_checked(ctx):
@@ -36,7 +36,7 @@ def test_wrong_password_says_so_in_russian(client, make_user):
 
 def test_disabled_accounts_cannot_log_in(app, client, make_user):
     email = make_user("organizer")
-    with app.app_context():
+    with action(app):
         db.session.scalar(select(User).where(User.email == email)).is_enabled = False
         db.session.commit()
     assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 200
@@ -84,5 +84,5 @@ def test_users_create_command(app):
     again = runner.invoke(args=["users", "create", "--email", "new@example.com", "--role", "checkin",
                                 "--password", PASSWORD])
     assert again.exit_code != 0 and "already exists" in again.output
-    with app.app_context():
+    with action(app):
         assert db.session.scalar(select(User).where(User.email == "new@example.com")).role == "checkin"

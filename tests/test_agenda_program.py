@@ -14,13 +14,14 @@ from conference.extensions import db
 from conference.pdf import StaticOnlyFetcher, render_pdf
 
 from .agenda_helpers import at, make_room, make_session
+from .conftest import action
 
 
 @pytest.fixture
 def program(app, event, client, form_data):
     """A plenary with a moderator, a seminar off-site, and an internal staff briefing."""
     client.post(f"/events/{event.slug}/register", data=form_data())
-    with app.app_context():
+    with action(app):
         moderator = db.session.scalar(select(db.text("id")).select_from(db.text("participant")))
         hall = make_room(event, "Большой зал", 300)
         off_site = make_room(event, "Технопарк «Сколково»", 40, address="Москва, Большой бульвар, 42")
@@ -47,7 +48,7 @@ def test_public_program_by_day_with_people_and_places(client, event, program):
 def test_program_filters_by_kind_and_room(client, event, program, app):
     page = client.get(f"/events/{event.slug}/program", query_string={"kind": "seminar"}).get_data(as_text=True)
     assert "Эффективный технопарк" in page and "Наращивание внутренней" not in page
-    with app.app_context():
+    with action(app):
         hall = db.session.get(AgendaSession, program["plenary"]).room_id
     page = client.get(f"/events/{event.slug}/program", query_string={"room": hall}).get_data(as_text=True)
     assert "Наращивание внутренней" in page and "Эффективный технопарк" not in page
@@ -126,7 +127,7 @@ def test_organizer_pages_list_grid_and_problems(organizer_client, event, program
 
 
 def test_organizer_creates_edits_duplicates_and_meets_the_clash(app, organizer_client, event, program):
-    with app.app_context():
+    with action(app):
         hall = db.session.get(AgendaSession, program["plenary"]).room_id
     form = {"title": "Круглый стол", "kind": "round_table", "room_id": hall, "day": event.starts_on.isoformat(),
             "start_time": "12:00", "end_time": "13:00", "is_public": "y"}
@@ -155,18 +156,18 @@ def test_organizer_creates_edits_duplicates_and_meets_the_clash(app, organizer_c
 ])
 def test_bad_session_input_gets_a_field_error_and_saves_nothing(app, organizer_client, event, program, change,
                                                                 field):
-    with app.app_context():
+    with action(app):
         before = db.session.query(AgendaSession).count()
     form = {"title": "Круглый стол", "kind": "round_table", "room_id": db_room(app, program),
             "day": event.starts_on.isoformat(), "start_time": "17:00", "end_time": "18:00"}
     page = organizer_client.post(f"/manage/events/{event.slug}/agenda/sessions/new", data=dict(form, **change))
     assert page.status_code == 200 and f'id="{field}-errors"' in page.get_data(as_text=True)
-    with app.app_context():
+    with action(app):
         assert db.session.query(AgendaSession).count() == before
 
 
 def db_room(app, program) -> int:
-    with app.app_context():
+    with action(app):
         return db.session.get(AgendaSession, program["plenary"]).room_id
 
 
@@ -188,7 +189,7 @@ def test_rooms_are_managed_and_a_used_room_cannot_be_deleted(app, organizer_clie
 
 def test_a_session_is_edited_with_its_people_kept(app, organizer_client, event, program):
     """The moderator stays, the time changes, a speaker joins: one row per person and role, no error."""
-    with app.app_context():
+    with action(app):
         plenary = db.session.get(AgendaSession, program["plenary"])
         hall, [moderator] = plenary.room_id, [person.participant_id for person in plenary.people]
     url = f"/manage/events/{event.slug}/agenda/sessions/{program['plenary']}"
@@ -197,7 +198,7 @@ def test_a_session_is_edited_with_its_people_kept(app, organizer_client, event, 
             "moderator_ids": [moderator]}
     assert organizer_client.post(url, data=form).status_code == 302
     assert organizer_client.post(url, data=dict(form, speaker_ids=[moderator])).status_code == 302
-    with app.app_context():
+    with action(app):
         people = db.session.get(AgendaSession, program["plenary"]).people
         assert [(person.role, person.participant_id) for person in people] == [("moderator", moderator),
                                                                                ("speaker", moderator)]

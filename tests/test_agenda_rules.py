@@ -31,6 +31,7 @@ def test_overlaps_is_half_open(a, b, clash):
 def test_a_room_clash_is_refused_naming_the_other_session_and_nothing_is_saved(ctx, event):
     room = make_room(event)
     make_session(event, room, at(event, 0, 10), at(event, 0, 12), title="Пленарное заседание")
+    db.session.commit()
     with pytest.raises(services.AgendaError) as refused:
         make_session(event, room, at(event, 0, 11), at(event, 0, 13), title="Семинар")
     assert refused.value.field == "room_id"

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from conference.agenda import services
 from conference.agenda.models import AgendaSession, SessionSignup
 from conference.extensions import db
+from conference.mail.models import Letter
 from conference.registration.models import Participant
 from conference.timeutil import to_zone, utcnow
 
 from .agenda_helpers import at, make_room, make_session
-from .conftest import free_port, mail_text, sent_mail
+from .conftest import action, free_port, mail_text, sent_mail
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def people(app, client, event, form_data):
 @pytest.fixture
 def seminar(app, event):
     """A seminar with two seats, and a panel at the same time in another room."""
-    with app.app_context():
+    with action(app):
         small, hall = make_room(event, "Малый зал", 2), make_room(event, "Большой зал", 200)
         return {
             "seminar": make_session(event, small, at(event, 0, 14), at(event, 0, 16), title="Семинар", kind="seminar"),
@@ -62,6 +63,8 @@ def test_seats_then_the_waiting_list_then_promotion_by_email(app, ctx, people, s
 
     mails_before = len(sent_mail(app))
     services.cancel_signup(person("Алексеева"), session)
+    assert sent_mail(app)[mails_before:] == []  # the letter leaves with the action's commit, not before
+    db.session.commit()
     assert statuses(session.id) == {"Борисова": "registered", "Васильева": "registered"}
     [letter] = sent_mail(app)[mails_before:]
     assert letter["To"] == "васильева@example.org" and "Семинар" in letter["Subject"]
@@ -86,23 +89,23 @@ def test_a_waiting_list_place_holds_the_time_and_says_so(ctx, people, seminar):
 
 
 def test_nobody_signs_up_for_a_coffee_break(app, client, event, people, seminar):
-    with app.app_context():
+    with action(app):
         room = make_room(event, "Фойе", 500)
         coffee = make_session(event, room, at(event, 0, 9), at(event, 0, 10), title="Кофе-брейк", kind="break")
     link = people["Алексеева"]
     assert "Кофе-брейк" in client.get(f"{link}/sessions").get_data(as_text=True)
     refused = client.post(f"{link}/sessions/{coffee}", data={"action": "join"}, follow_redirects=True)
     assert "На «Кофе-брейк» приглашены все: записываться не нужно." in refused.get_data(as_text=True)
-    with app.app_context():
+    with action(app):
         assert db.session.scalar(select(SessionSignup).where(SessionSignup.session_id == coffee)) is None
     # A session the organizer turns into a break after people chose it: they may still leave it.
     client.post(f"{link}/sessions/{seminar['plenary']}", data={"action": "join"})
-    with app.app_context():
+    with action(app):
         db.session.get(AgendaSession, seminar["plenary"]).kind = "networking"
         db.session.commit()
     assert client.get(f"{link}/sessions").get_data(as_text=True).count('value="leave"') == 1
     client.post(f"{link}/sessions/{seminar['plenary']}", data={"action": "leave"})
-    with app.app_context():
+    with action(app):
         assert db.session.scalar(select(SessionSignup)) is None
 
 
@@ -159,15 +162,15 @@ def test_a_session_made_internal_stays_with_those_who_chose_it_and_hidden_from_t
                                                                                        seminar):
     chose, other = people["Алексеева"], people["Борисова"]
     client.post(f"{chose}/sessions/{seminar['seminar']}", data={"action": "join"})
-    with app.app_context():
+    with action(app):
         db.session.get(AgendaSession, seminar["seminar"]).is_public = False
         db.session.commit()
     page = client.get(f"{chose}/sessions").get_data(as_text=True)
     assert "Семинар" in page and "Вы записаны" in page and "Вы выбрали 1 мероприятие" in page
     assert client.get(f"{other}/sessions").get_data(as_text=True).count("Семинар") == 0
     # Those who never chose it learn nothing of it, not even its title; joining it is refused to everybody.
-    for action in ("join", "wait", "leave"):
-        assert client.post(f"{other}/sessions/{seminar['seminar']}", data={"action": action}).status_code == 404
+    for choice in ("join", "wait", "leave"):
+        assert client.post(f"{other}/sessions/{seminar['seminar']}", data={"action": choice}).status_code == 404
     refused = client.post(f"{chose}/sessions/{seminar['seminar']}", data={"action": "wait"}, follow_redirects=True)
     assert "Этого мероприятия нет в программе" in refused.get_data(as_text=True)
     left = client.post(f"{chose}/sessions/{seminar['seminar']}", data={"action": "leave"}, follow_redirects=True)
@@ -178,7 +181,7 @@ def test_a_session_made_internal_stays_with_those_who_chose_it_and_hidden_from_t
 def test_someone_elses_session_id_or_action_is_refused(client, people, seminar, make_event, app):
     link = people["Алексеева"]
     other = make_event()
-    with app.app_context():
+    with action(app):
         room = make_room(other, "Зал")
         foreign = make_session(other, room, at(other, 0, 10), at(other, 0, 11))
     assert client.post(f"{link}/sessions/{foreign}", data={"action": "join"}).status_code == 404
@@ -194,7 +197,7 @@ def test_deleting_a_session_asks_first_and_tells_those_signed_up(app, client, or
     organizer_client.post(url)
     [letter] = sent_mail(app)[before:]
     assert "отменено" in letter["Subject"] and "Семинар" in mail_text(letter)
-    with app.app_context():
+    with action(app):
         assert db.session.get(AgendaSession, seminar["seminar"]) is None
         assert db.session.scalars(select(SessionSignup)).all() == []
 
@@ -203,7 +206,7 @@ def test_moving_a_session_tells_those_signed_up_and_editing_its_text_does_not(ap
                                                                               people, seminar):
     client.post(f"{people['Алексеева']}/sessions/{seminar['seminar']}", data={"action": "join"})
     client.post(f"{people['Борисова']}/sessions/{seminar['seminar']}", data={"action": "join"})
-    with app.app_context():
+    with action(app):
         room = db.session.get(AgendaSession, seminar["seminar"]).room_id
         hall = db.session.get(AgendaSession, seminar["plenary"]).room_id
     url = f"/manage/events/{event.slug}/agenda/sessions/{seminar['seminar']}"
@@ -216,7 +219,7 @@ def test_moving_a_session_tells_those_signed_up_and_editing_its_text_does_not(ap
 
     response = organizer_client.post(url, data=dict(form, room_id=hall, start_time="17:00", end_time="18:30"),
                                      follow_redirects=True)
-    assert "Записавшимся (2) отправлено письмо с новым временем и залом." in response.get_data(as_text=True)
+    assert "Записавшимся (2) поставлены в очередь письма с новым временем и залом." in response.get_data(as_text=True)
     letters = sent_mail(app)[before:]
     assert sorted(letter["To"] for letter in letters) == ["алексеева@example.org", "борисова@example.org"]
     text = mail_text(letters[0])
@@ -224,13 +227,19 @@ def test_moving_a_session_tells_those_signed_up_and_editing_its_text_does_not(ap
     assert "17:00–18:30, Большой зал" in text and "14:00–16:00, Малый зал" in text and "/my/" in text
     assert "Ваша запись сохраняется." in text  # true for a seat and for a place in the waiting list alike
 
-    # The mail server down: the move is saved all the same, and the organizer is told who was not reached.
+    # The mail server down: the move is saved all the same; the letters wait for their next try, and the
+    # organizers' list of letters says why.
     app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
     response = organizer_client.post(url, data=dict(form, room_id=hall, start_time="09:00", end_time="10:00"),
                                      follow_redirects=True)
-    assert "2 письма об изменении не удалось отправить: проверьте настройки почты." in response.get_data(as_text=True)
-    with app.app_context():
+    assert "Записавшимся (2) поставлены в очередь письма" in response.get_data(as_text=True)
+    with action(app):
         assert to_zone(db.session.get(AgendaSession, seminar["seminar"]).starts_at, event.timezone).hour == 9
+        waiting = db.session.scalars(select(Letter).where(Letter.kind == "session_moved", Letter.status == "queued")
+                                     ).all()
+        assert len(waiting) == 2 and all(letter.attempts == 1 for letter in waiting)
+    letters_page = organizer_client.get(f"/manage/events/{event.slug}/letters/?status=queued").get_data(as_text=True)
+    assert letters_page.count("MailServerUnreachable") == 2
 
 
 def test_seats_added_go_to_the_waiting_list_first(app, ctx, event, people, seminar):
@@ -245,6 +254,7 @@ def test_seats_added_go_to_the_waiting_list_first(app, ctx, event, people, semin
     mails_before = len(sent_mail(app))
     services.save_room(event, room, {"name": room.name, "capacity": 3})
     assert statuses(session.id)["Васильева"] == "registered"
+    db.session.commit()
     [letter] = sent_mail(app)[mails_before:]
     assert letter["To"] == "васильева@example.org" and "Место за вами" in letter["Subject"]
 

@@ -17,10 +17,11 @@ from sqlalchemy import delete, select
 from conference.badges import services
 from conference.badges.layouts import LAYOUTS
 from conference.badges.models import Badge, BadgeRender
+from conference.downloads.models import Download
 from conference.extensions import db
 from conference.registration.models import Participant
 
-from .conftest import ON_POSTGRES, sent_mail
+from .conftest import ON_POSTGRES, action, sent_mail
 
 LONG_ORGANIZATION = ("Федеральное государственное унитарное предприятие «Центральный научно-исследовательский "
                      "институт конструкционных материалов «Прометей» имени И. В. Горынина Национального "
@@ -52,7 +53,7 @@ def people(app, client, event, form_data):
         organization = LONG_ORGANIZATION if number == 3 else f"АО «Завод №{number}» <b>жирный</b> & \"Ко\" 'Ltd'"
         client.post(f"/events/{event.slug}/register", data=form_data(
             last_name=last_name, email=f"p{number}@example.org", organization=organization))
-    with app.app_context():
+    with action(app):
         return [p.id for p in db.session.scalars(select(Participant).order_by(Participant.id))]
 
 
@@ -194,7 +195,7 @@ def test_a_database_too_busy_to_keep_the_render_still_gets_the_letter_sent(app, 
     [letter] = sent_mail(app)
     [badge] = [part for part in letter.iter_attachments() if part.get_content_type() == "application/pdf"]
     assert "Занятой" in pdf_text(badge.get_content())
-    with app.app_context():
+    with action(app):
         assert db.session.scalar(select(Participant.status)) == "confirmed"
         assert db.session.scalars(select(BadgeRender)).all() == []
 
@@ -277,8 +278,8 @@ def test_reissue_revokes_the_old_token(app, event, people, organizer_client):
     response = organizer_client.post(f"/manage/events/{event.slug}/participants/{people[0]}/badge/reissue",
                                      follow_redirects=True)
     assert "Выпущен новый бейдж" in response.get_data(as_text=True)
-    with app.app_context():
-        revoked = services.find_badge(old)
+    with action(app):
+        revoked = db.session.scalar(select(Badge).where(Badge.token == old))
         assert revoked.revoked_at is not None
         current = services.current_badge(db.session.get(Participant, people[0]))
         assert current.token != old and current.revoked_at is None
@@ -291,7 +292,7 @@ def test_participants_get_their_own_badge_and_never_anothers(app, client, event,
              for m in sent_mail(app)]
     first = client.get(f"{links[0]}/badge.pdf")
     assert first.mimetype == "application/pdf"
-    with app.app_context():
+    with action(app):
         token = services.current_badge(db.session.get(Participant, people[0])).token
     assert qr_codes(first.get_data(), tmp_path) == [token]
     assert "Петрова" not in pdf_text(first.get_data())
@@ -306,7 +307,7 @@ def test_no_badge_before_confirmation_or_after_cancelling(app, client, make_even
     assert pending.status_code == 409 and "когда организаторы подтвердят" in pending.get_data(as_text=True)
     assert not sent_mail(app)[0].get_payload()[1:] or all(
         part.get_content_type() != "application/pdf" for part in sent_mail(app)[0].iter_attachments())
-    with app.app_context():
+    with action(app):
         participant_id = db.session.scalar(select(Participant.id))
     manage = f"/manage/events/{event.slug}/participants/{participant_id}"
     organizer_client.post(f"{manage}/status", data={"action": "approve"})
@@ -319,7 +320,7 @@ def test_no_badge_before_confirmation_or_after_cancelling(app, client, make_even
 
 
 def test_bulk_printing_follows_the_filter_and_tracks_printing(app, event, people, organizer_client, tmp_path):
-    with app.app_context():
+    with action(app):
         db.session.get(Participant, people[1]).category = "speaker"
         db.session.commit()
     response = organizer_client.post(f"/manage/events/{event.slug}/badges",
@@ -327,11 +328,24 @@ def test_bulk_printing_follows_the_filter_and_tracks_printing(app, event, people
     assert response.mimetype == "application/pdf" and "attachment" in response.headers["Content-Disposition"]
     text = pdf_text(response.get_data())
     assert "Петрова" in text and "Иванов" not in text and "СПИКЕР" in text.upper()
+    # Downloaded is not printed: the batch counts only once the organizer marks it printed.
+    again = organizer_client.post(f"/manage/events/{event.slug}/badges", data={"layout": "a6", "only_unprinted": "1"})
+    assert "Петрова" in pdf_text(again.get_data())
+    with action(app):
+        speakers = db.session.scalars(select(Download).order_by(Download.id)).first()
+    marked = organizer_client.post(f"/manage/events/{event.slug}/badges/batches/{speakers.id}/printed",
+                                   follow_redirects=True)
+    assert "1 бейдж отмечен как напечатанный." in marked.get_data(as_text=True)
     everyone = organizer_client.post(f"/manage/events/{event.slug}/badges",
                                      data={"layout": "a6", "only_unprinted": "1"})
     assert "Петрова" not in pdf_text(everyone.get_data())  # printed already
+    batch = organizer_client.get(f"/manage/events/{event.slug}/participants/").get_data(as_text=True)
+    assert "Последние партии бейджей" in batch and "не отмечена напечатанной" in batch
+    with action(app):
+        latest = db.session.scalars(select(Download).order_by(Download.id.desc())).first()
+    organizer_client.post(f"/manage/events/{event.slug}/badges/batches/{latest.id}/printed")
     assert len(PdfReader(io.BytesIO(everyone.get_data())).pages) == 4
-    with app.app_context():
+    with action(app):
         counts = {b.participant_id: b.print_count for b in db.session.scalars(select(Badge))}
     assert counts[people[1]] == 1 and counts[people[0]] == 1
     nothing = organizer_client.post(f"/manage/events/{event.slug}/badges", data={"only_unprinted": "1"},
@@ -341,12 +355,12 @@ def test_bulk_printing_follows_the_filter_and_tracks_printing(app, event, people
     # The list filtered to cancelled registrations: its print button prints nobody (it printed everybody).
     page = organizer_client.get(f"/manage/events/{event.slug}/participants/?status=cancelled").get_data(as_text=True)
     assert '<input type="hidden" name="status" value="cancelled">' in page
-    with app.app_context():
+    with action(app):
         before = {b.participant_id: b.print_count for b in db.session.scalars(select(Badge))}
     refused = organizer_client.post(f"/manage/events/{event.slug}/badges", data={"status": "cancelled"},
                                     follow_redirects=True)
     assert refused.mimetype == "text/html" and "печатать нечего" in refused.get_data(as_text=True)
-    with app.app_context():
+    with action(app):
         assert {b.participant_id: b.print_count for b in db.session.scalars(select(Badge))} == before
     confirmed = organizer_client.post(f"/manage/events/{event.slug}/badges", data={"status": "confirmed"})
     assert confirmed.mimetype == "application/pdf"

@@ -7,14 +7,14 @@ import pytest
 from icalendar import Calendar
 
 from .agenda_helpers import at, make_room, make_session
-from .conftest import PASSWORD, mail_text, sent_mail
+from .conftest import PASSWORD, action, mail_text, sent_mail
 
 pytestmark = pytest.mark.browser
 
 
 def test_organizer_fixes_a_clash_and_a_participant_signs_up(app, live_server, page, event, make_user, client,
                                                            form_data, artifacts, tmp_path):
-    with app.app_context():
+    with action(app):
         hall = make_room(event, "Большой зал", 300)
         make_room(event, "Зал «Технопарк»", 120)
         make_session(event, hall, at(event, 0, 10), at(event, 0, 12, 30), kind="plenary",

@@ -16,7 +16,7 @@ from conference.badges import services as badges
 from conference.extensions import db
 from conference.registration.models import Participant
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, action
 
 pytestmark = pytest.mark.browser
 SCANNER_ROOT = Path(__file__).parent.parent / "static/vendor/zxing-wasm/reader/index.js"
@@ -28,7 +28,7 @@ def registered(app, client, event, form_data):
     client.post(f"/events/{event.slug}/register", data=form_data())
     client.post(f"/events/{event.slug}/register", data=form_data(
         email="petrov@example.org", last_name="Петров", first_name="Пётр", organization="ПАО «КАМАЗ»"))
-    with app.app_context():
+    with action(app):
         people = list(db.session.scalars(select(Participant).order_by(Participant.id)))
         return [(person.id, badges.current_badge(person).token) for person in people]
 

@@ -7,14 +7,14 @@ from playwright.sync_api import expect
 from conference.resolutions.services import load_defaults
 
 from .agenda_helpers import at, make_room, make_session
-from .conftest import PASSWORD
+from .conftest import PASSWORD, action
 
 pytestmark = pytest.mark.browser
 
 
 def test_organizer_adopts_a_recommendation_and_the_public_reads_it(app, live_server, browser, page, event,
                                                                   make_user, artifacts):
-    with app.app_context():
+    with action(app):
         load_defaults()
         make_session(event, make_room(event), at(event, 0, 10), at(event, 0, 12), kind="plenary",
                      title="Пленарное заседание")

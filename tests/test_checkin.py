@@ -24,7 +24,7 @@ from conference.registration.models import Participant
 from conference.timeutil import to_zone, utcnow
 
 from .agenda_helpers import at, make_room, make_session
-from .conftest import ON_POSTGRES, PASSWORD, log_in
+from .conftest import ON_POSTGRES, PASSWORD, action, log_in
 
 OPENAPI = yaml.safe_load((Path(__file__).parent.parent / "conference/checkin/openapi.yaml").read_text())
 
@@ -42,7 +42,7 @@ def people(app, client, event, form_data):
         response = client.post(f"/events/{event.slug}/register", data=form_data(
             last_name=last_name, email=f"p{number}@example.org"))
         assert response.status_code == 302
-    with app.app_context():
+    with action(app):
         by_name = {p.last_name: p for p in db.session.scalars(select(Participant))}
         tokens = {name: badges.current_badge(participant).token for name, participant in by_name.items()}
         tokens["revoked"] = tokens["Сидоров"]
@@ -76,6 +76,7 @@ def test_a_scan_that_fails_while_writing_leaves_nothing_and_locks_nothing(app, c
     monkeypatch.undo()
     # Rolled back at once: the ORM's own connection writes without waiting, and the person was not let in.
     services.add_device(db.session.merge(event), "Вход", None)
+    db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
     assert scan(event, people["Иванов"])["result"] == "checked_in"
 
@@ -138,6 +139,7 @@ def test_the_audit_row_says_who_which_device_and_when(app, ctx, event, people, m
 
     staff = find_user(make_user("checkin"))
     device, _token = services.add_device(db.session.merge(event), "Вход, телефон 1", staff)
+    db.session.commit()  # an action of its own, before the scans
     scanned_at = utcnow() - timedelta(minutes=3)
     scan(event, people["Петрова"], scanner=Scanner(staff_id=staff.id, device_id=device.id, method="camera"),
          scanned_at=scanned_at)
@@ -181,6 +183,7 @@ def test_undo_within_the_window_by_the_same_scanner_or_an_organizer(app, ctx, ev
     check_in_id = made["check_in"]["id"]
     assert services.undo(live, check_in_id, Scanner(staff_id=other.id), may_undo_any=False) == "forbidden"
     assert services.undo(live, check_in_id, Scanner(staff_id=one.id), may_undo_any=False) == "undone"
+    db.session.commit()
     assert services.undo(live, check_in_id, Scanner(staff_id=one.id), may_undo_any=False) == "not_found"
     undone = db.session.scalars(select(Scan)).one()
     assert undone.undone_at is not None and undone.undone_by_id == one.id
@@ -231,12 +234,12 @@ def test_scans_keep_one_connection_and_no_request_leaves_a_transaction_open(app,
     """A thread keeps its scan connection from request to request; whatever a request began on it ends with the
     request, also a refusal after a read (on PostgreSQL a read alone opens a transaction, and holds its locks)."""
     assert post_scan(checkin_client, event, token=people["Иванов"]).status_code == 201
-    with app.app_context():
+    with action(app):
         first = services.scan_connection()
     refused = client.post(f"/api/v1/events/{event.slug}/checkins", json={"token": people["Петрова"], "nonce": nonce()},
                           headers={"Authorization": "Bearer ckd_revoked-or-never-issued"})
     assert refused.status_code == 401  # the device was looked up, and nothing was committed
-    with app.app_context():
+    with action(app):
         assert services.scan_connection() is first
         assert not in_transaction(first)
 
@@ -246,20 +249,20 @@ def test_a_scan_after_the_server_closed_the_kept_connection_goes_through(app, ev
     """PostgreSQL restarted (or ended the connection): the next scan notices, opens a new connection and goes
     through, rather than showing the door a red «server error»."""
     assert post_scan(checkin_client, event, token=people["Иванов"]).status_code == 201
-    with app.app_context():
+    with action(app):
         backend = services.scan_connection().info.backend_pid
         assert db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar_one()
         db.session.commit()
     response = post_scan(checkin_client, event, token=people["Петрова"])
     assert response.status_code == 201, response.get_json()
-    with app.app_context():
+    with action(app):
         assert services.scan_connection().info.backend_pid != backend
 
 
 def test_an_in_memory_database_stays_one_database_for_scans_and_the_rest(app_config):
     """SQLite in memory is one connection that everybody shares: the scan path must not take it away."""
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    with app.app_context():
+    with action(app):
         db.session.execute(text("CREATE TABLE probe (x INTEGER)"))
         db.session.commit()
         assert services.scan_connection().execute("SELECT count(*) FROM probe").fetchone() == (0,)
@@ -300,7 +303,7 @@ def test_every_outcome_over_http(app, event, make_event, people, checkin_client)
 def test_a_check_in_of_another_day_is_told_with_its_date(app, event, people, checkin_client):
     """At a forum of several days, «already checked in at 09:12» must say which day."""
     post_scan(checkin_client, event, token=people["Иванов"])
-    with app.app_context():
+    with action(app):
         first = db.session.scalars(select(CheckIn)).one()
         first.checked_in_at -= timedelta(days=1)
         db.session.commit()
@@ -315,7 +318,7 @@ def test_repeating_a_request_over_http_answers_the_same(app, event, people, chec
     second = post_scan(checkin_client, event, token=people["Петрова"], nonce=key)
     assert first.status_code == second.status_code == 201
     assert checked(second)["repeated"] is True
-    with app.app_context():
+    with action(app):
         assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
 
 
@@ -380,7 +383,7 @@ def test_device_tokens_work_for_their_event_until_revoked(app, client, event, ma
     assert checkpoints.status_code == 200
     assert checked(checkpoints, "/events/{slug}/checkpoints", "get")["checkpoints"][0]["key"] == "entrance"
 
-    with app.app_context():
+    with action(app):
         device_id = db.session.scalar(select(Scan.device_id))
     organizer_client.post(f"/manage/events/{event.slug}/checkin/devices/{device_id}/revoke")
     response = client.post(f"/api/v1/events/{event.slug}/checkins", headers=headers,
@@ -395,7 +398,7 @@ def test_device_name_refused_with_what_was_typed_kept(app, event, organizer_clie
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "не длиннее 100 символов" in text
     assert 'value="Вход Вход' in text and 'class="new-token"' not in text
-    with app.app_context():
+    with action(app):
         assert db.session.scalar(select(func.count()).select_from(CheckinDevice)) == 0
 
 
@@ -445,7 +448,7 @@ def test_check_in_staff_land_on_the_check_in_page(app, make_user):
 
 
 def test_live_arrivals_count_against_expected(app, event, people, organizer_client):
-    with app.app_context():
+    with action(app):
         scan(event, people["Иванов"])
         scan(event, people["Петрова"])
         scan(event, people["Петрова"])
@@ -474,13 +477,13 @@ def test_a_nonce_reused_for_another_badge_is_refused(app, event, people, checkin
     assert post_scan(checkin_client, event, token=people["Иванов"], nonce=key).status_code == 201
     response = post_scan(checkin_client, event, token=people["Петрова"], nonce=key)
     assert response.status_code == 422 and checked(response)["result"] == "nonce_reused"
-    with app.app_context():  # Петрова was not let in on Иванов's answer
+    with action(app):  # Петрова was not let in on Иванов's answer
         assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
 
 
 def test_a_device_call_ignores_a_staff_session_in_the_same_browser(app, event, people, checkin_client):
     """The token alone says who calls: the cookie session is neither read (its English is not used) nor sent back."""
-    with app.app_context():
+    with action(app):
         _device, token = services.add_device(db.session.merge(event), "Вход, сканер", None)
     checkin_client.get("/lang/en")
     assert checked(post_scan(checkin_client, event, token=people["Петрова"]))["message"] == "Checked in"
@@ -490,7 +493,7 @@ def test_a_device_call_ignores_a_staff_session_in_the_same_browser(app, event, p
     assert response.status_code == 201 and checked(response)["check_in"] == {
         **checked(response)["check_in"], "staff": "", "device": "Вход, сканер"}
     assert checked(response)["message"] == "Прибытие отмечено" and "Set-Cookie" not in response.headers
-    with app.app_context():
+    with action(app):
         scan = db.session.scalars(select(Scan).where(Scan.device_id.is_not(None))).one()
     assert scan.staff_id is None
     staff = checkin_client.get(f"/api/v1/events/{event.slug}/checkpoints")  # the session itself still works
@@ -498,7 +501,7 @@ def test_a_device_call_ignores_a_staff_session_in_the_same_browser(app, event, p
 
 
 def test_devices_check_in_badges_not_names(app, client, event, people):
-    with app.app_context():
+    with action(app):
         _device, token = services.add_device(db.session.merge(event), "Вход", None)
     response = client.post(f"/api/v1/events/{event.slug}/checkins", headers={"Authorization": f"Bearer {token}"},
                            json={"participant_id": people["ids"]["Иванов"], "nonce": nonce()})
@@ -544,6 +547,7 @@ def test_the_api_answers_json_even_for_paths_it_does_not_have(app, event, checki
 def test_a_device_undoes_its_own_check_in_and_the_audit_says_so(app, ctx, event, people):
     live = db.session.merge(event)
     device, _token = services.add_device(live, "Вход", None)
+    db.session.commit()  # an action of its own, before the scans
     scanner = Scanner(device_id=device.id, device_name=device.name)
     made = scan(event, people["Иванов"], scanner=scanner)
     assert services.undo(live, made["check_in"]["id"], Scanner(device_id=device.id + 1), False) == "forbidden"

@@ -22,7 +22,7 @@ from conference.events.services import get_event
 from conference.extensions import db
 from conference.registration.models import Participant
 
-from .conftest import free_port
+from .conftest import action, free_port
 
 PARALLEL = 48
 
@@ -59,7 +59,7 @@ def server(app, database_uri, tmp_path):
 def badge_and_device(app, client, event, form_data):
     client.post(f"/events/{event.slug}/register", data=form_data())
     client.post(f"/events/{event.slug}/register", data=form_data(email="second@example.org", last_name="Второв"))
-    with app.app_context():
+    with action(app):
         people = list(db.session.scalars(select(Participant).order_by(Participant.id)))
         tokens = [badges.current_badge(person).token for person in people]
         _device, device_token = add_device(get_event(event.slug), "Вход", None)
@@ -99,7 +99,7 @@ def test_parallel_scans_of_one_badge_make_one_check_in(app, event, server, badge
     first = next(body for status, body in results if status == 201)
     # Every "already" names the one check-in that happened.
     assert {body["check_in"]["id"] for status, body in results if status == 409} == {first["check_in"]["id"]}
-    with app.app_context():
+    with action(app):
         assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
         assert db.session.scalar(select(func.count()).select_from(Scan)) == PARALLEL
 
@@ -111,6 +111,6 @@ def test_parallel_retries_of_one_scan_are_recorded_once(app, event, server, badg
     results = scan_all_at_once(url, device_token, [{"token": token, "nonce": key} for _ in range(PARALLEL)])
     assert {status for status, _body in results} == {201}  # the same scan, answered the same way
     assert sum(1 for _status, body in results if not body.get("repeated")) == 1
-    with app.app_context():
+    with action(app):
         assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
         assert db.session.scalar(select(func.count()).select_from(Scan)) == 1

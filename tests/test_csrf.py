@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from conference.extensions import db
 from conference.registration.models import Participant
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, action
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def test_registration_without_a_token_is_refused_and_saves_nothing(app, client, 
     response = client.post(f"/events/{event.slug}/register", data=form_data())
     assert response.status_code == 400
     assert "без действительного ключа безопасности" in response.get_data(as_text=True)
-    with app.app_context():
+    with action(app):
         assert db.session.scalar(select(func.count()).select_from(Participant)) == 0
 
 
@@ -57,7 +57,7 @@ def test_the_check_in_api_needs_the_csrf_header_with_a_staff_session_but_not_wit
     passed = client.post(url, json={"token": "1" * 40, "nonce": "n2"}, headers={"X-CSRFToken": token})
     assert passed.status_code == 404 and passed.get_json()["result"] == "unknown_badge"
 
-    with app.app_context():
+    with action(app):
         _device, device_token = add_device(get_event(event.slug), "Вход", None)
     device = app.test_client().post(url, json={"token": "1" * 40, "nonce": "n3"},
                                     headers={"Authorization": f"Bearer {device_token}"})

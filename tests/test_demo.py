@@ -10,6 +10,8 @@ from conference.events.models import Event
 from conference.extensions import db
 from conference.registration.models import Participant
 
+from .conftest import action
+
 
 def demo_people() -> list[tuple]:
     return list(db.session.execute(
@@ -21,7 +23,7 @@ def test_flask_demo_creates_the_seed_conference(app):
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert "organizer@example.com" in result.output and "checkin@example.com" in result.output
-    with app.app_context():
+    with action(app):
         event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
         assert event.title == "Промышленная Россия 4.0" and event.starts_on.isoformat() == "2018-11-23"
         assert event.city == "Москва" and event.timezone == "Europe/Moscow"
@@ -57,7 +59,7 @@ def test_demo_names_look_russian_and_are_deterministic(ctx):
 def test_demo_if_empty_adds_nothing_to_a_used_database(app, event):
     result = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 0 and "no demo added" in result.output
-    with app.app_context():
+    with action(app):
         assert db.session.scalar(select(func.count()).select_from(Event)) == 1
 
 

@@ -8,6 +8,8 @@ from conference.directories.models import Country, FederalDistrict, FederalSubje
 from conference.directories.services import load_reference_data
 from conference.extensions import db
 
+from .conftest import action
+
 
 def test_every_federal_subject_of_article_65(ctx):
     subjects = db.session.scalars(select(FederalSubject)).all()
@@ -48,14 +50,14 @@ def test_loading_again_adds_nothing_and_keeps_edits(ctx):
 
 def test_organizers_edit_and_add_reference_rows(app, organizer_client):
     assert "Сахалинская область" in organizer_client.get("/manage/directories/subjects/").get_data(as_text=True)
-    with app.app_context():
+    with action(app):
         technopark = db.session.scalar(select(OrganizationType).where(OrganizationType.code == "technopark"))
         row_id = technopark.id
     response = organizer_client.post(f"/manage/directories/organization-types/{row_id}", data={
         "code": "technopark", "name_ru": "Технопарк или индустриальный парк", "name_en": "Technopark",
         "sort_order": "3"})  # is_active unticked: no longer offered to new registrants
     assert response.status_code == 302
-    with app.app_context():
+    with action(app):
         technopark = db.session.get(OrganizationType, row_id)
         assert technopark.name_ru == "Технопарк или индустриальный парк" and not technopark.is_active
 
@@ -66,7 +68,7 @@ def test_organizers_edit_and_add_reference_rows(app, organizer_client):
                                       data={"code": "KZ", "name_ru": "Казахстан", "name_en": "Kazakhstan"})
     assert 'id="code-errors"' in duplicate.get_data(as_text=True)
     assert "Этот код уже занят другой записью." in duplicate.get_data(as_text=True)
-    with app.app_context():
+    with action(app):
         moscow = db.session.scalar(select(FederalSubject).where(FederalSubject.code == "MOW"))
         iso_taken = {"code": "NEW", "iso_code": moscow.iso_code, "name_ru": "Новый", "name_en": "New",
                      "kind": "oblast", "district_id": str(moscow.district_id), "capital_ru": "Город",
@@ -83,12 +85,12 @@ def test_organizers_edit_and_add_reference_rows(app, organizer_client):
 
 
 def test_an_order_left_empty_puts_the_row_with_those_of_order_zero(app, organizer_client):
-    with app.app_context():
+    with action(app):
         row_id = db.session.scalar(select(OrganizationType.id).where(OrganizationType.code == "technopark"))
     response = organizer_client.post(f"/manage/directories/organization-types/{row_id}", data={
         "code": "technopark", "name_ru": "Технопарк", "name_en": "Technopark", "sort_order": "",
         "is_active": "y"})
     assert response.status_code == 302, response.get_data(as_text=True)
-    with app.app_context():
+    with action(app):
         saved = db.session.get(OrganizationType, row_id)
         assert (saved.name_ru, saved.sort_order) == ("Технопарк", 0)

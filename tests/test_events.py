@@ -8,7 +8,7 @@ from conference.events.models import Event
 from conference.events.services import DEFAULT_CONSENT_TEXT_EN
 from conference.extensions import db
 
-from .conftest import mail_text, sent_mail
+from .conftest import action, mail_text, sent_mail
 
 
 def event_form(**overrides) -> dict:
@@ -28,7 +28,7 @@ def test_organizer_creates_an_event_in_its_time_zone(app, organizer_client):
     assert "152-ФЗ" in form  # the default consent text is offered
     response = organizer_client.post("/manage/events/new", data=event_form())
     assert response.status_code == 302 and response.location == "/manage/events/industrial-russia-2019"
-    with app.app_context():
+    with action(app):
         event = db.session.scalar(select(Event).where(Event.slug == "industrial-russia-2019"))
         assert event.registration_opens_at == datetime(2019, 9, 1, 6, 0, tzinfo=UTC)  # 09:00 in Moscow
         assert event.capacity == 700 and event.moderation
@@ -51,7 +51,7 @@ def test_bad_event_input_is_refused_field_by_field(app, organizer_client, event)
         assert f'id="{field}-errors"' in page, field
     taken = organizer_client.post("/manage/events/new", data=event_form(slug=event.slug)).get_data(as_text=True)
     assert "Этот адрес уже занят другим мероприятием" in taken or 'id="slug-errors"' in taken
-    with app.app_context():
+    with action(app):
         assert db.session.scalar(select(Event).where(Event.slug == "industrial-russia-2019")) is None
 
 
@@ -71,7 +71,7 @@ def test_a_time_zone_put_right_keeps_the_program_at_its_times_of_day(app, organi
     from .agenda_helpers import at
 
     organizer_client.post("/manage/events/new", data=event_form())
-    with app.app_context():
+    with action(app):
         event = db.session.scalar(select(Event).where(Event.slug == "industrial-russia-2019"))
         room = agenda.save_room(event, Room(), {"name": "Большой зал", "capacity": 300})
         plenary = AgendaSession()
@@ -81,7 +81,7 @@ def test_a_time_zone_put_right_keeps_the_program_at_its_times_of_day(app, organi
     response = organizer_client.post("/manage/events/industrial-russia-2019/edit",
                                      data=event_form(timezone="Asia/Yekaterinburg"))
     assert response.status_code == 302
-    with app.app_context():
+    with action(app):
         event = db.session.scalar(select(Event).where(Event.slug == "industrial-russia-2019"))
         plenary = db.session.get(AgendaSession, plenary_id)
         assert plenary.starts_at == datetime(2019, 11, 22, 5, 0, tzinfo=UTC)  # 10:00 in Yekaterinburg (UTC+5)

@@ -10,7 +10,7 @@ from conference.directories.models import OrganizationType
 from conference.extensions import db
 from conference.registration.models import Participant
 
-from .conftest import sent_mail
+from .conftest import action, sent_mail
 
 
 def link_in(message) -> str:
@@ -18,7 +18,7 @@ def link_in(message) -> str:
 
 
 def participant(app, email="anna.sidorova@example.org") -> Participant:
-    with app.app_context():
+    with action(app):
         found = db.session.scalar(select(Participant).where(Participant.email == email))
         db.session.expunge(found)
         return found
@@ -36,7 +36,7 @@ def test_changing_the_email_revokes_the_links_sent_to_the_old_one(app, client, e
 def test_registering_again_after_cancelling_starts_afresh(app, client, event, form_data):
     client.post(f"/events/{event.slug}/register", data=form_data())
     old_link = link_in(sent_mail(app)[0])
-    with app.app_context():
+    with action(app):
         db.session.scalar(select(Participant)).category = "vip"
         db.session.commit()
     client.post(f"{old_link}/cancel")
@@ -60,7 +60,7 @@ def test_approving_never_revives_a_cancelled_registration(app, client, organizer
 
 def test_a_withdrawn_organization_type_stays_for_those_who_have_it(app, client, organizer_client, event, form_data):
     client.post(f"/events/{event.slug}/register", data=form_data())
-    with app.app_context():
+    with action(app):
         db.session.scalar(select(OrganizationType).where(OrganizationType.code == "technopark")).is_active = False
         db.session.commit()
     assert "Технопарк" not in client.get(f"/events/{event.slug}/register").get_data(as_text=True).split(

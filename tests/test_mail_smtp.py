@@ -5,17 +5,22 @@ import re
 import socket
 import threading
 import time
+from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from conference.extensions import db
+from conference.mail.models import Letter
+from conference.mail.services import send_due
 from conference.registration.models import Participant
+from conference.timeutil import utcnow
 
-from .conftest import free_port, mail_text
+from .conftest import action, free_port, mail_text
 
 
 class Inbox:
@@ -93,7 +98,7 @@ def test_a_dead_mail_server_loses_no_registration(app, client, event, form_data)
     app.config["SMTP_PORT"] = free_port()  # nobody listens there
     response = client.post(f"/events/{event.slug}/register", data=form_data())
     assert response.status_code == 302
-    with app.app_context():
+    with action(app):
         assert db.session.scalar(select(func.count()).select_from(Participant)) == 1
     page = client.get(response.location).get_data(as_text=True)
     assert "Сейчас не удалось отправить письмо" in page and "/my/" in page
@@ -103,7 +108,7 @@ def pending_ids(app, client, event, form_data, count=3) -> list[str]:
     """Registers p0@, p1@, … at an event with moderation: their ids, as the list's checkboxes send them."""
     for number in range(count):
         client.post(f"/events/{event.slug}/register", data=form_data(email=f"p{number}@example.org"))
-    with app.app_context():
+    with action(app):
         return [str(pid) for pid in db.session.scalars(select(Participant.id))]
 
 
@@ -147,7 +152,7 @@ def test_a_refused_address_fails_alone(app, client, make_event, form_data, organ
     approve(organizer_client, event, ids)
     assert sorted(envelope.rcpt_tos[0] for envelope in inbox.messages) == ["p0@example.org", "p2@example.org"]
     assert len(set(inbox.connections)) == 1  # the connection stays open after a refusal
-    with app.app_context():
+    with action(app):
         assert set(db.session.scalars(select(Participant.status))) == {"confirmed"}
 
 
@@ -185,5 +190,108 @@ def test_a_mail_server_that_is_down_is_tried_once_per_request(app, client, make_
         app.config["SMTP_PORT"] = listener.getsockname()[1]
         response = approve(organizer_client, event, ids)
     assert response.status_code == 302 and len(attempts) == 1  # not once per letter
-    with app.app_context():
+    with action(app):
         assert set(db.session.scalars(select(Participant.status))) == {"confirmed"}
+
+
+# ---- the outbox ----------------------------------------------------------------------------------------------
+
+def letters(app) -> list[Letter]:
+    with action(app):
+        return list(db.session.scalars(select(Letter).options(selectinload(Letter.tries)).order_by(Letter.id)))
+
+
+def test_letters_wait_for_a_mail_server_that_is_down_and_go_out_once_when_it_is_back(
+        app, client, make_event, form_data, organizer_client):
+    event = make_event(moderation=True)
+    ids = pending_ids(app, client, event, form_data, count=20)
+    port = free_port()  # nobody listens there yet
+    app.config["SMTP_PORT"] = port
+    response = approve(organizer_client, event, ids)
+    page = organizer_client.get(response.location).get_data(as_text=True)
+    assert "20 регистраций обновлено." in page and "20 писем поставлено в очередь" in page
+    approvals = [letter for letter in letters(app) if letter.params["reason"] == "confirmed"]
+    assert len(approvals) == 20 and {letter.status for letter in approvals} == {"queued"}
+    assert all(letter.attempts == 1 and "MailServerUnreachable" in letter.last_answer for letter in approvals)
+    assert all([attempt.outcome for attempt in letter.tries] == ["retry"] for letter in approvals)
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with action(app):  # a minute later, say
+            db.session.execute(update(Letter).values(next_attempt_at=utcnow()))
+            assert send_due() == {"sent": 20}
+            assert send_due() == {}  # nothing twice
+    finally:
+        controller.stop()
+    approved = sorted(envelope.rcpt_tos[0] for envelope in inbox.messages
+                      if "подтверждена" in BytesParser(policy=policy.default).parsebytes(envelope.content)["Subject"])
+    assert approved == sorted(f"p{number}@example.org" for number in range(20)) and len(inbox.messages) == 20
+    for letter in letters(app):
+        if letter.params["reason"] == "confirmed":
+            assert letter.status == "sent" and [attempt.outcome for attempt in letter.tries] == ["retry", "sent"]
+
+
+def test_a_refused_letter_is_listed_with_the_answer_and_can_be_sent_again(
+        app, client, make_event, form_data, organizer_client, smtp_server):
+    _, inbox = smtp_server
+    event = make_event(moderation=True)
+    ids = pending_ids(app, client, event, form_data)
+    inbox.clear()
+    inbox.unknown = {"p1@example.org"}
+    approve(organizer_client, event, ids)
+    [failed] = [letter for letter in letters(app) if letter.status == "failed"]
+    assert failed.recipient == "p1@example.org" and failed.last_answer == "550 No such user here"
+    listing = organizer_client.get(f"/manage/events/{event.slug}/letters/?status=failed").get_data(as_text=True)
+    assert "p1@example.org" in listing and "550 No such user here" in listing and "Отправить ещё раз" in listing
+    assert "1 письмо не отправлено" in organizer_client.get(f"/manage/events/{event.slug}").get_data(as_text=True)
+
+    inbox.unknown = set()  # the address put right at the mail server
+    again = organizer_client.post(f"/manage/events/{event.slug}/letters/{failed.id}/again", follow_redirects=True)
+    assert "Письмо на p1@example.org снова поставлено в очередь." in again.get_data(as_text=True)
+    assert [envelope.rcpt_tos[0] for envelope in inbox.messages][-1] == "p1@example.org"
+    [resent] = [letter for letter in letters(app) if letter.id == failed.id]
+    assert resent.status == "sent" and [attempt.outcome for attempt in resent.tries] == ["failed", "sent"]
+
+
+def test_an_unanswered_letter_is_listed_as_failed_and_never_sent_again_by_itself(
+        app, client, make_event, form_data, organizer_client, smtp_server):
+    _, inbox = smtp_server
+    event = make_event(moderation=True)
+    ids = pending_ids(app, client, event, form_data)
+    inbox.clear()
+    app.config["SMTP_TIMEOUT"] = 0.5
+    inbox.slow_letters = {1: 1.5}
+    approve(organizer_client, event, ids)
+    time.sleep(1.5)
+    [unanswered] = [letter for letter in letters(app) if letter.status == "failed"]
+    assert unanswered.last_answer.startswith("no answer once the letter was sent (it may have arrived)")
+    with action(app):
+        db.session.execute(update(Letter).values(next_attempt_at=utcnow() - timedelta(hours=1)))
+        assert send_due() == {}
+    assert len(inbox.messages) == 3
+
+
+def test_a_worker_gone_mid_letter_leaves_it_queued_or_failed_by_whether_it_was_handed_over(
+        app, client, event, form_data):
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    client.post(f"/events/{event.slug}/register", data=form_data(email="second@example.org"))
+    long_ago = utcnow() - timedelta(seconds=app.config["MAIL_SENDING_LEASE"] + 1)
+    with action(app):
+        first, second = db.session.scalars(select(Letter).order_by(Letter.id)).all()
+        first.status, first.claimed_at, first.handed_at = "sending", long_ago, None  # killed while writing it
+        second.status, second.claimed_at, second.handed_at = "sending", long_ago, long_ago  # killed in its DATA
+    with action(app):
+        assert send_due() == {"sent": 1}
+    first, second = letters(app)
+    assert first.status == "sent" and [attempt.outcome for attempt in first.tries] == ["sent", "interrupted", "sent"]
+    assert second.status == "failed" and "may have arrived" in second.last_answer
+
+
+def test_an_action_that_fails_queues_no_letter(app, client, event, form_data):
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    before = letters(app)
+    duplicate = client.post(f"/events/{event.slug}/register", data=form_data())
+    assert duplicate.status_code == 200 and "уже зарегистрирован" in duplicate.get_data(as_text=True)
+    assert len(letters(app)) == len(before)

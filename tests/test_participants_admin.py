@@ -10,7 +10,7 @@ from sqlalchemy import select
 from conference.extensions import db
 from conference.registration.models import Participant
 
-from .conftest import mail_text, sent_mail
+from .conftest import action, mail_text, sent_mail
 
 PEOPLE = [
     # last name, first name, email, organization, organization type, subject, category
@@ -30,7 +30,7 @@ def people(app, client, make_event, form_data, refs):
             organization_type_id=str(refs["org_type"][org_type]), subject_id=str(refs["subject"][subject]),
         ))
         assert response.status_code == 302
-    with app.app_context():
+    with action(app):
         for _, _, email, _, _, _, category in PEOPLE:
             db.session.scalar(select(Participant).where(Participant.email == email)).category = category
         db.session.commit()
@@ -38,7 +38,7 @@ def people(app, client, make_event, form_data, refs):
 
 
 def ids_by_email(app) -> dict[str, int]:
-    with app.app_context():
+    with action(app):
         return {email: pid for email, pid in db.session.execute(select(Participant.email, Participant.id))}
 
 
@@ -81,7 +81,7 @@ def test_text_category_and_status_filters(organizer_client, people, args, expect
 
 
 def test_search_follows_edits(app, organizer_client, people):
-    with app.app_context():
+    with action(app):
         participant = db.session.scalar(select(Participant).where(Participant.email == "olga@example.org"))
         participant.last_name = "Воронцова"
         db.session.commit()
@@ -92,7 +92,7 @@ def test_search_follows_edits(app, organizer_client, people):
 def test_region_district_and_organization_type_filters(organizer_client, people, refs, app):
     from conference.directories.models import FederalDistrict
 
-    with app.app_context():
+    with action(app):
         far_east = db.session.scalar(select(FederalDistrict.id).where(FederalDistrict.code == "FEFD"))
     assert names_in(listing(organizer_client, people, district_id=far_east)) == ["Яковлева"]
     assert names_in(listing(organizer_client, people, subject_id=refs["subject"]["KGD"])) == ["Абрамов"]
@@ -124,7 +124,7 @@ def test_approve_and_reject_one_by_one_notify_the_participant(app, organizer_cli
     assert organizer_client.post(url, data={"action": "approve"}).status_code == 302
     assert "подтверждена" in sent_mail(app)[-1]["Subject"].lower()
     organizer_client.post(url, data={"action": "reject"})
-    with app.app_context():
+    with action(app):
         assert db.session.get(Participant, ids["olga@example.org"]).status == "rejected"
     assert "отклонена" in sent_mail(app)[-1]["Subject"].lower()
     assert organizer_client.post(url, data={"action": "explode"}).status_code == 400
@@ -141,7 +141,7 @@ def test_bulk_approval_changes_only_this_events_participants(app, organizer_clie
         "status": "pending",
     })
     assert response.status_code == 302 and "status=pending" in response.location
-    with app.app_context():
+    with action(app):
         statuses = {p.email: p.status for p in db.session.scalars(select(Participant))}
     assert statuses["ivanov@example.org"] == statuses["oleg@example.org"] == "confirmed"
     assert statuses["olga@example.org"] == "pending"
@@ -163,7 +163,7 @@ def test_the_participant_page_edits_details_category_and_status(app, organizer_c
     response = organizer_client.post(url, data=form_data(
         last_name="Иванов-Петров", first_name="Пётр", email="ivanov@example.org", category="vip", status="confirmed"))
     assert response.status_code == 302
-    with app.app_context():
+    with action(app):
         participant = db.session.get(Participant, ids["ivanov@example.org"])
         saved = (participant.last_name, participant.category, participant.status)
         assert saved == ("Иванов-Петров", "vip", "confirmed")

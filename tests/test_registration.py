@@ -9,16 +9,16 @@ from sqlalchemy import func, select
 from conference.extensions import db
 from conference.registration.models import Participant
 
-from .conftest import mail_text, sent_mail
+from .conftest import action, mail_text, sent_mail
 
 
 def count_participants(app) -> int:
-    with app.app_context():
+    with action(app):
         return db.session.scalar(select(func.count()).select_from(Participant))
 
 
 def only_participant(app) -> Participant:
-    with app.app_context():
+    with action(app):
         participant = db.session.scalars(select(Participant)).one()
         db.session.expunge(participant)
         return participant

@@ -36,6 +36,7 @@ def pdf_text(pdf: bytes) -> str:
 def demo(app):
     with app.test_request_context():
         create_demo()
+        db.session.commit()
     return DEMO_SLUG
 
 

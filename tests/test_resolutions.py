@@ -14,13 +14,13 @@ from conference.resolutions import services
 from conference.resolutions.models import Addressee, Body, Project, Recommendation
 
 from .agenda_helpers import at, make_room, make_session
-from .conftest import PASSWORD
+from .conftest import PASSWORD, action
 
 
 @pytest.fixture
 def lists(app):
     """The default bodies and projects (the test template database has none), by Russian name."""
-    with app.app_context():
+    with action(app):
         services.load_defaults()
         return {"body": {body.name_ru: body.id for body in services.bodies()},
                 "project": {project.name_ru: project.id for project in services.projects()}}
@@ -33,7 +33,7 @@ def minpromtorg(lists):
 
 @pytest.fixture
 def sessions(app, event):
-    with app.app_context():
+    with action(app):
         hall = make_room(event)
         return {"plenary": make_session(event, hall, at(event, 0, 10), at(event, 0, 12), kind="plenary",
                                         title="Пленарное заседание"),
@@ -53,7 +53,7 @@ def form(text="Рекомендовать Минпромторгу России 
 
 
 def recommendations(app, event) -> list[Recommendation]:
-    with app.app_context():
+    with action(app):
         rows = services.recommendations_of(event)
         for row in rows:  # loaded here, read after the context is gone
             db.session.expunge(row)
@@ -65,7 +65,7 @@ def texts(app, event) -> list[tuple[int, str]]:
 
 
 def add(app, event, text: str, status="draft", adopted_on=None, **lists) -> int:
-    with app.app_context():
+    with action(app):
         recommendation = services.save_recommendation(event, Recommendation(), services.RecommendationData(
             text=text, status=status, adopted_on=adopted_on, **lists))
         return recommendation.id
@@ -123,7 +123,7 @@ def test_empty_text_is_refused(app, organizer_client, event, lists):
 
 def test_a_session_of_another_event_is_refused(app, organizer_client, event, make_event, lists):
     other = make_event()
-    with app.app_context():
+    with action(app):
         elsewhere = make_session(other, make_room(other), at(other, 0, 10), at(other, 0, 11), title="Чужая сессия")
     response = organizer_client.post(manage_url(event, "new"), data=form(session_ids=[elsewhere]))
     page = response.get_data(as_text=True)
@@ -162,7 +162,7 @@ def test_delete_asks_first_then_renumbers(app, organizer_client, event, lists, m
     assert len(texts(app, event)) == 3  # looking at the confirmation deletes nothing
     assert organizer_client.post(manage_url(event, f"{second}/delete")).status_code == 302
     assert texts(app, event) == [(1, "Первая."), (2, "Третья.")]
-    with app.app_context():
+    with action(app):
         assert db.session.scalars(select(Addressee)).all() == []
         assert db.session.get(Body, minpromtorg) is not None  # the body stays for other recommendations
 
@@ -170,7 +170,7 @@ def test_delete_asks_first_then_renumbers(app, organizer_client, event, lists, m
 # ---- follow-up ----------------------------------------------------------------------------------------------
 
 def addressee_of(app, recommendation_id: int) -> int:
-    with app.app_context():
+    with action(app):
         return db.session.get(Recommendation, recommendation_id).addressees[0].id
 
 
@@ -186,7 +186,7 @@ def test_follow_up_dates_per_addressee(app, organizer_client, event, lists, minp
     response = organizer_client.post(url, data={f"{prefix}sent_on": "2018-12-01", f"{prefix}answered_on": "2019-01-15",
                                                 f"{prefix}note": "Письмо № 12-345"})
     assert response.status_code == 302
-    with app.app_context():
+    with action(app):
         saved = db.session.get(Addressee, addressee)
         assert (saved.sent_on, saved.answered_on) == (date(2018, 12, 1), date(2019, 1, 15))
         assert saved.note == "Письмо № 12-345"
@@ -194,7 +194,7 @@ def test_follow_up_dates_per_addressee(app, organizer_client, event, lists, minp
     # Saving the recommendation again keeps the follow-up of an addressee that stays.
     organizer_client.post(manage_url(event, str(recommendation)), data=form(
         text="Первая, исправленная.", status="adopted", adopted_on="2018-11-23", body_ids=[minpromtorg]))
-    with app.app_context():
+    with action(app):
         assert db.session.get(Addressee, addressee).sent_on == date(2018, 12, 1)
 
 
@@ -202,7 +202,7 @@ def test_an_addressee_with_follow_up_is_not_removed_until_it_is_cleared(app, org
                                                                          minpromtorg):
     fund = lists["body"]["Фонд развития промышленности"]
     recommendation = add(app, event, "Первая.", body_ids=[minpromtorg, fund])
-    with app.app_context():
+    with action(app):
         addressee = db.session.scalar(select(Addressee).where(Addressee.recommendation_id == recommendation,
                                                               Addressee.body_id == minpromtorg)).id
     prefix = f"addressee-{addressee}-"
@@ -215,7 +215,7 @@ def test_an_addressee_with_follow_up_is_not_removed_until_it_is_cleared(app, org
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Для «Министерство промышленности и торговли Российской Федерации» уже записано" in page
-    with app.app_context():
+    with action(app):
         saved = db.session.get(Recommendation, recommendation)
         assert saved.text == "Первая." and len(saved.addressees) == 2
         assert db.session.get(Addressee, addressee).note == "Письмо № 12-345"
@@ -226,7 +226,7 @@ def test_an_addressee_with_follow_up_is_not_removed_until_it_is_cleared(app, org
     response = organizer_client.post(manage_url(event, str(recommendation)), data=form(text="Изменённая.",
                                                                                        body_ids=[fund]))
     assert response.status_code == 302
-    with app.app_context():
+    with action(app):
         assert [row.body_id for row in db.session.get(Recommendation, recommendation).addressees] == [fund]
 
 
@@ -239,7 +239,7 @@ def test_an_answer_before_the_letter_was_sent_is_refused(app, organizer_client, 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f'id="{prefix}answered_on-errors"' in page and 'value="2018-11-30"' in page
-    with app.app_context():
+    with action(app):
         saved = db.session.get(Addressee, addressee)
         assert saved.sent_on is None and saved.answered_on is None
 
@@ -261,7 +261,7 @@ def test_bodies_are_added_edited_and_kept_unique(app, organizer_client, lists):
     response = organizer_client.post(url, data={"name_ru": "  Совет  Федерации ", "name_en": "Federation Council",
                                                 "kind": "federation_council"})
     assert response.status_code == 302
-    with app.app_context():
+    with action(app):
         council = db.session.scalar(select(Body).where(Body.name_ru == "Совет Федерации"))
         assert council.kind == "federation_council"
     page = organizer_client.post(url, data={"name_ru": "Совет Федерации", "kind": "other"}).get_data(as_text=True)
@@ -269,7 +269,7 @@ def test_bodies_are_added_edited_and_kept_unique(app, organizer_client, lists):
     response = organizer_client.post(f"{url}{council.id}", data={"name_ru": "Совет Федерации Федерального Собрания",
                                                                   "name_en": "", "kind": "federation_council"})
     assert response.status_code == 302
-    with app.app_context():
+    with action(app):
         assert db.session.get(Body, council.id).name_ru == "Совет Федерации Федерального Собрания"
     assert organizer_client.get(f"{url}999999").status_code == 404
 
@@ -280,7 +280,7 @@ def test_projects_with_a_parent(app, organizer_client, lists):
     response = organizer_client.post(url, data={"name_ru": "Развитие передовой инфраструктуры",
                                                 "kind": "federal", "parent_id": str(national)})
     assert response.status_code == 302
-    with app.app_context():
+    with action(app):
         project = db.session.scalar(select(Project).where(Project.name_ru == "Развитие передовой инфраструктуры"))
         assert project.parent_id == national
     page = organizer_client.get(f"{url}{project.id}").get_data(as_text=True)
@@ -354,7 +354,7 @@ def test_each_follow_up_form_carries_its_own_csrf_token(app_config, event, lists
     app = create_app(dict(app_config, WTF_CSRF_ENABLED=True))
     recommendation = add(app, event, "Первая.", body_ids=[minpromtorg])
     addressee = addressee_of(app, recommendation)
-    with app.app_context():
+    with action(app):
         email = create_user("csrf-organizer@example.com", PASSWORD, "organizer").email
     client = app.test_client()
     client.post("/login", data={"email": email, "password": PASSWORD,
@@ -364,7 +364,7 @@ def test_each_follow_up_form_carries_its_own_csrf_token(app_config, event, lists
     assert client.post(url, data={f"{prefix}sent_on": "2018-12-01"}).status_code == 400
     token = csrf_token(client.get(manage_url(event, str(recommendation))).get_data(as_text=True), prefix)
     assert client.post(url, data={f"{prefix}sent_on": "2018-12-01", f"{prefix}csrf_token": token}).status_code == 302
-    with app.app_context():
+    with action(app):
         assert db.session.get(Addressee, addressee).sent_on == date(2018, 12, 1)
         db.session.remove()
         db.engine.dispose()
@@ -378,7 +378,7 @@ def test_a_federal_project_sits_in_a_national_one(app, organizer_client, lists):
     saved = organizer_client.post("/manage/recommendations/projects/", data={
         "name_ru": "Экспорт продукции АПК", "name_en": "", "kind": "federal", "parent_id": str(national)})
     assert saved.status_code == 302
-    with app.app_context():
+    with action(app):
         saved = db.session.scalar(select(Project).where(Project.name_ru == "Экспорт продукции АПК"))
         assert saved.parent_id == national
 
@@ -388,6 +388,6 @@ def test_a_federal_project_sits_in_a_national_one(app, organizer_client, lists):
         "name_ru": "Международная кооперация и экспорт", "name_en": "", "kind": "federal",
         "parent_id": str(other_national)})
     assert "Этот национальный проект включает федеральные проекты" in response.get_data(as_text=True)
-    with app.app_context():
+    with action(app):
         assert (db.session.get(Project, national).kind, db.session.get(Project, national).parent_id) == \
             ("national", None)

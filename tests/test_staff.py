@@ -9,11 +9,11 @@ from conference.accounts.models import User
 from conference.accounts.services import UserError, update_user
 from conference.extensions import db
 
-from .conftest import PASSWORD, log_in
+from .conftest import PASSWORD, action, log_in
 
 
 def user_named(app, email: str) -> User | None:
-    with app.app_context():
+    with action(app):
         return db.session.scalar(select(User).where(User.email == email))
 
 
@@ -106,7 +106,7 @@ def test_an_admin_edits_anybody_but_never_locks_themselves_out(app, make_user):
         response = admin.post(f"/manage/staff/{me.id}", data={"full_name": "", "password": "", **change})
         assert response.status_code == 302
     assert (user_named(app, admin_email).role, user_named(app, admin_email).is_enabled) == ("admin", True)
-    with app.app_context():  # and the service refuses it whoever asks
+    with action(app):  # and the service refuses it whoever asks
         me = db.session.get(User, me.id)
         for role, enabled in (("organizer", True), ("admin", False)):
             with pytest.raises(UserError):

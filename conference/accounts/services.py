@@ -30,7 +30,7 @@ def create_user(email: str, password: str, role: str, full_name: str = "") -> Us
     user = User(email=email, role=role, full_name=full_name)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -72,7 +72,7 @@ def update_user(actor: User, user: User, *, full_name: str, role: str, enabled: 
             raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
         user.set_password(password)
     user.full_name, user.role, user.is_enabled = full_name, role, enabled
-    db.session.commit()
+    db.session.flush()
 
 
 @cache
@@ -89,5 +89,5 @@ def authenticate(email: str, password: str) -> User | None:
     if not user.is_enabled or not user.check_password(password):
         return None
     user.last_login_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return user

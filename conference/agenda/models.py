@@ -37,10 +37,6 @@ class Room(db.Model):
 
     event: Mapped[Event] = relationship()
 
-    @property
-    def is_off_site(self) -> bool:
-        return bool(self.address)
-
 
 class AgendaSession(db.Model):
     """One item of the program. (Not called Session: that name belongs to db.session and flask.session.)"""

@@ -15,11 +15,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from conference.events.models import Event
 from conference.events.services import time_zone_changing
 from conference.extensions import db
-from conference.mail import send_templated
+from conference.mail.services import Draft, letter_kind, queue_letter
 from conference.registration.labels import CATEGORY_LABELS
 from conference.registration.models import ACTIVE_STATUSES, Participant
 from conference.registration.services import participant_withdrawn, self_service_url
 from conference.timeutil import local_to_utc, to_zone, utcnow
+from conference.transactions import lock_row, savepoint
 
 from .models import AgendaSession, Room, SessionPerson, SessionSignup
 
@@ -55,15 +56,13 @@ def room_of(event: Event, room_id: int | None) -> Room | None:
 
 
 def save_room(event: Event, room: Room, data: dict) -> Room:
-    for name, value in data.items():
-        setattr(room, name, value)
-    room.event_id = event.id
-    if room.id is None:
-        db.session.add(room)
     try:
-        db.session.commit()
+        with savepoint():  # a refused name leaves the room as it was
+            for name, value in data.items():
+                setattr(room, name, value)
+            room.event_id = event.id
+            db.session.add(room)
     except IntegrityError as error:
-        db.session.rollback()
         raise AgendaError("name", str(_l("This event already has a room with this name."))) from error
     for session in db.session.scalars(select(AgendaSession).where(AgendaSession.room_id == room.id)):
         promote_waiting(session)  # a bigger room seats those waiting for its sessions, first come first served
@@ -75,7 +74,6 @@ def delete_room(room: Room) -> None:
     if used:
         raise AgendaError("name", str(_l("Sessions take place in this room: move or delete them first.")))
     db.session.delete(room)
-    db.session.commit()
 
 
 # ---- sessions --------------------------------------------------------------------------------------------
@@ -130,8 +128,7 @@ def room_clash(event: Event, room_id: int, starts_at: datetime, ends_at: datetim
 @dataclass
 class SessionSaved:
     warnings: list[str]  # what the organizer should look at (see warnings_for)
-    told: int = 0  # people signed up who were emailed that the session moved
-    not_told: int = 0  # … whose letter could not be sent
+    told: int = 0  # people signed up to whom a letter was queued: the session moved
 
 
 def save_session(event: Event, session: AgendaSession, data: SessionData) -> SessionSaved:
@@ -164,25 +161,35 @@ def save_session(event: Event, session: AgendaSession, data: SessionData) -> Ses
     if session.id is None:
         db.session.add(session)
     recategorized = settle_categories(were_on_stage | people_ids)
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(session)
     saved = SessionSaved([problem.message for problem in warnings_for(session)] + reprint_warnings(recategorized))
     promote_waiting(session)  # more seats (a bigger room or capacity) go to those waiting, before anyone new
-    if moved:  # the letters last: a slow mail server must not keep the seats from those waiting
-        saved.told, saved.not_told = _tell_signups_it_moved(session, *was)
+    if moved:
+        saved.told = _tell_signups_it_moved(session, *was)
     return saved
 
 
-def _tell_signups_it_moved(session: AgendaSession, was_span: str, was_room: str) -> tuple[int, int]:
-    """Emails everyone signed up (seated or waiting) the session's new time and room; returns (sent, failed)."""
+def _tell_signups_it_moved(session: AgendaSession, was_span: str, was_room: str) -> int:
+    """Queues a letter to everyone signed up (seated or waiting) with the session's new time and room; returns
+    how many."""
     people = db.session.scalars(select(Participant).join(SessionSignup).where(
         SessionSignup.session_id == session.id, Participant.status.in_(ACTIVE_STATUSES))).all()
-    sent = sum(send_templated(
-        participant.email, participant.language, _l("Session moved: %(title)s"), {"title": session.title},
-        "agenda/email_session_moved", participant=participant, event=session.event, session=session,
-        span=time_span(session), was_span=was_span, was_room=was_room, link=self_service_url(participant))
-        for participant in people)
-    return sent, len(people) - sent
+    for participant in people:
+        queue_letter("session_moved", participant.email, participant.language, event_id=session.event_id,
+                     participant_id=participant.id, participant=participant.id, session=session.id,
+                     was_span=was_span, was_room=was_room)
+    return len(people)
+
+
+@letter_kind("session_moved")
+def session_moved_letter(participant: int, session: int, was_span: str, was_room: str) -> Draft | None:
+    holder, moved = db.session.get(Participant, participant), db.session.get(AgendaSession, session)
+    if holder is None or moved is None:
+        return None  # the session has been deleted since: its own letter says so
+    return Draft(str(_l("Session moved: %(title)s", title=moved.title)), "agenda/email_session_moved", {
+        "participant": holder, "event": moved.event, "session": moved, "span": time_span(moved),
+        "was_span": was_span, "was_room": was_room, "link": self_service_url(holder)})
 
 
 def _set_people(session: AgendaSession, data: SessionData) -> None:
@@ -253,13 +260,23 @@ def delete_session(session: AgendaSession) -> tuple[int, list[str]]:
     title, span, event = session.title, time_span(session), session.event
     on_stage = {person.participant_id for person in session.people if person.participant_id is not None}
     db.session.delete(session)
+    db.session.flush()
     warnings = reprint_warnings(settle_categories(on_stage))
-    db.session.commit()
     for participant in people:
-        send_templated(participant.email, participant.language, _l("Session cancelled: %(title)s"),
-                       {"title": title}, "agenda/email_session_cancelled", participant=participant, event=event,
-                       title=title, span=span, link=self_service_url(participant))
+        queue_letter("session_cancelled", participant.email, participant.language, event_id=event.id,
+                     participant_id=participant.id, participant=participant.id, title=title, span=span)
+    db.session.flush()
     return len(people), warnings
+
+
+@letter_kind("session_cancelled")
+def session_cancelled_letter(participant: int, title: str, span: str) -> Draft | None:
+    holder = db.session.get(Participant, participant)
+    if holder is None:
+        return None
+    return Draft(str(_l("Session cancelled: %(title)s", title=title)), "agenda/email_session_cancelled", {
+        "participant": holder, "event": holder.event, "title": title, "span": span,
+        "link": self_service_url(holder)})
 
 
 def signup_count(session: AgendaSession) -> int:
@@ -471,16 +488,16 @@ def sign_up(participant: Participant, session: AgendaSession, wait: bool = False
         raise SignupError(str(_l(
             "«%(title)s» overlaps with «%(other)s» (%(span)s), which you have already chosen. "
             "Cancel that one first.", title=session.title, other=other.title, span=time_span(other))))
+    lock_row(AgendaSession, session.id)  # the seats are counted and taken under the session's lock
     full = taken_seats([session.id]).get(session.id, 0) >= session.seats
     if full and not wait:
         raise SignupError(str(_l("«%(title)s» is full. You can join its waiting list.", title=session.title)))
     signup = SessionSignup(session_id=session.id, participant_id=participant.id,
                            status="waiting" if full else "registered")
-    db.session.add(signup)
     try:
-        db.session.commit()
+        with savepoint():
+            db.session.add(signup)
     except IntegrityError:  # the same click twice at once: the first one counts
-        db.session.rollback()
         return signups_of(participant)[session.id]
     return signup
 
@@ -491,17 +508,18 @@ def cancel_signup(participant: Participant, session: AgendaSession) -> bool:
         return False
     freed = signup.status == "registered"
     db.session.delete(signup)
-    db.session.commit()
+    db.session.flush()
     if freed:
         promote_waiting(session)
     return True
 
 
 def promote_waiting(session: AgendaSession) -> list[Participant]:
-    """Fills free seats from the waiting list, first come first served, and emails each person promoted. A
-    session that is over keeps its lists as they were."""
+    """Fills free seats from the waiting list, first come first served, under the session's lock, and queues a
+    letter to each person promoted. A session that is over keeps its lists as they were."""
     if session.ends_at <= utcnow():
         return []
+    lock_row(AgendaSession, session.id)
     free = session.seats - taken_seats([session.id]).get(session.id, 0)
     if free <= 0:
         return []
@@ -511,14 +529,22 @@ def promote_waiting(session: AgendaSession) -> list[Participant]:
     ).all()
     for signup in waiting:
         signup.status = "registered"
-    db.session.commit()
     promoted = [signup.participant for signup in waiting]
     for participant in promoted:
-        send_templated(participant.email, participant.language, _l("A seat is yours: %(title)s"),
-                       {"title": session.title}, "agenda/email_promoted", participant=participant,
-                       event=session.event, session=session, span=time_span(session),
-                       link=self_service_url(participant))
+        queue_letter("seat_promoted", participant.email, participant.language, event_id=session.event_id,
+                     participant_id=participant.id, participant=participant.id, session=session.id)
+    db.session.flush()
     return promoted
+
+
+@letter_kind("seat_promoted")
+def seat_promoted_letter(participant: int, session: int) -> Draft | None:
+    holder, seated = db.session.get(Participant, participant), db.session.get(AgendaSession, session)
+    if holder is None or seated is None:
+        return None
+    return Draft(str(_l("A seat is yours: %(title)s", title=seated.title)), "agenda/email_promoted", {
+        "participant": holder, "event": seated.event, "session": seated, "span": time_span(seated),
+        "link": self_service_url(holder)})
 
 
 @time_zone_changing.connect
@@ -538,6 +564,6 @@ def release_seats(participant: Participant) -> None:
     sessions = [signup.session for signup in signups if signup.status == "registered"]
     for signup in signups:
         db.session.delete(signup)
-    db.session.commit()
+    db.session.flush()
     for session in sessions:
         promote_waiting(session)

@@ -91,12 +91,9 @@ def edit_session(slug: str, session_id: int | None = None):
         else:
             flash(_("The session has been saved."), "success")
             if saved.told:
-                flash(ngettext("The one person signed up was emailed its new time and room.",
-                               "The %(num)d people signed up were emailed its new time and room.", saved.told), "info")
-            if saved.not_told:
-                flash(ngettext("%(num)d letter about the change could not be sent: check the mail settings.",
-                               "%(num)d letters about the change could not be sent: check the mail settings.",
-                               saved.not_told), "warning")
+                flash(ngettext("A letter with its new time and room was queued for the one person signed up.",
+                               "Letters with its new time and room were queued for the %(num)d people signed up.",
+                               saved.told), "info")
             for warning in saved.warnings:
                 flash(warning, "warning")
             return redirect(url_for(".manage", slug=slug, _anchor=f"session-{session.id}"))
@@ -112,8 +109,9 @@ def delete_session(slug: str, session_id: int):
     signups = services.signup_count(session)
     if request.method == "POST":
         told, warnings = services.delete_session(session)
-        flash(ngettext("The session has been deleted; %(num)d participant has been told.",
-                       "The session has been deleted; %(num)d participants have been told.", told), "success")
+        flash(ngettext("The session has been deleted; a letter was queued for the %(num)d participant signed up.",
+                       "The session has been deleted; letters were queued for the %(num)d participants signed up.",
+                       told), "success")
         for warning in warnings:
             flash(warning, "warning")
         return redirect(url_for(".manage", slug=slug))

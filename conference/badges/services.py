@@ -14,6 +14,7 @@ import qrcode
 import weasyprint
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -21,13 +22,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from weasyprint.text.ffi import pango
 
 from conference.directories.models import Country, FederalSubject
+from conference.downloads.models import Download
+from conference.downloads.services import download_kind, new_download
 from conference.events.models import Event
 from conference.extensions import db
 from conference.i18n import date_range
-from conference.pdf import STATIC_DIR, compose_pdf, render_pdfs, workers
+from conference.pdf import STATIC_DIR, compose_pdf, merge_pdfs, render_pdfs, workers
 from conference.registration.labels import CATEGORY_LABELS
 from conference.registration.models import Participant
-from conference.registration.services import ParticipantFilter, confirmation_attachments, filtered_query
+from conference.registration.services import (
+    ParticipantFilter,
+    confirmation_attachments,
+    filtered_query,
+    participants_confirmed,
+)
 from conference.timeutil import utcnow
 
 from .layouts import DEFAULT_LAYOUT, LAYOUTS, Layout
@@ -49,10 +57,6 @@ CATEGORY_COLOURS = {
 }
 
 
-class BadgeError(ValueError):
-    pass
-
-
 def new_token() -> str:
     return f"{secrets.randbelow(10 ** TOKEN_DIGITS):0{TOKEN_DIGITS}d}"
 
@@ -62,14 +66,10 @@ def issue_badge(participant_id: int) -> Badge:
     return Badge(participant_id=participant_id, token=token, qr_png=qr_png(token))
 
 
-def check_printable(participant: Participant) -> None:
-    if participant.status != "confirmed":
-        raise BadgeError(participant.status)
-
-
 def current_badges(participants: list[Participant]) -> dict[int, Badge]:
-    """The badges in force, issuing the missing ones and drawing the QR codes of badges issued before they were
-    kept (one commit for any number of participants, none when there is nothing to do)."""
+    """The badges in force, issuing the missing ones (a badge is issued when its holder is confirmed: none is
+    missing but in an action that confirms) and drawing the QR codes of badges issued before they were kept
+    (the same picture each time: a read that draws one need not save it)."""
     ids = [participant.id for participant in participants]
     badges = {badge.participant_id: badge for badge in db.session.scalars(
         select(Badge).where(Badge.participant_id.in_(ids), Badge.revoked_at.is_(None)))}
@@ -82,11 +82,7 @@ def current_badges(participants: list[Participant]) -> dict[int, Badge]:
         db.session.add(badges[participant_id])
     for badge in undrawn:
         badge.qr_png = qr_png(badge.token)
-    db.session.commit()
-    # The commit expired every object in the session: reload the participants and their badges in two queries
-    # rather than one each when their details are read next.
-    db.session.scalars(select(Participant).where(Participant.id.in_(ids))).all()
-    db.session.scalars(select(Badge).where(Badge.participant_id.in_(ids), Badge.revoked_at.is_(None))).all()
+    db.session.flush()
     return badges
 
 
@@ -104,7 +100,7 @@ def reissue(participant: Participant) -> Badge:
     db.session.flush()
     badge = issue_badge(participant.id)
     db.session.add(badge)
-    db.session.commit()
+    db.session.flush()
     return badge
 
 
@@ -120,24 +116,56 @@ def participants_to_print(event: Event, criteria: ParticipantFilter, only_unprin
     return list(db.session.scalars(query))
 
 
-def find_badge(token: str) -> Badge | None:
-    return db.session.scalar(select(Badge).where(Badge.token == token))
+# ---- batches for the printer ------------------------------------------------------------------------------
+
+# A batch is rendered in steps of so many badges, each step's end shown on its page as progress.
+BATCH_STEP = 500
 
 
-def print_badges(event: Event, participants: list[Participant], layout: Layout) -> bytes:
-    """A batch for the printer (the list's bulk printing, `flask badges`): the PDF, then its badges marked as
-    printed, so that a batch that fails to render is not counted."""
-    pdf = render_badges(event, participants, layout)
-    mark_printed(list(current_badges(participants).values()))
-    return pdf
+def new_batch(event: Event, participants: list[Participant], layout: Layout, user_id: int | None) -> Download:
+    """A batch for the printer: the participants (in the list's order) kept with it, so that it can be printed
+    again as it was; the badges it holds are known once it is rendered."""
+    return new_download(event.id, "badges", f"badges-{event.slug}-{layout.key}.pdf",
+                        {"layout": layout.key, "participant_ids": [participant.id for participant in participants]},
+                        len(participants), user_id)
+
+
+@download_kind("badges")
+def render_batch(batch: Download, progress) -> bytes:
+    """The batch's PDF, its participants who are still confirmed each on their badge in force."""
+    ids = batch.params["participant_ids"]
+    confirmed = {participant.id: participant for participant in db.session.scalars(select(Participant).where(
+        Participant.id.in_(ids), Participant.status == "confirmed"))}
+    participants = [confirmed[participant_id] for participant_id in ids if participant_id in confirmed]
+    if not participants:
+        raise ValueError(str(_l("None of the batch's participants is confirmed any longer.")))
+    layout = layout_of(batch.params["layout"])
+    parts = []
+    for start in range(0, len(participants), BATCH_STEP):
+        parts.append(render_badges(batch.event, participants[start:start + BATCH_STEP], layout))
+        progress(min(start + BATCH_STEP, len(participants)))
+    badges = current_badges(participants)
+    batch.params = dict(batch.params, badge_ids=[badges[participant.id].id for participant in participants])
+    batch.total = len(participants)
+    return parts[0] if len(parts) == 1 else merge_pdfs(parts)
+
+
+def mark_batch_printed(batch: Download) -> int:
+    """The organizer has the batch's badges in hand: those still in force are marked printed."""
+    badges = db.session.scalars(select(Badge).where(Badge.id.in_(batch.params.get("badge_ids", [])),
+                                                    Badge.revoked_at.is_(None))).all()
+    mark_printed(badges)
+    batch.printed_at = utcnow()
+    return len(badges)
 
 
 def mark_printed(badges: list[Badge]) -> None:
+    """Recorded once the badges have left: written to the command's file, or marked by an organizer who has them
+    in hand (never when a PDF is merely opened or downloaded: that may never reach a printer)."""
     now = utcnow()
     for badge in badges:
         badge.printed_at = now
         badge.print_count += 1
-    db.session.commit()
 
 
 # ---- drawing ---------------------------------------------------------------------------------------------
@@ -228,7 +256,7 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
     as they are, and only the others rendered: the night before the forum, when every confirmed participant's
     badge has been rendered for their letter, 500 badges are placed in a second rather than rendered in four."""
     if not participants:
-        raise BadgeError("empty")
+        raise ValueError("no badge to render")
     badges = current_badges(participants)
     # The batch's regions and countries in two queries: each badge's place is then found in the session.
     db.session.scalars(select(FederalSubject).where(
@@ -326,6 +354,11 @@ def keep_render(participant_id: int, digest: str, pdf: bytes) -> None:
             connection.execute(upsert)
     except SQLAlchemyError:
         log.warning("could not keep the badge render of participant %s", participant_id, exc_info=True)
+
+
+@participants_confirmed.connect
+def issue_on_confirmation(participants: list[Participant]) -> None:
+    current_badges(participants)
 
 
 @confirmation_attachments.connect

@@ -1,15 +1,23 @@
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
 
 from conference.accounts.access import organizer_required
+from conference.downloads.models import Download
+from conference.downloads.services import latest, make_now, queue_preparation
 from conference.events.access import event_or_404, of_event_or_404
 from conference.events.models import Event
+from conference.extensions import db
+from conference.i18n import safe_next_url
 from conference.registration.access import participant_or_abort
 from conference.registration.forms import ParticipantFilterForm, filter_args
 from conference.registration.models import Participant
 
 from . import services
 from .layouts import LAYOUTS
+from .models import Badge
 
 bp = Blueprint("badges", __name__)
 
@@ -42,8 +50,18 @@ def participant_badge(slug: str, participant_id: int):
     if participant.status != "confirmed":
         return not_printable(event, participant)
     pdf = services.render_badges(event, [participant], services.layout_of(request.args.get("layout")))
-    services.mark_printed([services.current_badge(participant)])
     return pdf_response(pdf, f"badge-{participant.id}.pdf")
+
+
+@bp.route("/manage/events/<slug>/participants/<int:participant_id>/badge/printed", methods=["POST"])
+@organizer_required
+def participant_badge_printed(slug: str, participant_id: int):
+    event = event_or_404(slug)
+    participant = of_event_or_404(Participant, participant_id, event)
+    if participant.status == "confirmed":
+        services.mark_printed([services.current_badge(participant)])
+        flash(_("The badge is marked as printed."), "success")
+    return redirect(url_for("participants.detail", slug=slug, participant_id=participant.id))
 
 
 @bp.route("/manage/events/<slug>/participants/<int:participant_id>/badge/reissue", methods=["POST"])
@@ -60,7 +78,8 @@ def reissue(slug: str, participant_id: int):
 @organizer_required
 def bulk(slug: str):
     """Badges for the participant list's current filter: confirmed participants only, optionally only those
-    whose badge has not been printed yet."""
+    whose badge has not been printed yet. A batch the page can render quickly comes back at once; a bigger one is
+    prepared by a job. Either is kept as a batch, marked printed only when the organizer says it is in hand."""
     event = event_or_404(slug)
     criteria = ParticipantFilterForm(formdata=request.form).criteria()
     participants = services.participants_to_print(event, criteria, bool(request.form.get("only_unprinted")))
@@ -68,10 +87,35 @@ def bulk(slug: str):
         flash(_("No confirmed participant matches: there is nothing to print."), "warning")
         return redirect(url_for("participants.index", slug=slug, **filter_args(request.form)))
     layout = services.layout_of(request.form.get("layout"))
-    pdf = services.print_badges(event, participants, layout)
-    return pdf_response(pdf, f"badges-{event.slug}-{layout.key}.pdf", download=True)
+    batch = services.new_batch(event, participants, layout, current_user.id)
+    if len(participants) <= current_app.config["BADGES_PRINTED_AT_ONCE"]:
+        return pdf_response(make_now(batch), batch.filename, download=True)
+    queue_preparation(batch)  # a big batch: prepared by a job, its progress on its page
+    return redirect(url_for("downloads.show", slug=slug, download_id=batch.id))
+
+
+@bp.route("/manage/events/<slug>/badges/batches/<int:download_id>/printed", methods=["POST"])
+@organizer_required
+def batch_printed(slug: str, download_id: int):
+    event = event_or_404(slug)
+    batch = of_event_or_404(Download, download_id, event)
+    if batch.kind != "badges" or batch.status != "ready":
+        abort(409)
+    count = services.mark_batch_printed(batch)
+    flash(ngettext("%(num)d badge marked as printed.", "%(num)d badges marked as printed.", count), "success")
+    return redirect(safe_next_url(request.form.get("back"), url_for("downloads.show", slug=slug,
+                                                                     download_id=batch.id)))
 
 
 @bp.app_context_processor
 def badge_layouts():
-    return {"badge_layouts": LAYOUTS}
+    return {"badge_layouts": LAYOUTS, "latest_badge_batches": latest_batches, "badge_in_force": badge_in_force}
+
+
+def badge_in_force(participant: Participant) -> Badge | None:
+    return db.session.scalar(select(Badge).where(Badge.participant_id == participant.id, Badge.revoked_at.is_(None)))
+
+
+def latest_batches(event: Event) -> list[Download]:
+    """For the participant list: the last batches printed, to mark printed or print again."""
+    return latest(event.id, "badges")

@@ -523,7 +523,7 @@ def undo(event: Event, check_in_id: int, scanner: Scanner, may_undo_any: bool) -
         scan.undone_by_id = scanner.staff_id
         scan.undone_by_device_id = scanner.device_id
     db.session.execute(delete(CheckIn).where(CheckIn.id == check_in.id))
-    db.session.commit()
+    db.session.flush()
     return "undone"
 
 
@@ -542,14 +542,14 @@ def add_device(event: Event, name: str, user: User | None) -> tuple[CheckinDevic
     device = CheckinDevice(event_id=event.id, name=name.strip()[:100], token_hash=_token_hash(token),
                            created_by_id=user.id if user else None)
     db.session.add(device)
-    db.session.commit()
+    db.session.flush()
     return device, token
 
 
 def revoke_device(device: CheckinDevice) -> None:
     if device.revoked_at is None:
         device.revoked_at = utcnow()
-        db.session.commit()
+        db.session.flush()
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def load_reference_data() -> dict[str, int]:
         _read_csv("organization_types.csv"),
         lambda row, order: OrganizationType(sort_order=order, **row),
     )
-    db.session.commit()
+    db.session.flush()
     return counts
 
 

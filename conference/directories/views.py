@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from conference.accounts.access import organizer_required
 from conference.extensions import db
+from conference.transactions import savepoint
 
 from .forms import CountryForm, DistrictForm, OrganizationTypeForm, SubjectForm
 from .models import Country, FederalDistrict, FederalSubject, OrganizationType
@@ -102,13 +103,11 @@ def edit(kind: str, row_id: int | None = None):
         for name in taken:
             getattr(form, name).errors.append(TAKEN_MESSAGES[name])
         if not taken:
-            form.populate_obj(row)
-            if row_id is None:
-                db.session.add(row)
             try:
-                db.session.commit()
+                with savepoint():  # a refusal leaves the row as it was
+                    form.populate_obj(row)
+                    db.session.add(row)
             except IntegrityError:  # another organizer saved the same code a moment ago
-                db.session.rollback()
                 flash(_("Someone else has just saved an entry with the same code: check the list and try again."),
                       "error")
             else:

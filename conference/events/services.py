@@ -61,12 +61,12 @@ def save_event(event: Event, data: dict) -> Event:
         if data.get(name) is not None:
             data[name] = local_to_utc(data[name], zone)
     if event.id is not None and zone != event.timezone:
-        time_zone_changing.send(event, new_zone=zone)  # before the commit below, which saves what receivers change
+        time_zone_changing.send(event, new_zone=zone)  # in the same transaction, which saves what receivers change
     for name, value in data.items():
         setattr(event, name, value)
     if event.id is None:
         db.session.add(event)
-    db.session.commit()
+    db.session.flush()
     return event
 
 

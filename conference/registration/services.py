@@ -19,17 +19,22 @@ from conference import tokens
 from conference.directories.models import FederalSubject
 from conference.events.models import Event
 from conference.extensions import db
-from conference.mail import send_templated
+from conference.mail.services import Draft, letter_kind, queue_letter
 from conference.spreadsheets import neutralize_formula, text_cell
 from conference.timeutil import to_zone, utcnow
+from conference.transactions import lock_row, savepoint
 
 from .labels import CATEGORY_LABELS, STATUS_LABELS
 from .models import ACTIVE_STATUSES, SEARCH_INDEX, Participant, new_link_key, searchable
 
 # Sent when a participant stops taking part (cancelled or declined): the agenda frees their seats.
 participant_withdrawn = Namespace().signal("participant-withdrawn")
-# Asked for files to attach to the letter that confirms a registration (the badges capability answers with the
-# badge); each receiver returns a (filename, mimetype, bytes) triple or None.
+# Sent with a list of registrations just confirmed (or made confirmed): the badges capability issues their badges
+# in the same transaction, so that a confirmed participant always has one.
+participants_confirmed = Namespace().signal("participants-confirmed")
+# Asked, when the letter that confirms a registration is written (by the outbox's sender, after the action), for
+# files to attach (the badges capability answers with the badge); each receiver returns a (filename, mimetype,
+# bytes) triple or None.
 confirmation_attachments = Namespace().signal("confirmation-attachments")
 WITHDRAWN = ("cancelled", "rejected")
 
@@ -78,10 +83,10 @@ def find_by_email(event: Event, email: str) -> Participant | None:
     )
 
 
-def register(event: Event, data: dict, language: str) -> tuple[Participant, bool]:
-    """Saves a new registration (or revives a cancelled one) and emails the private link.
-
-    Returns the participant and whether the email went out."""
+def register(event: Event, data: dict, language: str) -> Participant:
+    """Saves a new registration (or revives a cancelled one) and queues the letter with the private link. The
+    event's capacity is counted under its lock: two people cannot both take the last place."""
+    lock_row(Event, event.id)
     state = registration_state(event)
     if state != "open":
         raise RegistrationUnavailable(state)
@@ -89,26 +94,29 @@ def register(event: Event, data: dict, language: str) -> tuple[Participant, bool
     participant = find_by_email(event, data["email"])
     if participant is not None and participant.status != "cancelled":
         raise DuplicateRegistration(data["email"])
-    if participant is None:
-        participant = Participant(event_id=event.id)
-        db.session.add(participant)
-    else:  # a cancelled registration comes back as a new one: fresh links, the ordinary category, today's date
-        participant.link_key = new_link_key()
-        if participant.category_set_by != "agenda":  # still on a session's stage: still a speaker
-            participant.category, participant.category_set_by = "participant", "registration"
-        participant.created_at = utcnow()
-    _apply(participant, data)
-    participant.language = language
-    participant.status = "pending" if event.moderation else "confirmed"
-    participant.status_changed_at = utcnow()
-    participant.consent_version = event.consent_version
-    participant.consent_given_at = utcnow()
     try:
-        db.session.commit()
+        with savepoint():  # a refusal leaves nothing changed, a revived registration included
+            if participant is None:
+                participant = Participant(event_id=event.id)
+                db.session.add(participant)
+            else:  # a cancelled registration comes back as a new one: fresh links, the ordinary category, today
+                participant.link_key = new_link_key()
+                if participant.category_set_by != "agenda":  # still on a session's stage: still a speaker
+                    participant.category, participant.category_set_by = "participant", "registration"
+                participant.created_at = utcnow()
+            _apply(participant, data)
+            participant.language = language
+            participant.status = "pending" if event.moderation else "confirmed"
+            participant.status_changed_at = utcnow()
+            participant.consent_version = event.consent_version
+            participant.consent_given_at = utcnow()
     except IntegrityError as error:  # the same email, sent twice at the same moment
-        db.session.rollback()
         raise DuplicateRegistration(data["email"]) from error
-    return participant, notify(participant, "registered")
+    if participant.status == "confirmed":
+        participants_confirmed.send([participant])
+    notify(participant, "registered")
+    db.session.flush()
+    return participant
 
 
 def _apply(participant: Participant, data: dict, fields: tuple[str, ...] = EDITABLE_FIELDS) -> None:
@@ -127,23 +135,21 @@ def update_details(participant: Participant, data: dict, by_organizer: bool = Fa
         other = find_by_email(participant.event, data["email"])
         if other is not None and other.id != participant.id:
             raise DuplicateRegistration(data["email"])
-        if data["email"] != participant.email:
-            participant.link_key = new_link_key()
-            moved_from = participant.email
-    if by_organizer and data.get("category", participant.category) != participant.category:
-        participant.category_set_by = "organizer"  # the agenda leaves it alone from now on
-    _apply(participant, data, EDITABLE_FIELDS + ("category",) if by_organizer else EDITABLE_FIELDS)
     try:
-        db.session.commit()
+        with savepoint():
+            if "email" in data and data["email"] != participant.email:
+                participant.link_key = new_link_key()
+                moved_from = participant.email
+            if by_organizer and data.get("category", participant.category) != participant.category:
+                participant.category_set_by = "organizer"  # the agenda leaves it alone from now on
+            _apply(participant, data, EDITABLE_FIELDS + ("category",) if by_organizer else EDITABLE_FIELDS)
     except IntegrityError as error:
-        db.session.rollback()
         raise DuplicateRegistration(data.get("email", "")) from error
     if moved_from is not None:
         notify(participant, "email_changed")
         # The old address hears of it (without the new link or address): a change nobody asked for shows.
-        send_templated(moved_from, participant.language, NOTICE_SUBJECTS["email_changed_away"],
-                       {"title": participant.event.display_title(participant.language)}, "registration/email",
-                       participant=participant, event=participant.event, reason="email_changed_away", link=None)
+        queue_letter("registration", moved_from, participant.language, event_id=participant.event_id,
+                     participant_id=participant.id, participant=participant.id, reason="email_changed_away")
 
 
 def cancel(participant: Participant) -> None:
@@ -151,9 +157,9 @@ def cancel(participant: Participant) -> None:
         return
     participant.status = "cancelled"
     participant.status_changed_at = utcnow()
-    db.session.commit()
     participant_withdrawn.send(participant)
     notify(participant, "cancelled")
+    db.session.flush()
 
 
 def self_service_token(participant: Participant) -> str:
@@ -195,13 +201,10 @@ def set_status(participant: Participant, status: str) -> bool:
     """Sets any status (the organizer's participant page); the participant hears about a decision by email."""
     if participant.status == status:
         return False
-    participant.status = status
-    participant.status_changed_at = utcnow()
-    db.session.commit()
-    if status in WITHDRAWN:
-        participant_withdrawn.send(participant)
+    _change_status([participant], status)
     if status in ("confirmed", "rejected"):
         notify(participant, status)
+    db.session.flush()
     return True
 
 
@@ -210,31 +213,47 @@ def bulk_set_status(event: Event, participant_ids: list[int], status: str) -> in
         Participant.event_id == event.id, Participant.id.in_(participant_ids), Participant.status.in_(MODERATED))
     ).all()
     changed = [participant for participant in participants if participant.status != status]
+    _change_status(changed, status)
     for participant in changed:
+        notify(participant, status)
+    db.session.flush()
+    return len(changed)
+
+
+def _change_status(participants: list[Participant], status: str) -> None:
+    for participant in participants:
         participant.status = status
         participant.status_changed_at = utcnow()
-    db.session.commit()
-    for participant in changed:
         if status in WITHDRAWN:
             participant_withdrawn.send(participant)
-        notify(participant, status)
-    return len(changed)
+    if status == "confirmed" and participants:
+        participants_confirmed.send(participants)
 
 
 # ---- email -----------------------------------------------------------------------------------------------
 
-def notify(participant: Participant, reason: str) -> bool:
-    """Emails the participant in their language; a mail failure is logged and never loses the registration."""
+def notify(participant: Participant, reason: str) -> None:
+    """Queues the letter to the participant, in their language, with the private link; sent once the action
+    commits."""
+    queue_letter("registration", participant.email, participant.language, event_id=participant.event_id,
+                 participant_id=participant.id, participant=participant.id, reason=reason)
+
+
+@letter_kind("registration")
+def registration_letter(participant: int, reason: str) -> Draft | None:
+    """The letters about a registration. The one that confirms it carries the badge, made when it is sent."""
+    holder = db.session.get(Participant, participant)
+    if holder is None:
+        return None
     attachments = ()
-    if reason in ("registered", "confirmed") and participant.status == "confirmed":
-        replies = confirmation_attachments.send(participant)
+    if reason in ("registered", "confirmed") and holder.status == "confirmed":
+        replies = confirmation_attachments.send(holder)
         attachments = tuple(attachment for _, attachment in replies if attachment)
-    return send_templated(
-        participant.email, participant.language, NOTICE_SUBJECTS[reason],
-        {"title": participant.event.display_title(participant.language)}, "registration/email",
-        attachments=attachments, participant=participant, event=participant.event, reason=reason,
-        link=self_service_url(participant),
-    )
+    event = holder.event
+    link = None if reason == "email_changed_away" else self_service_url(holder)
+    return Draft(subject=str(NOTICE_SUBJECTS[reason]) % {"title": event.display_title(holder.language)},
+                 template="registration/email", attachments=attachments,
+                 context={"participant": holder, "event": event, "reason": reason, "link": link})
 
 
 NOTICE_SUBJECTS = {

@@ -7,6 +7,7 @@ from conference.accounts.access import organizer_required
 from conference.events.access import event_or_404, of_event_or_404
 from conference.extensions import limiter
 from conference.i18n import current_language, safe_next_url, translated
+from conference.mail.services import latest_letter, queued_count
 
 from . import services
 from .access import participant_or_abort
@@ -43,7 +44,7 @@ def register(slug: str):
     duplicate = False
     if form.validate_on_submit():
         try:
-            participant, mailed = services.register(event, form.participant_data(), current_language())
+            participant = services.register(event, form.participant_data(), current_language())
         except services.DuplicateRegistration:
             duplicate = True
             form.email.errors.append(_("This email is already registered for this event."))
@@ -51,7 +52,7 @@ def register(slug: str):
             return render_template("registration/unavailable.html", event=event, state=refused.state)
         else:
             token = services.self_service_token(participant)
-            return redirect(url_for(".registered", token=token, mailed=int(mailed)))
+            return redirect(url_for(".registered", token=token))
     return render_template(
         "registration/register.html", event=event, form=form, duplicate=duplicate,
         resend_form=ResendLinkForm(formdata=None, email=form.email.data),
@@ -89,7 +90,8 @@ def self_service(token: str):
 def registered(token: str):
     participant = participant_or_abort(token)
     return render_template("registration/registered.html", participant=participant, event=participant.event,
-                           token=token, mailed=request.args.get("mailed") == "1", status_labels=STATUS_LABELS)
+                           token=token, letter=latest_letter(participant.id, "registration"),
+                           status_labels=STATUS_LABELS)
 
 
 def _keeps_the_email() -> bool:
@@ -173,7 +175,10 @@ def bulk(slug: str):
         flash(_("Select participants and an action."), "warning")
     else:
         changed = services.bulk_set_status(event, ids, statuses[action])
-        flash(ngettext("%(num)d registration updated.", "%(num)d registrations updated.", changed), "success")
+        flash(ngettext("%(num)d registration updated.", "%(num)d registrations updated.", changed) + " "
+              + ngettext("%(num)d letter queued: see «Letters» for whether it went out.",
+                         "%(num)d letters queued: see «Letters» for whether they went out.", queued_count()),
+              "success")
     return redirect(url_for(".index", slug=slug, **filter_args(request.form)))
 
 

@@ -68,7 +68,7 @@ def load_defaults() -> int:
                                         parent=projects.get(parent) if parent else None)
             db.session.add(projects[name_ru])
             added += 1
-    db.session.commit()
+    db.session.flush()
     return added
 
 
@@ -98,7 +98,7 @@ def save_body(body: Body, name_ru: str, name_en: str, kind: str) -> Body:
         raise RecommendationError("name_ru", "exists")
     body.name_ru, body.name_en, body.kind = name_ru, " ".join(name_en.split()), kind
     db.session.add(body)
-    db.session.commit()
+    db.session.flush()
     return body
 
 
@@ -118,7 +118,7 @@ def save_project(project: Project, name_ru: str, name_en: str, kind: str, parent
     project.name_ru, project.name_en, project.kind = name_ru, " ".join(name_en.split()), kind
     project.parent_id = parent.id if parent else None
     db.session.add(project)
-    db.session.commit()
+    db.session.flush()
     return project
 
 
@@ -177,7 +177,7 @@ def save_recommendation(event: Event, recommendation: Recommendation, data: Reco
     known = set(db.session.scalars(select(Body.id).where(Body.id.in_(wanted))))
     recommendation.addressees = kept + [Addressee(body_id=body_id) for body_id in wanted
                                         if body_id not in have and body_id in known]
-    db.session.commit()
+    db.session.flush()
     return recommendation
 
 
@@ -203,14 +203,14 @@ def delete_recommendation(recommendation: Recommendation) -> None:
 def _renumber(ordered: list[Recommendation]) -> None:
     for number, item in enumerate(ordered, start=1):
         item.position = number
-    db.session.commit()
+    db.session.flush()
 
 
 def follow_up(addressee: Addressee, sent_on: date | None, answered_on: date | None, note: str) -> None:
     if answered_on is not None and sent_on is not None and answered_on < sent_on:
         raise RecommendationError("answered_on", "before_sent")
     addressee.sent_on, addressee.answered_on, addressee.note = sent_on, answered_on, note.strip()
-    db.session.commit()
+    db.session.flush()
 
 
 def by_addressee(recommendations: list[Recommendation]) -> list[tuple[Body | None, list[tuple[int, Recommendation]]]]:

@@ -1,4 +1,5 @@
-"""Outgoing email: to the console (default), to .eml files in a folder, or through SMTP."""
+"""Handing a letter over: to the console (default), to .eml files in a folder, or to an SMTP server. Only the
+outbox's sender (services.send_due) calls this, after the action that caused the letter is saved."""
 
 import logging
 import smtplib
@@ -6,10 +7,9 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from flask import current_app, g, render_template
-from flask_babel import force_locale
+from flask import current_app, g
 
-from .timeutil import utcnow
+from conference.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +46,9 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None, attachm
 
 
 def _send_smtp(message: EmailMessage) -> None:
-    """Through the app context's one connection (a request's, a command's), opened for its first letter and closed
-    with it: approving a hundred registrations costs one connection, handshake and log-in rather than a hundred,
-    which a mail server with TLS would take minutes over.
+    """Through the app context's one connection (a sending job's), opened for its first letter and closed with it:
+    a hundred letters cost one connection, handshake and log-in rather than a hundred, which a mail server with TLS
+    would take minutes over.
 
     A letter is sent once more, on a new connection, only when the server answered «421» (closing: it has taken
     nothing, e.g. after its limit of letters per connection). A letter whose text went out without an answer may
@@ -84,7 +84,7 @@ def _smtp_connection() -> smtplib.SMTP:
     too long) is replaced before a letter is handed to it. Once connecting has failed, the context's later letters
     fail at once: a hundred letters must not each wait out the timeout of a server that is down."""
     if "smtp_down" in g:
-        raise ConnectionError(f"the mail server could not be reached a moment ago: {g.smtp_down}")
+        raise MailServerUnreachable(f"the mail server could not be reached a moment ago: {g.smtp_down}")
     smtp = g.get("smtp")
     if smtp is not None:
         try:
@@ -106,7 +106,7 @@ def _smtp_connection() -> smtplib.SMTP:
             raise
     except OSError as error:
         g.smtp_down = error
-        raise
+        raise MailServerUnreachable(f"{type(error).__name__}: {error}") from error
     g.smtp = smtp
     return smtp
 
@@ -129,17 +129,33 @@ def _drop_smtp_connection() -> None:
         smtp.close()
 
 
-def send_templated(to: str, language: str, subject, subject_args: dict, template: str, attachments: tuple = (),
-                   **context) -> bool:
-    """Renders `template`.txt and .html in the recipient's language and sends them; `subject` is a lazy_gettext
-    string. A mail failure is logged and reported as False: what the letter is about has already been saved."""
-    with force_locale(language):
-        subject_text = str(subject) % subject_args
-        text = render_template(f"{template}.txt", **context)
-        html = render_template(f"{template}.html", **context)
-    try:
-        send_mail(to, subject_text, text, html, attachments)
-        return True
-    except Exception:  # noqa: BLE001 - SMTP errors come in many classes; all mean the same here
-        log.exception("could not email %s (%s)", to, template)
-        return False
+class MailServerUnreachable(ConnectionError):
+    """No connection to the mail server: the letter was not handed over at all."""
+
+
+def failure_kind(error: Exception) -> str:
+    """What a failed hand-over means for the letter:
+    - "retry": the server took nothing (unreachable, «421» closing, or a 4xx answer: try again later);
+    - "refused": the server answered 5xx, for good (a wrong address, say);
+    - "unknown": the connection broke or timed out after the letter went out, before the server's answer: it may
+      have arrived, so it is never sent again by itself."""
+    if isinstance(error, MailServerUnreachable):
+        return "retry"
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return "retry" if all(400 <= code < 500 for code in codes) else "refused"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return "retry" if 400 <= error.smtp_code < 500 else "refused"
+    return "unknown"
+
+
+def server_answer(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{code} {_text(answer)}" for code, answer in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {_text(error.smtp_error)}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _text(answer) -> str:
+    return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)

@@ -1,0 +1,58 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.extensions import db
+from conference.timeutil import UTCDateTime, utcnow
+
+# queued: waiting for its (next) attempt; sending: taken by a worker; sent: the server accepted it; failed: given
+# up (refused for good, too many attempts, or interrupted after it was handed over: it may have arrived), until an
+# organizer sends it again; dropped: its subject is gone (the registration deleted) before it could be written.
+LETTER_STATUSES = ("queued", "sending", "sent", "failed", "dropped")
+
+
+class Letter(db.Model):
+    """One letter to one person. What it says is written when it is sent, from its kind and params (ids and the
+    few words that no row keeps, such as a cancelled session's title), in its language; attachments (the badge)
+    are made then too, from what they refer to, never stored with the letter."""
+
+    __tablename__ = "letter"
+    __table_args__ = (
+        CheckConstraint(f"status IN {LETTER_STATUSES}", name="status"),
+        Index("ix_letter_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"), index=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5))
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    subject: Mapped[str] = mapped_column(String(300), default="")  # once written
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # taken by a worker
+    handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # given to the mail server: may have arrived
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_answer: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    tries: Mapped[list["LetterAttempt"]] = relationship(
+        back_populates="letter", order_by="LetterAttempt.id", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class LetterAttempt(db.Model):
+    """One try at sending a letter and how it ended, with the mail server's answer."""
+
+    __tablename__ = "letter_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(12))  # sent, retry, failed, interrupted, dropped
+    answer: Mapped[str] = mapped_column(Text, default="")
+
+    letter: Mapped[Letter] = relationship(back_populates="tries")

@@ -1,0 +1,225 @@
+"""The outbox: letters queued by the actions that cause them, sent after those commit, retried, accounted for.
+
+Each kind of letter is written by its capability (`@letter_kind`): from the letter's params it gives the subject,
+the template and what the template shows, in the letter's language; None when there is nobody left to write to."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import func, select, update
+
+from conference.extensions import db
+from conference.timeutil import utcnow
+from conference.transactions import after_commit, notes
+
+from . import smtp
+from .models import Letter, LetterAttempt
+
+log = logging.getLogger(__name__)
+
+# An attempt that found the server unreachable or busy is tried again after MAIL_RETRY_SECONDS, then twice, four
+# times … as long, at most an hour apart; after so many attempts the letter is given up (failed) and shown to the
+# organizers.
+MAX_ATTEMPTS = 8
+MAX_DELAY = timedelta(hours=1)
+
+
+@dataclass
+class Draft:
+    subject: str
+    template: str  # templates/<template>.txt and .html
+    context: dict
+    attachments: tuple = ()  # (filename, mimetype, bytes)
+
+
+LETTER_KINDS: dict[str, Callable[..., Draft | None]] = {}
+
+
+def letter_kind(name: str):
+    """Registers the function that writes letters of kind `name` from their params (called in the language)."""
+    def register(write: Callable[..., Draft | None]):
+        LETTER_KINDS[name] = write
+        return write
+
+    return register
+
+
+def queue_letter(kind: str, to: str, language: str, *, event_id: int | None = None,
+                 participant_id: int | None = None, **params) -> Letter:
+    """A letter in the outbox, saved with the current action and sent once it is committed."""
+    letter = Letter(kind=kind, recipient=to, language=language, event_id=event_id, participant_id=participant_id,
+                    params=params, status="queued", next_attempt_at=utcnow())
+    db.session.add(letter)
+    _send_after_commit()
+    return letter
+
+
+def _send_after_commit() -> None:
+    """Once per transaction, however many letters it queues: a job to send them, enqueued when it commits."""
+    queued = notes().get("letters_queued", 0)
+    notes()["letters_queued"] = queued + 1
+    if not queued:
+        after_commit(_send_soon)
+
+
+def _send_soon() -> None:
+    from .tasks import send_letters  # (tasks imports this module)
+
+    try:
+        send_letters()
+    except Exception:  # noqa: BLE001 - a queue that cannot be reached: the periodic run sends them all the same
+        log.exception("could not queue the sending of letters; the next periodic run sends them")
+
+
+def queued_count() -> int:
+    """Letters queued by the current action so far (for the page that says how many)."""
+    return notes().get("letters_queued", 0)
+
+
+# ---- sending ---------------------------------------------------------------------------------------------
+
+def send_due(limit: int = 200) -> dict[str, int]:
+    """Sends the letters that are due, over one connection to the mail server, each claimed first so that two
+    workers never send the same letter. Each letter's outcome is committed as soon as it is known; letters to be
+    tried again get one run of the sender when the first of them is due. Returns how many ended how."""
+    recover_interrupted()
+    outcomes: dict[str, int] = {}
+    while True:
+        due = db.session.scalars(select(Letter.id).where(Letter.status == "queued", Letter.next_attempt_at <= utcnow())
+                                 .order_by(Letter.id).limit(limit)).all()
+        if not due:
+            break
+        for letter_id in due:
+            outcome = send_one(letter_id)
+            if outcome:
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        db.session.expunge_all()  # a batch's letters need not stay in memory
+    if outcomes.get("retry"):
+        _send_later()
+    return outcomes
+
+
+def send_one(letter_id: int) -> str | None:
+    """One letter: claimed (a conditional update: one worker wins), written, handed over, its outcome recorded."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Letter).where(Letter.id == letter_id, Letter.status == "queued")
+        .values(status="sending", claimed_at=now, handed_at=None, attempts=Letter.attempts + 1)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return None  # another worker has it
+    letter = db.session.get(Letter, letter_id)
+    try:
+        message = _write(letter)
+    except Exception as error:  # noqa: BLE001 - a letter that cannot be written is reported, not retried forever
+        log.exception("could not write letter %s", letter_id)
+        db.session.rollback()
+        return _finish(db.session.get(Letter, letter_id), "failed", f"{type(error).__name__}: {error}")
+    if message is None:
+        return _finish(letter, "dropped", "")
+    letter.subject = message[1][:300]
+    letter.handed_at = utcnow()  # from now on it may arrive: after a crash it is never sent again by itself
+    db.session.commit()
+    try:
+        smtp.send_mail(*message)
+    except Exception as error:  # noqa: BLE001 - SMTP errors come in many classes: failure_kind sorts them
+        kind, answer = smtp.failure_kind(error), smtp.server_answer(error)
+        log.warning("letter %s to %s: %s (%s)", letter.id, letter.recipient, answer, kind)
+        if kind == "retry" and letter.attempts < MAX_ATTEMPTS:
+            letter.next_attempt_at = utcnow() + retry_delay(letter.attempts)
+            return _finish(letter, "queued", answer, outcome="retry")
+        if kind == "unknown":
+            answer = f"no answer once the letter was sent (it may have arrived): {answer}"
+        return _finish(letter, "failed", answer)
+    letter.sent_at = utcnow()
+    return _finish(letter, "sent", "")
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return min(timedelta(seconds=current_app.config["MAIL_RETRY_SECONDS"] * 2 ** (attempts - 1)), MAX_DELAY)
+
+
+def _send_later() -> None:
+    """A run of the sender when the first retry is due (the periodic run each minute is only the safety net)."""
+    from .tasks import send_letters
+
+    first = db.session.scalar(select(func.min(Letter.next_attempt_at)).where(Letter.status == "queued"))
+    if first is not None:
+        send_letters.schedule(delay=max((first - utcnow()).total_seconds(), 0.1))
+
+
+def _finish(letter: Letter, status: str, answer: str, outcome: str | None = None) -> str:
+    letter.status, letter.last_answer = status, answer
+    db.session.add(LetterAttempt(letter_id=letter.id, started_at=letter.claimed_at, outcome=outcome or status,
+                                 answer=answer))
+    db.session.commit()
+    return outcome or status
+
+
+def _write(letter: Letter) -> tuple | None:
+    """(to, subject, text, html, attachments), or None when there is nobody left to write to."""
+    write = LETTER_KINDS[letter.kind]
+    with force_locale(letter.language):
+        draft = write(**letter.params)
+        if draft is None:
+            return None
+        context = dict(draft.context)
+        text = render_template(f"{draft.template}.txt", **context)
+        html = render_template(f"{draft.template}.html", **context)
+    return letter.recipient, draft.subject, text, html, draft.attachments
+
+
+def recover_interrupted() -> None:
+    """Letters a worker took and never finished (it was killed, or its machine went down): one that had not been
+    handed over yet is queued again; one that had may have arrived, and is shown as failed for an organizer to
+    decide. A worker is given MAIL_SENDING_LEASE seconds per letter before it counts as gone."""
+    stale = utcnow() - timedelta(seconds=current_app.config["MAIL_SENDING_LEASE"])
+    interrupted = db.session.scalars(select(Letter).where(Letter.status == "sending", Letter.claimed_at < stale))
+    for letter in interrupted.all():
+        if letter.handed_at is None:
+            letter.status = "queued"
+            db.session.add(LetterAttempt(letter_id=letter.id, started_at=letter.claimed_at, outcome="interrupted",
+                                         answer="interrupted before it was handed over"))
+        else:
+            _finish(letter, "failed", "interrupted while handing over: it may have arrived")
+    db.session.commit()
+
+
+# ---- the organizers' view --------------------------------------------------------------------------------
+
+def letters_of(event_id: int, status: str = "", limit: int = 500) -> list[Letter]:
+    query = select(Letter).where(Letter.event_id == event_id).order_by(Letter.id.desc()).limit(limit)
+    if status:
+        query = query.where(Letter.status == status)
+    return list(db.session.scalars(query))
+
+
+def status_counts(event_id: int) -> dict[str, int]:
+    rows = db.session.execute(select(Letter.status, func.count()).where(Letter.event_id == event_id)
+                              .group_by(Letter.status))
+    return dict(rows.all())
+
+
+def failed_since(event_id: int, moment: datetime) -> int:
+    return db.session.scalar(select(func.count()).where(
+        Letter.event_id == event_id, Letter.status == "failed", Letter.created_at >= moment))
+
+
+def latest_letter(participant_id: int, kind: str) -> Letter | None:
+    """The latest letter of this kind to this participant."""
+    return db.session.scalar(select(Letter).where(Letter.participant_id == participant_id, Letter.kind == kind)
+                             .order_by(Letter.id.desc()).limit(1))
+
+
+def send_again(letter: Letter) -> bool:
+    """An organizer's «send again» for a failed letter: queued anew, its earlier attempts kept."""
+    if letter.status != "failed":
+        return False
+    letter.status, letter.next_attempt_at, letter.handed_at, letter.attempts = "queued", utcnow(), None, 0
+    _send_after_commit()
+    return True

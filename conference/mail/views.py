@@ -1,0 +1,46 @@
+"""The organizers' view of an event's letters: what went out, what is waiting, what failed and why."""
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from conference.events.access import event_blueprint, of_event_or_404
+from conference.i18n import translated
+
+from . import services
+from .models import LETTER_STATUSES, Letter
+
+bp = event_blueprint("letters", __name__, "/letters")
+
+STATUS_LABELS = {
+    "queued": _l("queued"), "sending": _l("sending"), "sent": _l("sent"), "failed": _l("failed"),
+    "dropped": _l("not sent: the registration no longer exists"),
+}
+KIND_LABELS = {
+    "registration": _l("Registration"), "session_moved": _l("Session moved"),
+    "session_cancelled": _l("Session cancelled"), "seat_promoted": _l("Seat from the waiting list"),
+}
+
+
+@bp.route("/")
+def index():
+    status = request.args.get("status", "")
+    if status not in LETTER_STATUSES:
+        status = ""
+    return render_template("mail/letters.html", event=g.event, status=status,
+                           letters=services.letters_of(g.event.id, status),
+                           counts=services.status_counts(g.event.id), status_labels=translated(STATUS_LABELS),
+                           kind_labels=translated(KIND_LABELS))
+
+
+@bp.route("/<int:letter_id>/again", methods=["POST"])
+def send_again(letter_id: int):
+    letter = of_event_or_404(Letter, letter_id, g.event)
+    if services.send_again(letter):
+        flash(_("The letter to %(email)s is queued again.", email=letter.recipient), "success")
+    return redirect(url_for(".index", status=request.form.get("status", "")))
+
+
+@bp.app_context_processor
+def letter_figures():
+    return {"failed_letters": lambda event: services.status_counts(event.id).get("failed", 0)}
