@@ -105,6 +105,8 @@ def load_config() -> dict:
         "MAIL_RETRY_SECONDS": float(os.environ.get("MAIL_RETRY_SECONDS", "60")),
         # Badges printed at once by the page itself; a bigger batch is prepared by a job, with its progress shown.
         "BADGES_PRINTED_AT_ONCE": int(os.environ.get("BADGES_PRINTED_AT_ONCE", "100")),
+        # The post-event report of an event with more registrations than this is prepared by a job.
+        "REPORT_PREPARED_ABOVE": int(os.environ.get("REPORT_PREPARED_ABOVE", "5000")),
         # How long a file prepared by a job (a batch of badges, a report) is kept for download.
         "PREPARED_FILE_HOURS": int(os.environ.get("PREPARED_FILE_HOURS", "24")),
     }

@@ -96,4 +96,6 @@ def work(workers: int):
     click.echo(f"Job consumer: {workers} workers on {storage} ({jobs_url() or INSTANCE_DIR / 'jobs.db'})")
     for task in AT_START:
         task()
+    # Threads: a job that renders (a big batch of badges) then does so on one core, as a process running other
+    # threads must (see conference.pdf.render_pdfs), which leaves the other cores to the web server and its scans.
     queue.create_consumer(workers=workers, periodic=True, check_worker_health=True).run()

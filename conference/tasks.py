@@ -1,4 +1,5 @@
 """Every job of the application, imported in one place so that the queue's consumer knows them all."""
 
+from .badges.tasks import rerender_badges, rerender_stale_badges  # noqa: F401
 from .downloads.tasks import expire_old_downloads, prepare  # noqa: F401
 from .mail.tasks import send_letters, send_letters_due  # noqa: F401

@@ -173,6 +173,32 @@ def test_a_new_event_title_renders_every_badge_anew(app, event, people, rendered
     assert pdf_text(pdf).count("Промышленная Россия 5.0") == 5 and "4.0" not in pdf_text(pdf)
 
 
+def test_an_organizers_new_title_has_the_kept_badges_rendered_anew_by_a_job(app, event, people, rendered,
+                                                                            organizer_client):
+    """Saving a new title (or new dates) asks for a job that renders the stale kept badges anew, each alone, so
+    that the night's print places them all; a text that badges do not show asks for nothing."""
+    edit = organizer_client.get(f"/manage/events/{event.slug}/edit").get_data(as_text=True)
+    form = {name: value for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', edit)}
+    form.update(title="Промышленная Россия 5.0", timezone="Europe/Moscow", consent_text="Согласие…",
+                description="", description_en="", consent_text_en="")
+    assert organizer_client.post(f"/manage/events/{event.slug}/edit", data=form).status_code == 302
+    assert sorted(rendered) == []  # render_faces is the bulk path: the job renders each badge alone
+    with app.test_request_context():
+        participants = load(people)
+        kept = {row.participant_id: row for row in db.session.scalars(select(BadgeRender))}
+        assert sorted(kept) == sorted(people)
+        assert all("Промышленная Россия 5.0" in pdf_text(row.pdf) for row in kept.values())
+        pdf = services.render_badges(participants[0].event, participants, LAYOUTS["a4x4"])
+    assert rendered == [] and pdf_text(pdf).count("Промышленная Россия 5.0") == 5  # placed, none rendered
+
+    form.update(venue="Крокус Экспо")  # not on the badge: nothing to render
+    with app.test_request_context():
+        before = {row.participant_id: row.rendered_at for row in db.session.scalars(select(BadgeRender))}
+    organizer_client.post(f"/manage/events/{event.slug}/edit", data=form)
+    with app.test_request_context():
+        assert {row.participant_id: row.rendered_at for row in db.session.scalars(select(BadgeRender))} == before
+
+
 @pytest.mark.skipif(ON_POSTGRES, reason="holds SQLite's write lock")
 def test_a_database_too_busy_to_keep_the_render_still_gets_the_letter_sent(app, client, event, form_data,
                                                                          database_uri, monkeypatch):

@@ -206,7 +206,7 @@ def test_a_big_batch_is_prepared_by_a_job_with_its_progress_and_marked_printed_o
         batch = db.session.scalars(select(Download)).one()
     show = f"/manage/events/{event.slug}/downloads/{batch.id}"
     wait_until(lambda: "Скачать файл" in organizer.get(show)[1])
-    assert "Готово: 24" in organizer.get(show)[1] and printed_count(app) == 0
+    assert "Готово: 24 бейджа" in organizer.get(show)[1] and printed_count(app) == 0
     pdf = organizer.opener.open(f"{organizer.base}{show}/file", timeout=60).read()
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 6  # 24 badges, four to a sheet
     assert printed_count(app) == 0  # downloaded is not printed

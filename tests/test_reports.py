@@ -191,3 +191,20 @@ def test_spreadsheet_cells_that_look_like_formulas_stay_text(app, event):
     cells = [row[2] for row in workbook["Рекомендации"].iter_rows(min_row=2)]
     assert [cell.value for cell in cells] == ["=HYPERLINK(\"http://evil\")", "- пункт первый"]  # no apostrophe
     assert all(cell.data_type == "s" and cell.quotePrefix for cell in cells)
+
+
+def test_the_report_of_a_large_event_is_prepared_by_a_job(app, client, event, form_data, organizer_client):
+    app.config["REPORT_PREPARED_ABOVE"] = 1  # two registrations make it «large» here
+    for number in range(2):
+        client.post(f"/events/{event.slug}/register", data=form_data(email=f"p{number}@example.org"))
+    page = organizer_client.get(f"/manage/events/{event.slug}/report.pdf?lang=en")
+    assert page.mimetype == "text/html" and "Подготовить отчёт (English)" in page.get_data(as_text=True)
+    asked = organizer_client.post(f"/manage/events/{event.slug}/report.pdf?lang=en")
+    assert asked.status_code == 302 and "/downloads/" in asked.location
+    ready = organizer_client.get(asked.location).get_data(as_text=True)  # the job ran (at once, in the tests)
+    assert "Готово, подготовлено" in ready and "Скачать файл" in ready
+    pdf = organizer_client.get(f"{asked.location}/file")
+    assert pdf.mimetype == "application/pdf" and "report-" in pdf.headers["Content-Disposition"]
+    assert "Registered" in pdf_text(pdf.get_data()) or "registered" in pdf_text(pdf.get_data())
+    later = organizer_client.get(f"/manage/events/{event.slug}/report.pdf?lang=en").get_data(as_text=True)
+    assert asked.location in later  # listed under «prepared before»

@@ -25,8 +25,10 @@ from conference.directories.models import Country, FederalSubject
 from conference.downloads.models import Download
 from conference.downloads.services import download_kind, new_download
 from conference.events.models import Event
+from conference.events.services import event_saved
 from conference.extensions import db
 from conference.i18n import date_range
+from conference.jobs import enqueue_after_commit
 from conference.pdf import STATIC_DIR, compose_pdf, merge_pdfs, render_pdfs, workers
 from conference.registration.labels import CATEGORY_LABELS
 from conference.registration.models import Participant
@@ -278,6 +280,10 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
     return compose_pdf(pages, layout.sheet() if layout.imposed else None)
 
 
+def _sheet(event: Event, layout: Layout, faces: list[BadgeFace]) -> str:
+    return render_template("badges/sheet.html", event=event, layout=layout, faces=faces, colours=CATEGORY_COLOURS)
+
+
 def render_faces(event: Event, faces: list[BadgeFace], layout: Layout) -> list[tuple[bytes, int]]:
     """Each badge's page: the PDF it was rendered in and its index there. A big batch is rendered in parts on every
     core (see conference.pdf.render_pdfs)."""
@@ -285,8 +291,7 @@ def render_faces(event: Event, faces: list[BadgeFace], layout: Layout) -> list[t
         return []
 
     def sheet(part: list[BadgeFace]) -> str:
-        return render_template("badges/sheet.html", event=event, layout=layout, faces=part,
-                               colours=CATEGORY_COLOURS)
+        return _sheet(event, layout, part)
 
     # As many parts as keep every core busy to the end, none much bigger than PART_BADGES; built one by one, so
     # that the workers start on the first while the next are written.
@@ -354,6 +359,52 @@ def keep_render(participant_id: int, digest: str, pdf: bytes) -> None:
             connection.execute(upsert)
     except SQLAlchemyError:
         log.warning("could not keep the badge render of participant %s", participant_id, exc_info=True)
+
+
+# Stale renders are rendered anew (each alone, as for its letter) in steps of so many.
+RERENDER_STEP = 100
+
+
+def confirmed_ids(event: Event) -> list[int]:
+    return list(db.session.scalars(select(Participant.id).where(
+        Participant.event_id == event.id, Participant.status == "confirmed").order_by(Participant.id)))
+
+
+def stale_renders(participant_ids: list[int]) -> list[tuple[int, str, BadgeFace]]:
+    """Of these confirmed participants, those whose kept badge no longer shows what their badge shows (after a new
+    title or dates, a change that touches every badge): (participant id, digest, face) of each."""
+    participants = list(db.session.scalars(select(Participant).where(Participant.id.in_(participant_ids))
+                                           .order_by(Participant.id)))
+    badges = current_badges(participants)
+    faces = [face(participant, badges[participant.id]) for participant in participants]
+    digests = [render_digest(shown) for shown in faces]
+    kept = kept_renders(participants, digests)
+    return [(participant.id, digest, shown) for participant, digest, shown in zip(participants, digests, faces,
+                                                                                   strict=True)
+            if participant.id not in kept]
+
+
+def render_and_keep(event: Event, stale: list[tuple[int, str, BadgeFace]]) -> int:
+    """Renders these badges anew, each alone (as for its letter) and on every core, and keeps them, so that the
+    next bulk print places them rather than rendering them all. Each is kept in a transaction of its own (see
+    keep_render): the caller holds none open."""
+    if not stale:
+        return 0
+    faces = [shown for _, _, shown in stale]
+    pdfs = render_pdfs((_sheet(event, A6, [shown]) for shown in faces), sample=_sheet(event, A6, faces[:1]),
+                       user_agent_css="css/badges-ua.css")
+    for (participant_id, digest, _), pdf in zip(stale, pdfs, strict=True):
+        keep_render(participant_id, digest, pdf)
+    return len(stale)
+
+
+@event_saved.connect
+def rerender_after_an_event_wide_change(event: Event, changed: set[str]) -> None:
+    """A new title or new dates show on every badge: their kept renders are rendered anew by a job."""
+    if changed & {"title", "title_en", "starts_on", "ends_on"}:
+        from .tasks import rerender_badges  # (tasks imports this module)
+
+        enqueue_after_commit(rerender_badges, event.id)
 
 
 @participants_confirmed.connect

@@ -50,6 +50,9 @@ def slug_taken(slug: str, except_event: Event | None = None) -> bool:
 # Sent with the event and new_zone=, before the event's new time zone is saved (in the same transaction): what
 # is planned in wall-clock time (the agenda's sessions) keeps its times of day.
 time_zone_changing = Namespace().signal("time-zone-changing")
+# Sent with the event and changed= (the names of the fields that changed) once it is saved (flushed): the badges
+# capability renders anew the kept badges that show the event's title and dates.
+event_saved = Namespace().signal("event-saved")
 
 
 def save_event(event: Event, data: dict) -> Event:
@@ -62,11 +65,14 @@ def save_event(event: Event, data: dict) -> Event:
             data[name] = local_to_utc(data[name], zone)
     if event.id is not None and zone != event.timezone:
         time_zone_changing.send(event, new_zone=zone)  # in the same transaction, which saves what receivers change
+    changed = {name for name, value in data.items() if getattr(event, name) != value} if event.id else set()
     for name, value in data.items():
         setattr(event, name, value)
     if event.id is None:
         db.session.add(event)
     db.session.flush()
+    if changed:
+        event_saved.send(event, changed=changed)
     return event
 
 

@@ -17,6 +17,7 @@ from conference.agenda.models import AgendaSession, Room, SessionSignup
 from conference.checkin.models import CheckIn
 from conference.checkin.services import NOT_CHECKPOINTS, arrivals_at_entrance
 from conference.directories.models import Country, FederalDistrict, FederalSubject, OrganizationType
+from conference.downloads.services import download_kind
 from conference.events.models import Event
 from conference.events.services import event_city
 from conference.extensions import db
@@ -275,6 +276,12 @@ def summary(report: Report) -> str:
 
 
 # ---- documents --------------------------------------------------------------------------------------------
+
+@download_kind("report")
+def prepared_report(download, progress) -> bytes:
+    """The report of a large event, prepared by a job (see views.report_pdf)."""
+    return render_report_pdf(download.event, download.params["language"])
+
 
 def render_report_pdf(event: Event, language: str) -> bytes:
     with force_locale(language):
