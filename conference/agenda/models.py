@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -7,6 +8,7 @@ from conference.events.models import Event
 from conference.extensions import db
 from conference.registration.models import Participant
 from conference.timeutil import UTCDateTime, utcnow
+from conference.vocabularies import Vocabulary
 
 SESSION_KINDS = (
     "plenary", "panel", "seminar", "expert_council", "project_session", "round_table", "awards", "break",
@@ -14,7 +16,16 @@ SESSION_KINDS = (
 )
 OPEN_TO_ALL = ("break", "networking")  # everybody goes: nobody signs up for a coffee break or the buffet
 PERSON_ROLES = ("speaker", "moderator")
-SIGNUP_STATUSES = ("registered", "waiting")
+
+
+class SignupStatus(Vocabulary):
+    """A seat in the session, or a place in its waiting list."""
+
+    REGISTERED = "registered", _l("Signed up")
+    WAITING = "waiting", _l("On the waiting list")
+
+
+SIGNUP_STATUSES = SignupStatus.values()
 
 
 class Room(db.Model):

@@ -22,7 +22,7 @@ from conference.registration.services import participant_withdrawn, self_service
 from conference.timeutil import local_to_utc, to_zone, utcnow
 from conference.transactions import lock_row, savepoint
 
-from .models import AgendaSession, Room, SessionPerson, SessionSignup
+from .models import AgendaSession, Room, SessionPerson, SessionSignup, SignupStatus
 
 
 class AgendaError(ValueError):
@@ -460,7 +460,7 @@ def signups_of(participant: Participant) -> dict[int, SessionSignup]:
 
 def taken_seats(session_ids: list[int]) -> dict[int, int]:
     query = (select(SessionSignup.session_id, func.count())
-             .where(SessionSignup.session_id.in_(session_ids), SessionSignup.status == "registered")
+             .where(SessionSignup.session_id.in_(session_ids), SessionSignup.status == SignupStatus.REGISTERED)
              .group_by(SessionSignup.session_id))
     return {session_id: count for session_id, count in db.session.execute(query)}
 
@@ -481,7 +481,7 @@ def sign_up(participant: Participant, session: AgendaSession, wait: bool = False
         if not overlaps(session.starts_at, session.ends_at, other.starts_at, other.ends_at):
             continue
         # A place in a waiting list holds the time too: promoted, the participant would be in two rooms at once.
-        if signup.status == "waiting":
+        if signup.status == SignupStatus.WAITING:
             raise SignupError(str(_l(
                 "«%(title)s» overlaps with «%(other)s» (%(span)s), whose waiting list you are on. "
                 "Leave that waiting list first.", title=session.title, other=other.title, span=time_span(other))))
@@ -493,7 +493,7 @@ def sign_up(participant: Participant, session: AgendaSession, wait: bool = False
     if full and not wait:
         raise SignupError(str(_l("«%(title)s» is full. You can join its waiting list.", title=session.title)))
     signup = SessionSignup(session_id=session.id, participant_id=participant.id,
-                           status="waiting" if full else "registered")
+                           status=SignupStatus.WAITING if full else SignupStatus.REGISTERED)
     try:
         with savepoint():
             db.session.add(signup)
@@ -506,7 +506,7 @@ def cancel_signup(participant: Participant, session: AgendaSession) -> bool:
     signup = signups_of(participant).get(session.id)
     if signup is None:
         return False
-    freed = signup.status == "registered"
+    freed = signup.status == SignupStatus.REGISTERED
     db.session.delete(signup)
     db.session.flush()
     if freed:
@@ -524,11 +524,12 @@ def promote_waiting(session: AgendaSession) -> list[Participant]:
     if free <= 0:
         return []
     waiting = db.session.scalars(
-        select(SessionSignup).where(SessionSignup.session_id == session.id, SessionSignup.status == "waiting")
+        select(SessionSignup)
+        .where(SessionSignup.session_id == session.id, SessionSignup.status == SignupStatus.WAITING)
         .order_by(SessionSignup.created_at, SessionSignup.id).limit(free)
     ).all()
     for signup in waiting:
-        signup.status = "registered"
+        signup.status = SignupStatus.REGISTERED
     promoted = [signup.participant for signup in waiting]
     for participant in promoted:
         queue_letter("seat_promoted", participant.email, participant.language, event_id=session.event_id,
@@ -561,7 +562,7 @@ def keep_times_of_day(event: Event, new_zone: str) -> None:
 def release_seats(participant: Participant) -> None:
     """A cancelled or declined participant gives their seats to the waiting lists."""
     signups = list(signups_of(participant).values())
-    sessions = [signup.session for signup in signups if signup.status == "registered"]
+    sessions = [signup.session for signup in signups if signup.status == SignupStatus.REGISTERED]
     for signup in signups:
         db.session.delete(signup)
     db.session.flush()

@@ -31,7 +31,7 @@ from conference.i18n import date_range
 from conference.jobs import enqueue_after_commit
 from conference.pdf import STATIC_DIR, compose_pdf, merge_pdfs, render_pdfs, workers
 from conference.registration.labels import CATEGORY_LABELS
-from conference.registration.models import Participant
+from conference.registration.models import Participant, RegistrationStatus
 from conference.registration.services import (
     ParticipantFilter,
     confirmation_attachments,
@@ -109,9 +109,9 @@ def reissue(participant: Participant) -> Badge:
 def participants_to_print(event: Event, criteria: ParticipantFilter, only_unprinted: bool) -> list[Participant]:
     """The confirmed participants matching the list's filters, optionally only those whose badge in force has
     never been printed; in the list's order. A list filtered to another status has nobody to print."""
-    if criteria.status not in ("", "confirmed"):
+    if criteria.status not in ("", RegistrationStatus.CONFIRMED):
         return []
-    query = filtered_query(event, replace(criteria, status="confirmed"))
+    query = filtered_query(event, replace(criteria, status=RegistrationStatus.CONFIRMED))
     if only_unprinted:
         printed = select(Badge.participant_id).where(Badge.revoked_at.is_(None), Badge.printed_at.is_not(None))
         query = query.where(Participant.id.not_in(printed))
@@ -137,7 +137,7 @@ def render_batch(batch: Download, progress) -> bytes:
     """The batch's PDF, its participants who are still confirmed each on their badge in force."""
     ids = batch.params["participant_ids"]
     confirmed = {participant.id: participant for participant in db.session.scalars(select(Participant).where(
-        Participant.id.in_(ids), Participant.status == "confirmed"))}
+        Participant.id.in_(ids), Participant.status == RegistrationStatus.CONFIRMED))}
     participants = [confirmed[participant_id] for participant_id in ids if participant_id in confirmed]
     if not participants:
         raise ValueError(str(_l("None of the batch's participants is confirmed any longer.")))
@@ -367,7 +367,7 @@ RERENDER_STEP = 100
 
 def confirmed_ids(event: Event) -> list[int]:
     return list(db.session.scalars(select(Participant.id).where(
-        Participant.event_id == event.id, Participant.status == "confirmed").order_by(Participant.id)))
+        Participant.event_id == event.id, Participant.status == RegistrationStatus.CONFIRMED).order_by(Participant.id)))
 
 
 def stale_renders(participant_ids: list[int]) -> list[tuple[int, str, BadgeFace]]:

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -9,14 +10,26 @@ from conference.events.models import Event
 from conference.extensions import db
 from conference.registration.models import Participant
 from conference.timeutil import UTCDateTime, utcnow
+from conference.vocabularies import Vocabulary
 
 ENTRANCE = "entrance"  # the venue entrance; a session's door is "session-<id>"
 METHODS = ("camera", "scanner", "manual", "api")
-# What a scan can come to. The first two admit the person; the rest are refusals.
-OUTCOMES = (
-    "checked_in", "already_checked_in", "unknown_badge", "revoked_badge", "registration_cancelled",
-    "registration_rejected", "registration_pending", "other_event",
-)
+class ScanOutcome(Vocabulary):
+    """What a scan can come to. The first two admit the person; the rest are refusals. The label is what the
+    scanner shows."""
+
+    CHECKED_IN = "checked_in", _l("Checked in")
+    ALREADY_CHECKED_IN = "already_checked_in", _l("Already checked in")
+    UNKNOWN_BADGE = "unknown_badge", _l("Unknown badge. Find the person by name.")
+    REVOKED_BADGE = "revoked_badge", _l(
+        "This badge was replaced by a new one: ask for the new badge or find the person by name.")
+    REGISTRATION_CANCELLED = "registration_cancelled", _l("Registration cancelled")
+    REGISTRATION_REJECTED = "registration_rejected", _l("Registration declined")
+    REGISTRATION_PENDING = "registration_pending", _l("Registration not approved yet")
+    OTHER_EVENT = "other_event", _l("Badge of another event")
+
+
+OUTCOMES = ScanOutcome.values()
 
 
 class CheckinDevice(db.Model):

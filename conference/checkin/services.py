@@ -27,15 +27,15 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from conference.accounts.models import User
-from conference.agenda.models import AgendaSession, SessionSignup
+from conference.agenda.models import AgendaSession, SessionSignup, SignupStatus
 from conference.badges.models import Badge
 from conference.directories.models import Country, FederalSubject
 from conference.events.models import Event
 from conference.extensions import db
-from conference.registration.models import Participant
+from conference.registration.models import Participant, RegistrationStatus
 from conference.timeutil import utcnow
 
-from .models import ENTRANCE, CheckIn, CheckinDevice, Scan
+from .models import ENTRANCE, CheckIn, CheckinDevice, Scan, ScanOutcome
 
 log = logging.getLogger(__name__)
 UNDO_MINUTES = 5
@@ -43,9 +43,10 @@ UNDO_MINUTES = 5
 # outside them the time the server received the scan is recorded instead.
 CLOCK_PAST = timedelta(days=7)
 CLOCK_FUTURE = timedelta(minutes=5)
-ADMITTED = ("checked_in", "already_checked_in")
-REFUSED_STATUSES = {"cancelled": "registration_cancelled", "rejected": "registration_rejected",
-                    "pending": "registration_pending"}
+ADMITTED = (ScanOutcome.CHECKED_IN, ScanOutcome.ALREADY_CHECKED_IN)
+REFUSED_STATUSES = {RegistrationStatus.CANCELLED: ScanOutcome.REGISTRATION_CANCELLED,
+                    RegistrationStatus.REJECTED: ScanOutcome.REGISTRATION_REJECTED,
+                    RegistrationStatus.PENDING: ScanOutcome.REGISTRATION_PENDING}
 NOT_CHECKPOINTS = ("break",)  # nobody scans badges at a coffee break
 
 
@@ -350,15 +351,15 @@ def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str,
             row = sql.holder.run(cursor, {"participant_id": participant_id, "event_id": event.id})
         result, participant = _decide(event, row)
         signed_up = None
-        if checkpoint.session is not None and participant is not None and result == "checked_in":
+        if checkpoint.session is not None and participant is not None and result == ScanOutcome.CHECKED_IN:
             status = sql.signed_up.run(cursor, {"participant_id": participant["id"],
                                                 "session_id": checkpoint.session.id})
-            signed_up = status is not None and status.status == "registered"
+            signed_up = status is not None and status.status == SignupStatus.REGISTERED
         with _one_writer_at_a_time(held):
             details = _admit(cursor, sql, event, checkpoint, scanner, participant["id"], scanned_at) \
-                if result == "checked_in" else None
+                if result == ScanOutcome.CHECKED_IN else None
             if details is not None and details.pop("first", False):
-                result = "already_checked_in"  # another scanner admitted this badge here first
+                result = ScanOutcome.ALREADY_CHECKED_IN  # another scanner admitted this badge here first
             reply = answer(result, checkpoint, participant, details)
             if signed_up is not None:
                 reply["signed_up"] = signed_up
@@ -366,7 +367,8 @@ def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str,
                 "event_id": event.id, "nonce": nonce, "checkpoint": checkpoint.key, "scanned_value": value,
                 "method": scanner.method, "outcome": result,
                 "participant_id": participant["id"] if participant else None,
-                "check_in_id": details["id"] if result == "checked_in" else None, "staff_id": scanner.staff_id,
+                "check_in_id": details["id"] if result == ScanOutcome.CHECKED_IN else None,
+                "staff_id": scanner.staff_id,
                 "device_id": scanner.device_id, "scanned_at": scanned_at, "received_at": received_at,
                 "answer": stored_answer(reply)})
             if recorded is None:  # the nonce was seen: forget this scan (and its check-in)
@@ -471,16 +473,16 @@ def repeated_answer(event: Event, nonce: str, checkpoint: str, value: str) -> di
 
 def _decide(event: Event, row) -> tuple[str, dict | None]:
     if row is None:
-        return "unknown_badge", None
+        return ScanOutcome.UNKNOWN_BADGE, None
     if row.event_id != event.id:  # nothing about another event's participant is told
-        return "other_event", None
+        return ScanOutcome.OTHER_EVENT, None
     participant = participant_summary(row, row.subject_ru or row.country_ru or "",
                                       row.subject_en or row.country_en or "")
     if row.revoked_at is not None:
-        return "revoked_badge", participant
+        return ScanOutcome.REVOKED_BADGE, participant
     if row.status in REFUSED_STATUSES:
         return REFUSED_STATUSES[row.status], participant
-    return "checked_in", participant
+    return ScanOutcome.CHECKED_IN, participant
 
 
 def participant_summary(person, place_ru: str, place_en: str) -> dict:
@@ -514,7 +516,8 @@ def undo(event: Event, check_in_id: int, scanner: Scanner, may_undo_any: bool) -
         (scanner.device_id is not None and check_in.device_id == scanner.device_id)
     if not (own or may_undo_any):
         return "forbidden"
-    scan = db.session.scalar(select(Scan).where(Scan.check_in_id == check_in.id, Scan.outcome == "checked_in"))
+    scan = db.session.scalar(select(Scan).where(Scan.check_in_id == check_in.id,
+                                                Scan.outcome == ScanOutcome.CHECKED_IN))
     made_at = scan.received_at if scan else check_in.checked_in_at
     if utcnow() - made_at > timedelta(minutes=UNDO_MINUTES):
         return "too_late"
@@ -601,10 +604,10 @@ def expected_at(event: Event, checkpoint: Checkpoint) -> int:
     """Who is expected: confirmed participants at the entrance, registered sign-ups at a session's door."""
     if checkpoint.session is None:
         return db.session.scalar(select(func.count()).select_from(Participant).where(
-            Participant.event_id == event.id, Participant.status == "confirmed")) or 0
+            Participant.event_id == event.id, Participant.status == RegistrationStatus.CONFIRMED)) or 0
     return db.session.scalar(select(func.count()).select_from(SessionSignup).join(Participant).where(
-        SessionSignup.session_id == checkpoint.session.id, SessionSignup.status == "registered",
-        Participant.status == "confirmed")) or 0
+        SessionSignup.session_id == checkpoint.session.id, SessionSignup.status == SignupStatus.REGISTERED,
+        Participant.status == RegistrationStatus.CONFIRMED)) or 0
 
 
 ARRIVAL_MINUTES = 15

@@ -11,6 +11,7 @@ from conference.formtools import clean
 from conference.i18n import current_language
 
 from .labels import CATEGORY_LABELS, STATUS_LABELS
+from .models import PARTICIPANT_FIELDS
 from .services import ParticipantFilter
 
 NAME_PUNCTUATION = set(" -'’.")
@@ -85,20 +86,12 @@ class ParticipantDetailsForm(FlaskForm):
         field.data = formatted
 
     def participant_data(self) -> dict:
+        data = {name: getattr(self, name).data for name in PARTICIPANT_FIELDS}
         foreign = self.residence.data == "foreign"
-        return {
-            "last_name": self.last_name.data,
-            "first_name": self.first_name.data,
-            "patronymic": self.patronymic.data or "",
-            "email": self.email.data,
-            "phone": self.phone.data or "",
-            "organization": self.organization.data,
-            "organization_type_id": self.organization_type_id.data,
-            "position": self.position.data,
-            "subject_id": None if foreign else self.subject_id.data,
-            "country_id": self.country_id.data if foreign else None,
-            "city": self.city.data or "",
-        }
+        data.update(patronymic=data["patronymic"] or "", phone=data["phone"] or "", city=data["city"] or "",
+                    subject_id=None if foreign else data["subject_id"],
+                    country_id=data["country_id"] if foreign else None)
+        return data
 
     def keep_current_type(self, participant) -> None:
         """A type organizers have since withdrawn stays selectable for the people who already have it."""
@@ -108,11 +101,10 @@ class ParticipantDetailsForm(FlaskForm):
 
     def fill_from(self, participant) -> None:
         """Prefills a GET form from a saved participant."""
-        for name in ("last_name", "first_name", "patronymic", "email", "phone", "organization",
-                     "organization_type_id", "position", "city"):
+        for name in PARTICIPANT_FIELDS:
             getattr(self, name).data = getattr(participant, name)
         self.residence.data = "foreign" if participant.country_id else "ru"
-        self.subject_id.data = participant.subject_id or 0
+        self.subject_id.data = participant.subject_id or 0  # «—» in the lists
         self.country_id.data = participant.country_id or 0
 
 

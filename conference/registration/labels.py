@@ -2,12 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 
-STATUS_LABELS = {
-    "pending": _l("Awaiting approval"),
-    "confirmed": _l("Confirmed"),
-    "rejected": _l("Declined"),
-    "cancelled": _l("Cancelled"),
-}
+from .models import RegistrationStatus
+
+STATUS_LABELS = RegistrationStatus.labels()
 
 CATEGORY_LABELS = {
     "participant": _l("Participant"),

@@ -1,6 +1,7 @@
 import secrets
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -8,6 +9,7 @@ from conference.directories.models import Country, FederalSubject, OrganizationT
 from conference.events.models import Event
 from conference.extensions import db
 from conference.timeutil import UTCDateTime, utcnow
+from conference.vocabularies import Vocabulary
 
 
 def new_link_key() -> str:
@@ -19,11 +21,24 @@ def searchable(text: str) -> str:
     return text.lower().replace("ё", "е")
 
 
-STATUSES = ("pending", "confirmed", "rejected", "cancelled")
-ACTIVE_STATUSES = ("pending", "confirmed")  # these hold a seat
+class RegistrationStatus(Vocabulary):
+    PENDING = "pending", _l("Awaiting approval")
+    CONFIRMED = "confirmed", _l("Confirmed")
+    REJECTED = "rejected", _l("Declined")
+    CANCELLED = "cancelled", _l("Cancelled")
+
+
+STATUSES = RegistrationStatus.values()
+ACTIVE_STATUSES = (RegistrationStatus.PENDING.value, RegistrationStatus.CONFIRMED.value)  # these hold a seat
 # The substring index over search_text, built by migration 0002 outside the ORM: an FTS5 trigram table of this
 # name (with triggers) on SQLite, a pg_trgm GIN index named participant_search_trgm on PostgreSQL.
 SEARCH_INDEX = "participant_search"
+# What a participant (or an organizer for them) fills in: the one list the form, its prefilling and the services
+# go by.
+PARTICIPANT_FIELDS = (
+    "last_name", "first_name", "patronymic", "email", "phone", "organization", "organization_type_id",
+    "position", "subject_id", "country_id", "city",
+)
 CATEGORIES = ("participant", "speaker", "moderator", "organizer", "press", "vip", "staff")
 # Who gave the category: the registration («participant»), the agenda (a speaker or moderator, taken back when
 # they leave the stage: agenda.services.settle_categories) or an organizer, whose choice the agenda never changes.

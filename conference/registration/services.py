@@ -25,7 +25,15 @@ from conference.timeutil import to_zone, utcnow
 from conference.transactions import lock_row, savepoint
 
 from .labels import CATEGORY_LABELS, STATUS_LABELS
-from .models import ACTIVE_STATUSES, SEARCH_INDEX, Participant, new_link_key, searchable
+from .models import (
+    ACTIVE_STATUSES,
+    PARTICIPANT_FIELDS,
+    SEARCH_INDEX,
+    Participant,
+    RegistrationStatus,
+    new_link_key,
+    searchable,
+)
 
 # Sent when a participant stops taking part (cancelled or declined): the agenda frees their seats.
 participant_withdrawn = Namespace().signal("participant-withdrawn")
@@ -36,13 +44,9 @@ participants_confirmed = Namespace().signal("participants-confirmed")
 # files to attach (the badges capability answers with the badge); each receiver returns a (filename, mimetype,
 # bytes) triple or None.
 confirmation_attachments = Namespace().signal("confirmation-attachments")
-WITHDRAWN = ("cancelled", "rejected")
+WITHDRAWN = (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED)
 
 SELF_SERVICE = "self-service"
-EDITABLE_FIELDS = (
-    "last_name", "first_name", "patronymic", "email", "phone", "organization", "organization_type_id",
-    "position", "subject_id", "country_id", "city",
-)
 
 
 class DuplicateRegistration(Exception):
@@ -92,7 +96,7 @@ def register(event: Event, data: dict, language: str) -> Participant:
         raise RegistrationUnavailable(state)
     data = dict(data, email=data["email"].strip().lower())
     participant = find_by_email(event, data["email"])
-    if participant is not None and participant.status != "cancelled":
+    if participant is not None and participant.status != RegistrationStatus.CANCELLED:
         raise DuplicateRegistration(data["email"])
     try:
         with savepoint():  # a refusal leaves nothing changed, a revived registration included
@@ -106,20 +110,20 @@ def register(event: Event, data: dict, language: str) -> Participant:
                 participant.created_at = utcnow()
             _apply(participant, data)
             participant.language = language
-            participant.status = "pending" if event.moderation else "confirmed"
+            participant.status = RegistrationStatus.PENDING if event.moderation else RegistrationStatus.CONFIRMED
             participant.status_changed_at = utcnow()
             participant.consent_version = event.consent_version
             participant.consent_given_at = utcnow()
     except IntegrityError as error:  # the same email, sent twice at the same moment
         raise DuplicateRegistration(data["email"]) from error
-    if participant.status == "confirmed":
+    if participant.status == RegistrationStatus.CONFIRMED:
         participants_confirmed.send([participant])
     notify(participant, "registered")
     db.session.flush()
     return participant
 
 
-def _apply(participant: Participant, data: dict, fields: tuple[str, ...] = EDITABLE_FIELDS) -> None:
+def _apply(participant: Participant, data: dict, fields: tuple[str, ...] = PARTICIPANT_FIELDS) -> None:
     for name in fields:
         if name in data:
             setattr(participant, name, data[name])
@@ -142,7 +146,7 @@ def update_details(participant: Participant, data: dict, by_organizer: bool = Fa
                 moved_from = participant.email
             if by_organizer and data.get("category", participant.category) != participant.category:
                 participant.category_set_by = "organizer"  # the agenda leaves it alone from now on
-            _apply(participant, data, EDITABLE_FIELDS + ("category",) if by_organizer else EDITABLE_FIELDS)
+            _apply(participant, data, PARTICIPANT_FIELDS + ("category",) if by_organizer else PARTICIPANT_FIELDS)
     except IntegrityError as error:
         raise DuplicateRegistration(data.get("email", "")) from error
     if moved_from is not None:
@@ -153,9 +157,9 @@ def update_details(participant: Participant, data: dict, by_organizer: bool = Fa
 
 
 def cancel(participant: Participant) -> None:
-    if participant.status == "cancelled":
+    if participant.status == RegistrationStatus.CANCELLED:
         return
-    participant.status = "cancelled"
+    participant.status = RegistrationStatus.CANCELLED
     participant.status_changed_at = utcnow()
     participant_withdrawn.send(participant)
     notify(participant, "cancelled")
@@ -194,7 +198,7 @@ def resend_link(event: Event, email: str) -> bool:
 # ---- moderation ------------------------------------------------------------------------------------------
 
 # What approving and declining may change: a registration the participant cancelled stays cancelled.
-MODERATED = ("pending", "confirmed", "rejected")
+MODERATED = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.REJECTED)
 
 
 def set_status(participant: Participant, status: str) -> bool:
@@ -202,7 +206,7 @@ def set_status(participant: Participant, status: str) -> bool:
     if participant.status == status:
         return False
     _change_status([participant], status)
-    if status in ("confirmed", "rejected"):
+    if status in (RegistrationStatus.CONFIRMED, RegistrationStatus.REJECTED):
         notify(participant, status)
     db.session.flush()
     return True
@@ -226,7 +230,7 @@ def _change_status(participants: list[Participant], status: str) -> None:
         participant.status_changed_at = utcnow()
         if status in WITHDRAWN:
             participant_withdrawn.send(participant)
-    if status == "confirmed" and participants:
+    if status == RegistrationStatus.CONFIRMED and participants:
         participants_confirmed.send(participants)
 
 
@@ -246,7 +250,7 @@ def registration_letter(participant: int, reason: str) -> Draft | None:
     if holder is None:
         return None
     attachments = ()
-    if reason in ("registered", "confirmed") and holder.status == "confirmed":
+    if reason in ("registered", "confirmed") and holder.status == RegistrationStatus.CONFIRMED:
         replies = confirmation_attachments.send(holder)
         attachments = tuple(attachment for _, attachment in replies if attachment)
     event = holder.event
