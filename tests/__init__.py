@@ -3,6 +3,9 @@ imported); the tests of the queue's consumer start `flask jobs work` on a real s
 the JOBS_URL the suite was started with (Redis in CI's third run), or a SQLite file of the test's own."""
 
 import os
+import tempfile
 
 CONSUMER_JOBS_URL = os.environ.get("JOBS_URL", "")
 os.environ["JOBS_URL"] = "immediate"
+# Files the app keeps (prepared downloads, cached PDFs) go to a folder of the run's own, never the project's instance/.
+os.environ["INSTANCE_PATH"] = tempfile.mkdtemp(prefix="conference-tests-")

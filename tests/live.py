@@ -14,6 +14,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from huey import RedisHuey
+
 from . import CONSUMER_JOBS_URL
 
 ROOT = Path(__file__).parent.parent
@@ -24,6 +26,8 @@ def live_environment(database_uri: str, tmp_path: Path, port: int, **settings) -
     """What the server's and the consumer's processes are started with: the test's database, their own instance
     folder, the job queue on a real storage (the suite's JOBS_URL, Redis in CI's third run, or a SQLite file)."""
     jobs_url = CONSUMER_JOBS_URL or f"sqlite:///{tmp_path / 'jobs.db'}"
+    if jobs_url.startswith("redis"):  # shared by the run's tests: none inherits another's jobs
+        RedisHuey("conference", url=jobs_url).flush()
     environment = dict(os.environ, DATABASE_URL=database_uri, SECRET_KEY="live-test", INSTANCE_PATH=str(tmp_path),
                        MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path / "mail"), RATELIMIT_ENABLED="0",
                        PUBLIC_URL=f"http://127.0.0.1:{port}", JOBS_URL=jobs_url)
