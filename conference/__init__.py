@@ -111,20 +111,30 @@ def _select_locale() -> Locale:
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .agenda.views import bp as agenda_bp
+    from .agenda.views import editor_bp as agenda_editor_bp
     from .badges.views import bp as badges_bp
+    from .badges.views import public_bp as badges_public_bp
     from .checkin.views import api_bp as checkin_api_bp
     from .checkin.views import bp as checkin_bp
+    from .checkin.views import scanner_bp as checkin_scanner_bp
+    from .checkin.views import start_bp as checkin_start_bp
     from .directories.views import bp as directories_bp
     from .downloads.views import bp as downloads_bp
     from .events.views import bp as events_bp
+    from .events.views import manage_bp as events_manage_bp
     from .mail.views import bp as letters_bp
     from .registration.views import manage_bp as participants_bp
     from .registration.views import public_bp as registration_bp
     from .reports.views import bp as reports_bp
     from .resolutions.views import bp as resolutions_bp
+    from .resolutions.views import lists_bp as resolutions_lists_bp
+    from .resolutions.views import public_bp as resolutions_public_bp
 
-    for blueprint in (events_bp, registration_bp, accounts_bp, participants_bp, directories_bp, agenda_bp,
-                      badges_bp, checkin_bp, checkin_api_bp, reports_bp, resolutions_bp, letters_bp, downloads_bp):
+    for blueprint in (events_bp, registration_bp, accounts_bp, directories_bp, agenda_bp, badges_public_bp,
+                      checkin_start_bp, checkin_api_bp, resolutions_lists_bp, resolutions_public_bp,
+                      # an event's staff pages, under /manage/events/<slug>/…: see events/access.py
+                      events_manage_bp, participants_bp, agenda_editor_bp, badges_bp, checkin_scanner_bp, checkin_bp,
+                      reports_bp, resolutions_bp, letters_bp, downloads_bp):
         app.register_blueprint(blueprint)
 
 

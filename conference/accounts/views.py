@@ -30,7 +30,7 @@ def load_user(session_id: str) -> User | None:
 
 
 def _home_for(user: User) -> str:
-    return url_for("events.manage_index") if user.role in ORGANIZER_ROLES else url_for("checkin.choose_event")
+    return url_for("events.manage_index") if user.role in ORGANIZER_ROLES else url_for("checkin_start.choose_event")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,12 +1,23 @@
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from conference.accounts.access import organizer_required
-from conference.events.access import event_or_404, of_event_or_404
+from conference.events.access import event_blueprint, event_or_404, of_event_or_404
 from conference.events.models import Event
 from conference.events.services import get_event
 from conference.extensions import limiter
@@ -20,17 +31,16 @@ from .forms import RoomForm, SessionForm
 from .labels import KIND_LABELS
 from .models import AgendaSession, Room
 
-bp = Blueprint("agenda", __name__)
-MANAGE = "/manage/events/<slug>/agenda"
+bp = Blueprint("agenda", __name__)  # the public program, and the sessions a participant chose
+editor_bp = event_blueprint("agenda_editor", __name__, "/agenda")
 
 
 
 # ---- organizers: the editor ------------------------------------------------------------------------------
 
-@bp.route(f"{MANAGE}/")
-@organizer_required
-def manage(slug: str):
-    event = event_or_404(slug)
+@editor_bp.route("/")
+def manage():
+    event = g.event
     sessions = services.sessions_of(event)
     problems = services.all_problems(event)
     counts = services.taken_seats([session.id for session in sessions])
@@ -39,10 +49,9 @@ def manage(slug: str):
                            problem_sessions={problem.session.id for problem in problems})
 
 
-@bp.route(f"{MANAGE}/grid")
-@organizer_required
-def grid(slug: str):
-    event = event_or_404(slug)
+@editor_bp.route("/grid")
+def grid():
+    event = g.event
     sessions = services.sessions_of(event)
     days = [day for day, _ in services.program_days(event, sessions)] or [event.starts_on]
     try:
@@ -53,18 +62,16 @@ def grid(slug: str):
                            grid=services.day_grid(event, sessions, day))
 
 
-@bp.route(f"{MANAGE}/conflicts")
-@organizer_required
-def conflicts(slug: str):
-    event = event_or_404(slug)
+@editor_bp.route("/conflicts")
+def conflicts():
+    event = g.event
     return render_template("agenda/conflicts.html", event=event, problems=services.all_problems(event))
 
 
-@bp.route(f"{MANAGE}/sessions/new", methods=["GET", "POST"])
-@bp.route(f"{MANAGE}/sessions/<int:session_id>", methods=["GET", "POST"])
-@organizer_required
-def edit_session(slug: str, session_id: int | None = None):
-    event = event_or_404(slug)
+@editor_bp.route("/sessions/new", methods=["GET", "POST"])
+@editor_bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+def edit_session(session_id: int | None = None):
+    event = g.event
     session = of_event_or_404(AgendaSession, session_id, event) if session_id else AgendaSession()
     # «Duplicate» opens the new-session form filled from another session, to be moved to its own room or time.
     copy_of = request.args.get("from", type=database_id) if session_id is None else None
@@ -96,15 +103,14 @@ def edit_session(slug: str, session_id: int | None = None):
                                saved.told), "info")
             for warning in saved.warnings:
                 flash(warning, "warning")
-            return redirect(url_for(".manage", slug=slug, _anchor=f"session-{session.id}"))
+            return redirect(url_for(".manage", _anchor=f"session-{session.id}"))
     return render_template("agenda/edit_session.html", event=event, session=session, form=form, source=source,
                            signups=services.signup_count(session) if session.id else 0)
 
 
-@bp.route(f"{MANAGE}/sessions/<int:session_id>/delete", methods=["GET", "POST"])
-@organizer_required
-def delete_session(slug: str, session_id: int):
-    event = event_or_404(slug)
+@editor_bp.route("/sessions/<int:session_id>/delete", methods=["GET", "POST"])
+def delete_session(session_id: int):
+    event = g.event
     session = of_event_or_404(AgendaSession, session_id, event)
     signups = services.signup_count(session)
     if request.method == "POST":
@@ -114,22 +120,20 @@ def delete_session(slug: str, session_id: int):
                        told), "success")
         for warning in warnings:
             flash(warning, "warning")
-        return redirect(url_for(".manage", slug=slug))
+        return redirect(url_for(".manage"))
     return render_template("agenda/delete_session.html", event=event, session=session, signups=signups)
 
 
-@bp.route(f"{MANAGE}/rooms/")
-@organizer_required
-def room_list(slug: str):
-    event = event_or_404(slug)
+@editor_bp.route("/rooms/")
+def room_list():
+    event = g.event
     return render_template("agenda/rooms.html", event=event, rooms=services.rooms(event))
 
 
-@bp.route(f"{MANAGE}/rooms/new", methods=["GET", "POST"])
-@bp.route(f"{MANAGE}/rooms/<int:room_id>", methods=["GET", "POST"])
-@organizer_required
-def edit_room(slug: str, room_id: int | None = None):
-    event = event_or_404(slug)
+@editor_bp.route("/rooms/new", methods=["GET", "POST"])
+@editor_bp.route("/rooms/<int:room_id>", methods=["GET", "POST"])
+def edit_room(room_id: int | None = None):
+    event = g.event
     room = services.room_of(event, room_id) if room_id else Room()
     if room is None:
         abort(404)
@@ -141,14 +145,13 @@ def edit_room(slug: str, room_id: int | None = None):
             getattr(form, refused.field).errors.append(refused.message)
         else:
             flash(_("Saved."), "success")
-            return redirect(url_for(".room_list", slug=slug))
+            return redirect(url_for(".room_list"))
     return render_template("agenda/edit_room.html", event=event, room=room, form=form)
 
 
-@bp.route(f"{MANAGE}/rooms/<int:room_id>/delete", methods=["POST"])
-@organizer_required
-def delete_room(slug: str, room_id: int):
-    event = event_or_404(slug)
+@editor_bp.route("/rooms/<int:room_id>/delete", methods=["POST"])
+def delete_room(room_id: int):
+    event = g.event
     room = services.room_of(event, room_id)
     if room is None:
         abort(404)
@@ -158,7 +161,7 @@ def delete_room(slug: str, room_id: int):
         flash(refused.message, "warning")
     else:
         flash(_("The room has been deleted."), "success")
-    return redirect(url_for(".room_list", slug=slug))
+    return redirect(url_for(".room_list"))
 
 
 # ---- the public program ----------------------------------------------------------------------------------

@@ -1,13 +1,12 @@
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from conference.accounts.access import organizer_required
 from conference.downloads.models import Download
 from conference.downloads.services import latest, make_now, queue_preparation
-from conference.events.access import event_or_404, of_event_or_404
+from conference.events.access import event_blueprint, of_event_or_404
 from conference.events.models import Event
 from conference.extensions import db
 from conference.i18n import safe_next_url
@@ -19,7 +18,8 @@ from . import services
 from .layouts import LAYOUTS
 from .models import Badge
 
-bp = Blueprint("badges", __name__)
+bp = event_blueprint("badges", __name__)  # organizers: a participant's badge, batches for the list
+public_bp = Blueprint("badges_public", __name__)  # a participant's own badge, through the private link
 
 
 
@@ -33,7 +33,7 @@ def not_printable(event: Event, participant: Participant):
     return render_template("badges/not_printable.html", event=event, participant=participant), 409
 
 
-@bp.route("/my/<token>/badge.pdf")
+@public_bp.route("/my/<token>/badge.pdf")
 def my_badge(token: str):
     participant = participant_or_abort(token)
     if participant.status != "confirmed":
@@ -42,10 +42,9 @@ def my_badge(token: str):
     return pdf_response(pdf, f"badge-{participant.event.slug}.pdf")
 
 
-@bp.route("/manage/events/<slug>/participants/<int:participant_id>/badge.pdf")
-@organizer_required
-def participant_badge(slug: str, participant_id: int):
-    event = event_or_404(slug)
+@bp.route("/participants/<int:participant_id>/badge.pdf")
+def participant_badge(participant_id: int):
+    event = g.event
     participant = of_event_or_404(Participant, participant_id, event)
     if participant.status != "confirmed":
         return not_printable(event, participant)
@@ -53,58 +52,53 @@ def participant_badge(slug: str, participant_id: int):
     return pdf_response(pdf, f"badge-{participant.id}.pdf")
 
 
-@bp.route("/manage/events/<slug>/participants/<int:participant_id>/badge/printed", methods=["POST"])
-@organizer_required
-def participant_badge_printed(slug: str, participant_id: int):
-    event = event_or_404(slug)
+@bp.route("/participants/<int:participant_id>/badge/printed", methods=["POST"])
+def participant_badge_printed(participant_id: int):
+    event = g.event
     participant = of_event_or_404(Participant, participant_id, event)
     if participant.status == "confirmed":
         services.mark_printed([services.current_badge(participant)])
         flash(_("The badge is marked as printed."), "success")
-    return redirect(url_for("participants.detail", slug=slug, participant_id=participant.id))
+    return redirect(url_for("participants.detail", participant_id=participant.id))
 
 
-@bp.route("/manage/events/<slug>/participants/<int:participant_id>/badge/reissue", methods=["POST"])
-@organizer_required
-def reissue(slug: str, participant_id: int):
-    event = event_or_404(slug)
+@bp.route("/participants/<int:participant_id>/badge/reissue", methods=["POST"])
+def reissue(participant_id: int):
+    event = g.event
     participant = of_event_or_404(Participant, participant_id, event)
     services.reissue(participant)
     flash(_("A new badge has been issued; the old one will be refused at the entrance."), "success")
-    return redirect(url_for("participants.detail", slug=slug, participant_id=participant.id))
+    return redirect(url_for("participants.detail", participant_id=participant.id))
 
 
-@bp.route("/manage/events/<slug>/badges", methods=["POST"])
-@organizer_required
-def bulk(slug: str):
+@bp.route("/badges", methods=["POST"])
+def bulk():
     """Badges for the participant list's current filter: confirmed participants only, optionally only those
     whose badge has not been printed yet. A batch the page can render quickly comes back at once; a bigger one is
     prepared by a job. Either is kept as a batch, marked printed only when the organizer says it is in hand."""
-    event = event_or_404(slug)
+    event = g.event
     criteria = ParticipantFilterForm(formdata=request.form).criteria()
     participants = services.participants_to_print(event, criteria, bool(request.form.get("only_unprinted")))
     if not participants:
         flash(_("No confirmed participant matches: there is nothing to print."), "warning")
-        return redirect(url_for("participants.index", slug=slug, **filter_args(request.form)))
+        return redirect(url_for("participants.index", **filter_args(request.form)))
     layout = services.layout_of(request.form.get("layout"))
     batch = services.new_batch(event, participants, layout, current_user.id)
     if len(participants) <= current_app.config["BADGES_PRINTED_AT_ONCE"]:
         return pdf_response(make_now(batch), batch.filename, download=True)
     queue_preparation(batch)  # a big batch: prepared by a job, its progress on its page
-    return redirect(url_for("downloads.show", slug=slug, download_id=batch.id))
+    return redirect(url_for("downloads.show", download_id=batch.id))
 
 
-@bp.route("/manage/events/<slug>/badges/batches/<int:download_id>/printed", methods=["POST"])
-@organizer_required
-def batch_printed(slug: str, download_id: int):
-    event = event_or_404(slug)
+@bp.route("/badges/batches/<int:download_id>/printed", methods=["POST"])
+def batch_printed(download_id: int):
+    event = g.event
     batch = of_event_or_404(Download, download_id, event)
     if batch.kind != "badges" or batch.status != "ready":
         abort(409)
     count = services.mark_batch_printed(batch)
     flash(ngettext("%(num)d badge marked as printed.", "%(num)d badges marked as printed.", count), "success")
-    return redirect(safe_next_url(request.form.get("back"), url_for("downloads.show", slug=slug,
-                                                                     download_id=batch.id)))
+    return redirect(safe_next_url(request.form.get("back"), url_for("downloads.show", download_id=batch.id)))
 
 
 @bp.app_context_processor

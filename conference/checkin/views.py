@@ -6,16 +6,16 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from conference.accounts.access import ORGANIZER_ROLES, STAFF_ROLES, organizer_required, roles_required
+from conference.accounts.access import ORGANIZER_ROLES, STAFF_ROLES, roles_required
 from conference.agenda.labels import KIND_LABELS
 from conference.config import PROJECT_ROOT
-from conference.events.access import event_or_404, of_event_or_404
+from conference.events.access import event_blueprint, of_event_or_404
 from conference.events.models import Event
 from conference.events.services import list_events
 from conference.extensions import csrf
@@ -28,11 +28,12 @@ from . import services
 from .models import ENTRANCE, METHODS, CheckinDevice
 from .services import Checkpoint, Scanner
 
-bp = Blueprint("checkin", __name__)
+start_bp = Blueprint("checkin_start", __name__)  # check-in staff choose the event they scan for
+scanner_bp = event_blueprint("checkin_scanner", __name__, "/checkin", roles=STAFF_ROLES)
+bp = event_blueprint("checkin", __name__, "/checkin")  # organizers only: devices, live arrivals
 api_bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
 csrf.exempt(api_bp)  # devices send no cookies; staff sessions are checked for the CSRF header in api_caller()
 staff_required = roles_required(*STAFF_ROLES)
-MANAGE = "/manage/events/<slug>/checkin"
 NEW_DEVICE_TOKENS = "new_device_tokens"  # in the session from adding a device to the page showing its token
 CAMERA_LIBRARY = "vendor/zxing-wasm/reader/index.js"  # put in static/ by `make` from npm (never committed)
 
@@ -231,7 +232,7 @@ def api_checkpoints(slug: str):
 
 # ---- staff pages ------------------------------------------------------------------------------------------
 
-@bp.route("/checkin/")
+@start_bp.route("/checkin/")
 @staff_required
 def choose_event():
     return render_template("checkin/choose_event.html", events=list_events())
@@ -246,10 +247,9 @@ def recent_line(event: Event, scan) -> dict:
             "text": " · ".join(filter(None, (str(MESSAGES[scan.outcome]), name, undone)))}
 
 
-@bp.route(f"{MANAGE}/")
-@staff_required
-def scanner(slug: str):
-    event = event_or_404(slug)
+@scanner_bp.route("/")
+def scanner():
+    event = g.event
     points = services.checkpoints(event)
     chosen = request.args.get("checkpoint", ENTRANCE)
     checkpoint = next((point for point in points if point.key == chosen), points[0])
@@ -274,10 +274,9 @@ def scanner(slug: str):
 
 # ---- organizers: devices and live arrivals -----------------------------------------------------------------
 
-@bp.route(f"{MANAGE}/devices", methods=["GET", "POST"])
-@organizer_required
-def devices(slug: str):
-    event = event_or_404(slug)
+@bp.route("/devices", methods=["GET", "POST"])
+def devices():
+    event = g.event
     name = ""
     if request.method == "POST":
         name = " ".join(request.form.get("name", "").split())
@@ -294,7 +293,7 @@ def devices(slug: str):
             # (The cookie is signed, not encrypted: it carries the token for that one round trip, as the page does.)
             session[NEW_DEVICE_TOKENS] = session.get(NEW_DEVICE_TOKENS, []) + [
                 {"event": event.id, "name": device.name, "token": token}]
-            return redirect(url_for("checkin.devices", slug=event.slug))
+            return redirect(url_for(".devices"))
     pending = session.get(NEW_DEVICE_TOKENS, [])
     new_tokens = [entry for entry in pending if entry["event"] == event.id]  # another event's wait for its page
     if new_tokens:
@@ -303,14 +302,13 @@ def devices(slug: str):
                            new_tokens=new_tokens, name=name)
 
 
-@bp.route(f"{MANAGE}/devices/<int:device_id>/revoke", methods=["POST"])
-@organizer_required
-def revoke_device(slug: str, device_id: int):
-    event = event_or_404(slug)
+@bp.route("/devices/<int:device_id>/revoke", methods=["POST"])
+def revoke_device(device_id: int):
+    event = g.event
     device = of_event_or_404(CheckinDevice, device_id, event)
     services.revoke_device(device)
     flash(_("Device «%(name)s» revoked: its token no longer works.", name=device.name), "success")
-    return redirect(url_for("checkin.devices", slug=event.slug))
+    return redirect(url_for(".devices"))
 
 
 def arrivals_data(event: Event) -> dict:
@@ -330,17 +328,15 @@ def arrivals_data(event: Event) -> dict:
     }
 
 
-@bp.route(f"{MANAGE}/arrivals")
-@organizer_required
-def arrivals(slug: str):
-    event = event_or_404(slug)
+@bp.route("/arrivals")
+def arrivals():
+    event = g.event
     return render_template("checkin/arrivals.html", event=event, data=arrivals_data(event))
 
 
-@bp.route(f"{MANAGE}/arrivals.json")
-@organizer_required
-def arrivals_json(slug: str):
-    return jsonify(arrivals_data(event_or_404(slug)))
+@bp.route("/arrivals.json")
+def arrivals_json():
+    return jsonify(arrivals_data(g.event))
 
 
 @api_bp.route("/openapi.yaml")

@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -7,11 +7,12 @@ from conference.registration import services as registration
 from conference.registration.labels import STATUS_LABELS
 
 from . import services
-from .access import event_or_404
+from .access import event_blueprint, event_or_404
 from .forms import EventForm
 from .models import Event
 
 bp = Blueprint("events", __name__)
+manage_bp = event_blueprint("events_manage", __name__)  # one event's dashboard and settings
 
 REGISTRATION_STATE_LABELS = {
     "open": _l("open"),
@@ -48,10 +49,9 @@ def manage_index():
     return render_template("events/manage_index.html", events=services.list_events())
 
 
-@bp.route("/manage/events/<slug>")
-@organizer_required
-def dashboard(slug: str):
-    event = event_or_404(slug)
+@manage_bp.route("")
+def dashboard():
+    event = g.event
     counts = registration.status_counts(event)
     return render_template("events/dashboard.html", event=event, counts=counts, status_labels=STATUS_LABELS,
                            state=registration.registration_state(event), state_labels=REGISTRATION_STATE_LABELS)
@@ -68,10 +68,9 @@ def create():
     return _save_event_form(form, Event())
 
 
-@bp.route("/manage/events/<slug>/edit", methods=["GET", "POST"])
-@organizer_required
-def edit(slug: str):
-    event = event_or_404(slug)
+@manage_bp.route("/edit", methods=["GET", "POST"])
+def edit():
+    event = g.event
     form = EventForm(obj=event)
     if request.method == "GET":  # the form shows registration times in the event's zone, not UTC
         for name, value in services.event_form_data(event).items():
@@ -98,5 +97,5 @@ def _save_event_form(form: EventForm, event: Event):
                 flash(_("The consent text in English is still the default one, while the Russian text has been "
                         "changed: participants who register in English read it. Translate the new text."),
                       "warning")
-            return redirect(url_for(".dashboard", slug=event.slug))
+            return redirect(url_for("events_manage.dashboard", slug=event.slug))  # the slug may be new
     return render_template("events/edit.html", form=form, event=event)

@@ -1,10 +1,9 @@
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from conference import tokens
-from conference.accounts.access import organizer_required
-from conference.events.access import event_or_404, of_event_or_404
+from conference.events.access import event_blueprint, event_or_404, of_event_or_404
 from conference.extensions import limiter
 from conference.i18n import current_language, safe_next_url, translated
 from conference.mail.services import latest_letter, queued_count
@@ -23,7 +22,7 @@ from .labels import CATEGORY_LABELS, STATUS_LABELS
 from .models import Participant
 
 public_bp = Blueprint("registration", __name__)
-manage_bp = Blueprint("participants", __name__, url_prefix="/manage/events/<slug>/participants")
+manage_bp = event_blueprint("participants", __name__, "/participants")
 
 
 
@@ -147,9 +146,8 @@ def _filter_form() -> ParticipantFilterForm:
 
 
 @manage_bp.route("/")
-@organizer_required
-def index(slug: str):
-    event = event_or_404(slug)
+def index():
+    event = g.event
     filters = _filter_form()
     criteria = filters.criteria()
     pagination = services.page_of_participants(
@@ -164,9 +162,8 @@ def index(slug: str):
 
 
 @manage_bp.route("/bulk", methods=["POST"])
-@organizer_required
-def bulk(slug: str):
-    event = event_or_404(slug)
+def bulk():
+    event = g.event
     action = request.form.get("action")
     statuses = {"approve": "confirmed", "reject": "rejected"}
     ids = [int(value) for value in request.form.getlist("ids") if value.isascii() and value.isdigit()
@@ -179,13 +176,12 @@ def bulk(slug: str):
               + ngettext("%(num)d letter queued: see «Letters» for whether it went out.",
                          "%(num)d letters queued: see «Letters» for whether they went out.", queued_count()),
               "success")
-    return redirect(url_for(".index", slug=slug, **filter_args(request.form)))
+    return redirect(url_for(".index", **filter_args(request.form)))
 
 
 @manage_bp.route("/export.<any(csv, xlsx):fmt>")
-@organizer_required
-def export(slug: str, fmt: str):
-    event = event_or_404(slug)
+def export(fmt: str):
+    event = g.event
     criteria = _filter_form().criteria()
     if fmt == "csv":
         body, mimetype = services.export_csv(event, criteria), "text/csv; charset=utf-8"
@@ -197,9 +193,8 @@ def export(slug: str, fmt: str):
 
 
 @manage_bp.route("/<int:participant_id>", methods=["GET", "POST"])
-@organizer_required
-def detail(slug: str, participant_id: int):
-    event = event_or_404(slug)
+def detail(participant_id: int):
+    event = g.event
     participant = of_event_or_404(Participant, participant_id, event)
     form = ParticipantAdminForm(participant=participant)
     if request.method == "GET":
@@ -213,16 +208,15 @@ def detail(slug: str, participant_id: int):
         else:
             services.set_status(participant, form.status.data)
             flash(_("Saved."), "success")
-            return redirect(url_for(".detail", slug=slug, participant_id=participant.id))
+            return redirect(url_for(".detail", participant_id=participant.id))
     return render_template("registration/manage_detail.html", event=event, participant=participant, form=form,
                            status_labels=STATUS_LABELS, category_labels=CATEGORY_LABELS,
                            self_service_url=services.self_service_url(participant))
 
 
 @manage_bp.route("/<int:participant_id>/status", methods=["POST"])
-@organizer_required
-def change_status(slug: str, participant_id: int):
-    event = event_or_404(slug)
+def change_status(participant_id: int):
+    event = g.event
     participant = of_event_or_404(Participant, participant_id, event)
     status = {"approve": "confirmed", "reject": "rejected"}.get(request.form.get("action"))
     if status is None:
@@ -232,4 +226,4 @@ def change_status(slug: str, participant_id: int):
     elif participant.status == "cancelled":
         flash(_("The participant has cancelled this registration; change the status below if you must."), "warning")
     return redirect(safe_next_url(request.form.get("back"),
-                                  url_for(".detail", slug=slug, participant_id=participant.id)))
+                                  url_for(".detail", participant_id=participant.id)))

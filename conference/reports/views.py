@@ -1,28 +1,26 @@
 """The organizer's downloads of the post-event report."""
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Response, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from conference.accounts.access import organizer_required
 from conference.downloads.services import latest, new_download, queue_preparation
-from conference.events.access import event_or_404
+from conference.events.access import event_blueprint
 from conference.registration.services import status_counts
 
 from . import services
 
-bp = Blueprint("reports", __name__)
+bp = event_blueprint("reports", __name__)
 
 
 def report_language() -> str:
     return "en" if request.args.get("lang") == "en" else "ru"
 
 
-@bp.route("/manage/events/<slug>/report.pdf")
-@organizer_required
-def report_pdf(slug: str):
+@bp.route("/report.pdf")
+def report_pdf():
     """The report at once; for a large event (more than REPORT_PREPARED_ABOVE registrations), a page that has a
     job prepare it, since it would take longer than a request should."""
-    event = event_or_404(slug)
+    event = g.event
     language = report_language()
     if sum(status_counts(event).values()) > current_app.config["REPORT_PREPARED_ABOVE"]:
         return render_template("reports/prepare.html", event=event, language=language,
@@ -33,22 +31,20 @@ def report_pdf(slug: str):
         "Content-Disposition": f"inline; filename=report-{event.slug}-{language}.pdf"})
 
 
-@bp.route("/manage/events/<slug>/report.xlsx")
-@organizer_required
-def report_xlsx(slug: str):
-    event = event_or_404(slug)
+@bp.route("/report.xlsx")
+def report_xlsx():
+    event = g.event
     language = report_language()
     return Response(services.render_report_xlsx(event, language),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=report-{event.slug}-{language}.xlsx"})
 
 
-@bp.route("/manage/events/<slug>/report.pdf", methods=["POST"])
-@organizer_required
-def prepare_report(slug: str):
-    event = event_or_404(slug)
+@bp.route("/report.pdf", methods=["POST"])
+def prepare_report():
+    event = g.event
     language = report_language()
     download = new_download(event.id, "report", f"report-{event.slug}-{language}.pdf", {"language": language}, 1,
                             current_user.id)
     queue_preparation(download)
-    return redirect(url_for("downloads.show", slug=slug, download_id=download.id))
+    return redirect(url_for("downloads.show", download_id=download.id))

@@ -1,9 +1,9 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from conference.accounts.access import organizer_required
 from conference.agenda.services import sessions_of
-from conference.events.access import event_or_404, of_event_or_404
+from conference.events.access import event_blueprint, event_or_404, of_event_or_404
 from conference.events.models import Event
 from conference.events.services import get_event
 from conference.extensions import db
@@ -14,17 +14,16 @@ from .forms import BodyForm, FollowUpForm, ProjectForm, RecommendationForm, show
 from .labels import BODY_KIND_LABELS, PROJECT_KIND_LABELS, STATUS_LABELS
 from .models import Addressee, Body, Project, Recommendation
 
-bp = Blueprint("resolutions", __name__)
-MANAGE = "/manage/events/<slug>/recommendations"
-LISTS = "/manage/recommendations"  # bodies and projects: one list for every event
+bp = event_blueprint("resolutions", __name__, "/recommendations")  # the recommendations of an event
+lists_bp = Blueprint("resolutions_lists", __name__, url_prefix="/manage/recommendations")  # one for every event
+public_bp = Blueprint("resolutions_public", __name__)
 
 
 # ---- organizers: the recommendations of an event ---------------------------------------------------------
 
-@bp.route(f"{MANAGE}/")
-@organizer_required
-def manage(slug: str):
-    event = event_or_404(slug)
+@bp.route("/")
+def manage():
+    event = g.event
     return render_template("resolutions/manage.html", event=event, recommendations=services.recommendations_of(event),
                            status_labels=translated(STATUS_LABELS))
 
@@ -55,11 +54,10 @@ def render_edit(event: Event, recommendation: Recommendation, form: Recommendati
                            status_labels=translated(STATUS_LABELS))
 
 
-@bp.route(f"{MANAGE}/new", methods=["GET", "POST"])
-@bp.route(f"{MANAGE}/<int:recommendation_id>", methods=["GET", "POST"])
-@organizer_required
-def edit(slug: str, recommendation_id: int | None = None):
-    event = event_or_404(slug)
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/<int:recommendation_id>", methods=["GET", "POST"])
+def edit(recommendation_id: int | None = None):
+    event = g.event
     recommendation = (of_event_or_404(Recommendation, recommendation_id, event) if recommendation_id
                       else Recommendation())
     form = recommendation_form(event)
@@ -72,41 +70,38 @@ def edit(slug: str, recommendation_id: int | None = None):
             show_refusal(form, refused)
         else:
             flash(_("Recommendation %(number)d has been saved.", number=recommendation.position), "success")
-            return redirect(url_for(".manage", slug=slug, _anchor=f"recommendation-{recommendation.id}"))
+            return redirect(url_for(".manage", _anchor=f"recommendation-{recommendation.id}"))
     return render_edit(event, recommendation, form)
 
 
-@bp.route(f"{MANAGE}/<int:recommendation_id>/move", methods=["POST"])
-@organizer_required
-def move(slug: str, recommendation_id: int):
-    event = event_or_404(slug)
+@bp.route("/<int:recommendation_id>/move", methods=["POST"])
+def move(recommendation_id: int):
+    event = g.event
     recommendation = of_event_or_404(Recommendation, recommendation_id, event)
     steps = {"up": -1, "down": 1}
     if request.form.get("direction") not in steps:
         abort(400)
     services.move(recommendation, steps[request.form["direction"]])
-    return redirect(url_for(".manage", slug=slug, _anchor=f"recommendation-{recommendation.id}"))
+    return redirect(url_for(".manage", _anchor=f"recommendation-{recommendation.id}"))
 
 
-@bp.route(f"{MANAGE}/<int:recommendation_id>/delete", methods=["GET", "POST"])
-@organizer_required
-def delete(slug: str, recommendation_id: int):
-    event = event_or_404(slug)
+@bp.route("/<int:recommendation_id>/delete", methods=["GET", "POST"])
+def delete(recommendation_id: int):
+    event = g.event
     recommendation = of_event_or_404(Recommendation, recommendation_id, event)
     if request.method == "POST":
         number = recommendation.position
         services.delete_recommendation(recommendation)
         flash(_("Recommendation %(number)d has been deleted; the ones after it have moved up.", number=number),
               "success")
-        return redirect(url_for(".manage", slug=slug))
+        return redirect(url_for(".manage"))
     return render_template("resolutions/delete.html", event=event, recommendation=recommendation,
                            status_labels=translated(STATUS_LABELS))
 
 
-@bp.route(f"{MANAGE}/<int:recommendation_id>/addressees/<int:addressee_id>", methods=["POST"])
-@organizer_required
-def follow_up(slug: str, recommendation_id: int, addressee_id: int):
-    event = event_or_404(slug)
+@bp.route("/<int:recommendation_id>/addressees/<int:addressee_id>", methods=["POST"])
+def follow_up(recommendation_id: int, addressee_id: int):
+    event = g.event
     recommendation = of_event_or_404(Recommendation, recommendation_id, event)
     addressee = db.session.get(Addressee, addressee_id)
     if addressee is None or addressee.recommendation_id != recommendation.id:
@@ -119,7 +114,7 @@ def follow_up(slug: str, recommendation_id: int, addressee_id: int):
             show_refusal(posted, refused)
         else:
             flash(_("Saved: %(body)s.", body=addressee.body.name), "success")
-            return redirect(url_for(".edit", slug=slug, recommendation_id=recommendation.id,
+            return redirect(url_for(".edit", recommendation_id=recommendation.id,
                                     _anchor=f"addressee-{addressee.id}"))
     form = recommendation_form(event)
     form.fill_from(recommendation)
@@ -134,8 +129,8 @@ def back_to_event() -> Event | None:
     return get_event(request.args.get("event", "")) if request.args.get("event") else None
 
 
-@bp.route(f"{LISTS}/bodies/", methods=["GET", "POST"])
-@bp.route(f"{LISTS}/bodies/<int:body_id>", methods=["GET", "POST"])
+@lists_bp.route("/bodies/", methods=["GET", "POST"])
+@lists_bp.route("/bodies/<int:body_id>", methods=["GET", "POST"])
 @organizer_required
 def bodies(body_id: int | None = None):
     body = db.session.get(Body, body_id) if body_id else Body()
@@ -155,8 +150,8 @@ def bodies(body_id: int | None = None):
                            kind_labels=translated(BODY_KIND_LABELS))
 
 
-@bp.route(f"{LISTS}/projects/", methods=["GET", "POST"])
-@bp.route(f"{LISTS}/projects/<int:project_id>", methods=["GET", "POST"])
+@lists_bp.route("/projects/", methods=["GET", "POST"])
+@lists_bp.route("/projects/<int:project_id>", methods=["GET", "POST"])
 @organizer_required
 def projects(project_id: int | None = None):
     project = db.session.get(Project, project_id) if project_id else Project()
@@ -183,7 +178,7 @@ def projects(project_id: int | None = None):
 
 # ---- the public page ---------------------------------------------------------------------------------------
 
-@bp.route("/events/<slug>/recommendations")
+@public_bp.route("/events/<slug>/recommendations")
 def public(slug: str):
     event = event_or_404(slug)
     return render_template("resolutions/public.html", event=event,
