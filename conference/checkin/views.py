@@ -2,13 +2,12 @@
 so a phone with a staff session and a device with its own token go through the same code."""
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -25,7 +24,8 @@ from conference.registration.services import ParticipantFilter, page_of_particip
 from conference.timeutil import to_zone, utcnow
 
 from . import services
-from .models import ENTRANCE, METHODS, CheckinDevice
+from .api_input import read_scan
+from .models import ENTRANCE, CheckinDevice, ScanOutcome
 from .services import Checkpoint, Scanner
 
 start_bp = Blueprint("checkin_start", __name__)  # check-in staff choose the event they scan for
@@ -37,18 +37,10 @@ staff_required = roles_required(*STAFF_ROLES)
 NEW_DEVICE_TOKENS = "new_device_tokens"  # in the session from adding a device to the page showing its token
 CAMERA_LIBRARY = "vendor/zxing-wasm/reader/index.js"  # put in static/ by `make` from npm (never committed)
 
-HTTP_STATUS = {"checked_in": 201, "already_checked_in": 409, "unknown_badge": 404}  # every other refusal: 422
-COLOURS = {"checked_in": "green", "already_checked_in": "amber"}  # every refusal: red
-MESSAGES = {
-    "checked_in": _l("Checked in"),
-    "already_checked_in": _l("Already checked in"),
-    "unknown_badge": _l("Unknown badge. Find the person by name."),
-    "revoked_badge": _l("This badge was replaced by a new one: ask for the new badge or find the person by name."),
-    "registration_cancelled": _l("Registration cancelled"),
-    "registration_rejected": _l("Registration declined"),
-    "registration_pending": _l("Registration not approved yet"),
-    "other_event": _l("Badge of another event"),
-}
+# Every other refusal: 422.
+HTTP_STATUS = {ScanOutcome.CHECKED_IN: 201, ScanOutcome.ALREADY_CHECKED_IN: 409, ScanOutcome.UNKNOWN_BADGE: 404}
+COLOURS = {ScanOutcome.CHECKED_IN: "green", ScanOutcome.ALREADY_CHECKED_IN: "amber"}  # every refusal: red
+MESSAGES = ScanOutcome.labels()
 
 
 def camera_available() -> bool:
@@ -136,48 +128,12 @@ def api_caller(slug: str, changes: bool = True):
     return event, Scanner(staff_id=current_user.id, staff_name=current_user.full_name or current_user.email), None
 
 
-def parse_scan(data) -> tuple[dict, dict]:
-    """The request's fields, and per field what is wrong with them."""
-    errors = {}
-    if not isinstance(data, dict):
-        return {}, {"body": _("Send a JSON object.")}
-    token, participant_id = data.get("token"), data.get("participant_id")
-    if (token is None) == (participant_id is None):
-        errors["token"] = _("Send either token (the scanned code) or participant_id.")
-    elif token is not None and (not isinstance(token, str) or not token.strip() or len(token) > 200):
-        errors["token"] = _("The token must be the text the QR code holds.")
-    elif token is not None and not token.isprintable():
-        errors["token"] = _("The token must be the text the QR code holds.")
-    elif participant_id is not None and (not isinstance(participant_id, int) or isinstance(participant_id, bool)
-                                         or not 0 < participant_id < 2 ** 31):
-        errors["participant_id"] = _("participant_id must be a number.")
-    nonce = data.get("nonce")
-    if not isinstance(nonce, str) or not nonce.strip() or len(nonce) > 64 or not nonce.isprintable():
-        errors["nonce"] = _("Send a nonce: a random string of up to 64 characters, new for each scan.")
-    checkpoint = data.get("checkpoint", ENTRANCE)
-    if not isinstance(checkpoint, str):
-        errors["checkpoint"] = _("The checkpoint is «entrance» or «session-<id>».")
-    method = data.get("method", "api")
-    if method not in METHODS:
-        errors["method"] = _("The method is one of: %(methods)s.", methods=", ".join(METHODS))
-    scanned_at = None
-    if data.get("scanned_at") is not None:
-        try:
-            scanned_at = datetime.fromisoformat(str(data["scanned_at"]).replace("Z", "+00:00"))
-        except ValueError:
-            errors["scanned_at"] = _("scanned_at must be a date and time in ISO 8601, e.g. 2018-11-23T09:41:00Z.")
-    fields = {"token": token, "participant_id": participant_id, "nonce": nonce, "checkpoint": checkpoint,
-              "method": method, "scanned_at": scanned_at.astimezone(UTC) if scanned_at and scanned_at.tzinfo
-              else scanned_at}
-    return fields, errors
-
-
 @api_bp.route("/events/<slug>/checkins", methods=["POST"])
 def api_check_in(slug: str):
     event, scanner, refusal = api_caller(slug)
     if refusal:
         return refusal
-    fields, errors = parse_scan(request.get_json(silent=True))
+    fields, errors = read_scan(request.get_json(silent=True))
     if errors:
         return api_error(422, "invalid_request", _("The request is incomplete or malformed."), errors=errors)
     if fields["participant_id"] is not None and scanner.staff_id is None:
