@@ -22,6 +22,22 @@ KIND_LABELS = {
 }
 
 
+def answer_meaning(answer: str) -> str:
+    """What the mail server's answer (or its silence) means, in words an organizer acts on."""
+    if not answer:
+        return ""
+    if answer.startswith("MailServerUnreachable"):
+        return _("The mail server could not be reached: the letter will be tried again by itself.")
+    if "may have arrived" in answer:
+        return _("The mail server did not answer once the letter was sent: it may have arrived. Ask the person "
+                 "before sending it again.")
+    if answer[:1] == "5":
+        return _("The mail server refused the letter (a wrong or closed address, say).")
+    if answer[:1] == "4":
+        return _("The mail server asked to try later: the letter will be tried again by itself.")
+    return _("The letter could not be written or handed over.")
+
+
 @bp.route("/")
 def index():
     status = request.args.get("status", "")
@@ -30,7 +46,7 @@ def index():
     return render_template("mail/letters.html", event=g.event, status=status,
                            letters=services.letters_of(g.event.id, status),
                            counts=services.status_counts(g.event.id), status_labels=translated(STATUS_LABELS),
-                           kind_labels=translated(KIND_LABELS))
+                           kind_labels=translated(KIND_LABELS), answer_meaning=answer_meaning)
 
 
 @bp.route("/<int:letter_id>/again", methods=["POST"])
