@@ -6,7 +6,8 @@ from conference import tokens
 from conference.events.access import event_blueprint, event_or_404, of_event_or_404
 from conference.extensions import limiter
 from conference.i18n import current_language, safe_next_url, translated
-from conference.mail.services import latest_letter, queued_count
+from conference.mail.pages import tell_letters_queued
+from conference.mail.services import latest_letter
 
 from . import services
 from .access import participant_or_abort
@@ -172,10 +173,8 @@ def bulk():
         flash(_("Select participants and an action."), "warning")
     else:
         changed = services.bulk_set_status(event, ids, statuses[action])
-        flash(ngettext("%(num)d registration updated.", "%(num)d registrations updated.", changed) + " "
-              + ngettext("%(num)d letter queued: see «Letters» for whether it went out.",
-                         "%(num)d letters queued: see «Letters» for whether they went out.", queued_count()),
-              "success")
+        flash(ngettext("%(num)d registration updated.", "%(num)d registrations updated.", changed), "success")
+        tell_letters_queued()
     return redirect(url_for(".index", **filter_args(request.form)))
 
 
@@ -208,6 +207,7 @@ def detail(participant_id: int):
         else:
             services.set_status(participant, form.status.data)
             flash(_("Saved."), "success")
+            tell_letters_queued()
             return redirect(url_for(".detail", participant_id=participant.id))
     return render_template("registration/manage_detail.html", event=event, participant=participant, form=form,
                            status_labels=STATUS_LABELS, category_labels=CATEGORY_LABELS,
@@ -223,6 +223,7 @@ def change_status(participant_id: int):
         abort(400)
     if services.bulk_set_status(event, [participant.id], status):
         flash(_("Status changed: %(status)s.", status=STATUS_LABELS[status]), "success")
+        tell_letters_queued()
     elif participant.status == "cancelled":
         flash(_("The participant has cancelled this registration; change the status below if you must."), "warning")
     return redirect(safe_next_url(request.form.get("back"),
