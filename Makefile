@@ -53,7 +53,7 @@ run: translations vendor
 	$(BIN)/flask demo --if-empty
 	$(BIN)/flask refresh-statistics
 	@# The job consumer (letters, big PDFs) beside the web server, stopped with it (Ctrl-C stops both).
-	$(BIN)/flask jobs work & consumer=$$!; trap 'kill $$consumer 2>/dev/null; wait $$consumer' EXIT; \
+	$(BIN)/flask jobs work & consumer=$$!; trap 'kill -INT $$consumer 2>/dev/null; wait $$consumer' EXIT; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: translations vendor

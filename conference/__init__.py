@@ -5,6 +5,7 @@ import logging
 from babel import Locale
 from flask import Flask, has_request_context, jsonify, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
@@ -173,7 +174,7 @@ def _register_error_pages(app: Flask) -> None:
         app.logger.warning("database busy: %s %s", request.method, request.path)
         headers = {"Retry-After": str(BUSY_RETRY_AFTER)}
         if request.path.startswith("/api/"):
-            message = "The database is busy: nothing was saved. Send the same request again in a few seconds."
+            message = gettext("The database is busy: nothing was saved. Send the same request again in a few seconds.")
             return jsonify(result="busy", message=message), 503, headers
         resend = request.method == "POST" and request.mimetype in (
             "application/x-www-form-urlencoded", "multipart/form-data")
@@ -181,7 +182,7 @@ def _register_error_pages(app: Flask) -> None:
         fields = [(name, value) for name, value in sent if name != "csrf_token" and "password" not in name]
         return render_template("errors/busy.html", fields=fields, resend=resend,
                                password_dropped=any("password" in name for name, _ in sent),
-                               csrf_token=generate_csrf() if resend else ""), 503, headers
+                               resend_token=generate_csrf() if resend else ""), 503, headers
 
 
 def _add_security_headers(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Commands: `flask users create`, `flask directories load`, `flask demo`, `flask badges`, `flask report` (and
-`flask jobs work`, in conference/jobs.py). Each command is an action: it commits once, at its end."""
+`flask jobs work`, in conference/jobs.py). A command is the boundary of its action: it commits at its end (the
+demo, which builds a whole conference, in a few steps of its own)."""
 
 import os
 

@@ -48,6 +48,9 @@ def load_config() -> dict:
         # Outside development a letter printed to the console would tell a participant "we have sent you a
         # letter" while their private link sits in a log: the deployment has to say where mail goes.
         raise RuntimeError("MAIL_BACKEND must be set to smtp (or file) when APP_ENV is not 'development'")
+    if not development and not os.environ.get("PUBLIC_URL"):
+        # Letters are written by the job consumer, outside any page view: their links come from PUBLIC_URL alone.
+        raise RuntimeError("PUBLIC_URL must be set when APP_ENV is not 'development' (e.g. https://forum.example.ru)")
 
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'conference.db'}"
     if database_url.startswith("postgres://"):  # the scheme some hosts hand out; SQLAlchemy wants the long one

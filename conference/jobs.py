@@ -91,11 +91,13 @@ jobs_cli = AppGroup("jobs", help="The background job queue.")
 
 @jobs_cli.command("work", help="Run the job consumer (sending letters, big PDFs, periodic jobs) until stopped.")
 @click.option("--workers", default=2, show_default=True, help="Jobs run at the same time (threads).")
-def work(workers: int):
+@click.option("--periodic/--no-periodic", default=True, show_default=True,
+              help="Run the periodic jobs too (with several consumers, let one of them).")
+def work(workers: int, periodic: bool):
     storage = type(queue).__name__
     click.echo(f"Job consumer: {workers} workers on {storage} ({jobs_url() or INSTANCE_DIR / 'jobs.db'})")
     for task in AT_START:
         task()
     # Threads: a job that renders (a big batch of badges) then does so on one core, as a process running other
     # threads must (see conference.pdf.render_pdfs), which leaves the other cores to the web server and its scans.
-    queue.create_consumer(workers=workers, periodic=True, check_worker_health=True).run()
+    queue.create_consumer(workers=workers, periodic=periodic, check_worker_health=True).run()

@@ -8,6 +8,7 @@ action is saved (a job for the queue, which sends letters) is handed to `after_c
 Counting and then inserting (seats, an event's capacity) is decided under `lock_row`, so that two requests in two
 server processes cannot both see the last seat free."""
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from .extensions import db
+
+log = logging.getLogger(__name__)
 
 _AFTER_COMMIT = "after_commit"
 _NOTES = "transaction_notes"
@@ -32,15 +35,24 @@ def notes() -> dict:
     return db.session.info.setdefault(_NOTES, {})
 
 
+# (SQLAlchemy sends after_commit and after_rollback for a savepoint's release and rollback too: those are not the
+# action's end, and change nothing here.)
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     session.info.pop(_NOTES, None)
     for action in session.info.pop(_AFTER_COMMIT, []):
-        action()
+        try:
+            action()
+        except Exception:  # noqa: BLE001 - the action is saved: a queue that cannot be reached must not undo that
+            log.exception("after the commit, %r failed", action)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     session.info.pop(_NOTES, None)
     session.info.pop(_AFTER_COMMIT, None)
 
@@ -50,7 +62,9 @@ def lock_row(model, row_id: int) -> None:
     locks the row (SELECT … FOR UPDATE). SQLite has one writer at a time: the transaction takes the database's
     write lock up front (see _write_transaction), before anything is counted."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
+        # FOR NO KEY UPDATE: it excludes the other counters, not the rows that merely refer to this one (a scan
+        # or a letter of the event inserted meanwhile needs only a KEY SHARE lock on it).
+        db.session.execute(select(model.id).where(model.id == row_id).with_for_update(key_share=True))
     else:
         _write_transaction()
 

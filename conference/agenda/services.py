@@ -541,8 +541,9 @@ def promote_waiting(session: AgendaSession) -> list[Participant]:
 @letter_kind("seat_promoted")
 def seat_promoted_letter(participant: int, session: int) -> Draft | None:
     holder, seated = db.session.get(Participant, participant), db.session.get(AgendaSession, session)
-    if holder is None or seated is None:
-        return None
+    if holder is None or seated is None or signups_of(holder).get(seated.id) is None \
+            or signups_of(holder)[seated.id].status != SignupStatus.REGISTERED:
+        return None  # left the session since: no seat to announce
     return Draft(str(_l("A seat is yours: %(title)s", title=seated.title)), "agenda/email_promoted", {
         "participant": holder, "event": seated.event, "session": seated, "span": time_span(seated),
         "link": self_service_url(holder)})

@@ -24,7 +24,8 @@ class Badge(db.Model):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     token: Mapped[str] = mapped_column(String(40), unique=True)
     # The token's QR code as a PNG (about 150 bytes), drawn once when the badge is issued, so that printing 500
-    # badges draws none. Badges issued before it was kept get theirs the first time they are printed.
+    # badges draws none. Badges issued before it was kept (and those migration 0015 issued) have theirs drawn
+    # whenever they are rendered, never written by a read.
     qr_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

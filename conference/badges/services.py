@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.attributes import set_committed_value
 from weasyprint.text.ffi import pango
 
 from conference.directories.models import Country, FederalSubject
@@ -70,8 +71,7 @@ def issue_badge(participant_id: int) -> Badge:
 
 def current_badges(participants: list[Participant]) -> dict[int, Badge]:
     """The badges in force, issuing the missing ones (a badge is issued when its holder is confirmed: none is
-    missing but in an action that confirms) and drawing the QR codes of badges issued before they were kept
-    (the same picture each time: a read that draws one need not save it)."""
+    missing but in an action that confirms), with the QR pictures of badges issued before pictures were kept."""
     ids = [participant.id for participant in participants]
     badges = {badge.participant_id: badge for badge in db.session.scalars(
         select(Badge).where(Badge.participant_id.in_(ids), Badge.revoked_at.is_(None)))}
@@ -82,8 +82,8 @@ def current_badges(participants: list[Participant]) -> dict[int, Badge]:
     for participant_id in missing:
         badges[participant_id] = issue_badge(participant_id)
         db.session.add(badges[participant_id])
-    for badge in undrawn:
-        badge.qr_png = qr_png(badge.token)
+    for badge in undrawn:  # the same picture every time: drawn for this use, not written (a read never writes)
+        set_committed_value(badge, "qr_png", qr_png(badge.token))
     db.session.flush()
     return badges
 

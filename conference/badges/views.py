@@ -94,8 +94,10 @@ def bulk():
 def batch_printed(download_id: int):
     event = g.event
     batch = of_event_or_404(Download, download_id, event)
-    if batch.kind != "badges" or batch.status != "ready":
-        abort(409)
+    if batch.kind != "badges" or "badge_ids" not in batch.params:
+        abort(409)  # not a batch of badges, or not rendered yet: nothing is known to have been printed
+    if batch.printed_at is not None:
+        return redirect(url_for("downloads.show", slug=event.slug, download_id=batch.id))  # a second click
     count = services.mark_batch_printed(batch)
     flash(ngettext("%(num)d badge marked as printed.", "%(num)d badges marked as printed.", count), "success")
     return redirect(safe_next_url(request.form.get("back"), url_for("downloads.show", download_id=batch.id)))

@@ -51,7 +51,10 @@ def read_scan(data) -> tuple[dict, dict]:
             errors["scanned_at"] = str(SCAN_FIELD_MESSAGES["scanned_at"])
         else:
             scanned_at = scanned_at.astimezone(UTC) if scanned_at.tzinfo else scanned_at
-    fields = {"token": data.get("token"), "participant_id": data.get("participant_id"), "nonce": data.get("nonce"),
+    participant_id = data.get("participant_id")
+    if isinstance(participant_id, float) and not errors:
+        participant_id = int(participant_id)  # 5.0 is the integer 5 to JSON Schema
+    fields = {"token": data.get("token"), "participant_id": participant_id, "nonce": data.get("nonce"),
               "checkpoint": data.get("checkpoint", ENTRANCE), "method": data.get("method", "api"),
               "scanned_at": scanned_at}
     return fields, errors

@@ -67,7 +67,7 @@ def make_now(download: Download) -> bytes:
 def prepare(download_id: int) -> None:
     """The job: makes the file, telling its progress as it goes (each step committed, for the page to show)."""
     download = db.session.get(Download, download_id)
-    if download is None or download.status != "queued":
+    if download is None or download.status not in ("queued", "working"):
         return  # deleted, or made already (a job run twice)
     download.status = "working"
     db.session.commit()
@@ -95,6 +95,15 @@ def _keep(download: Download, content: bytes) -> None:
         out.write(content)
     os.replace(temporary, target)
     download.status, download.done, download.finished_at = "ready", download.total, utcnow()
+
+
+# A file asked for this long ago and still not made: its job was lost (a queue that could not be reached, a
+# consumer killed mid-job), and the page offers to prepare it again.
+STUCK_AFTER = timedelta(minutes=15)
+
+
+def is_stuck(download: Download) -> bool:
+    return download.status in ("queued", "working") and download.created_at < utcnow() - STUCK_AFTER
 
 
 def content_of(download: Download) -> bytes | None:

@@ -17,7 +17,7 @@ def _download(download_id: int) -> Download:
 def show(download_id: int):
     """The file's progress (the page reloads itself until it is ready), then the file and what to do with it."""
     download = _download(download_id)
-    return render_template("downloads/show.html", event=g.event, download=download)
+    return render_template("downloads/show.html", event=g.event, download=download, stuck=services.is_stuck(download))
 
 
 @bp.route("/<int:download_id>/file")
@@ -34,6 +34,6 @@ def file(download_id: int):
 def again(download_id: int):
     """The same file made anew (after it expired or failed), from the same list of what it holds."""
     download = _download(download_id)
-    if download.status in ("expired", "failed"):
+    if download.status in ("expired", "failed") or services.is_stuck(download):
         services.queue_preparation(download)
     return redirect(url_for(".show", download_id=download.id))

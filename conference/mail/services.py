@@ -6,7 +6,7 @@ the template and what the template shows, in the letter's language; None when th
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -67,12 +67,10 @@ def _send_after_commit() -> None:
 
 
 def _send_soon() -> None:
+    """(A queue that cannot be reached is logged by transactions.after_commit: the periodic run sends them.)"""
     from .tasks import send_letters  # (tasks imports this module)
 
-    try:
-        send_letters()
-    except Exception:  # noqa: BLE001 - a queue that cannot be reached: the periodic run sends them all the same
-        log.exception("could not queue the sending of letters; the next periodic run sends them")
+    send_letters()
 
 
 def queued_count() -> int:
@@ -164,10 +162,15 @@ def _finish(letter: Letter, status: str, answer: str, outcome: str | None = None
 def _write(letter: Letter) -> tuple | None:
     """(to, subject, text, html, attachments), or None when there is nobody left to write to."""
     write = LETTER_KINDS[letter.kind]
+    if letter.participant_id is None and "participant" in letter.params:
+        return None  # its registration was deleted (an id of SQLite's may since belong to somebody else)
     with force_locale(letter.language):
         draft = write(**letter.params)
         if draft is None:
             return None
+        holder = draft.context.get("participant")
+        if draft.context.get("link") and holder is not None and holder.email != letter.recipient:
+            return None  # the address was changed since: the private link must not go to the old one
         context = dict(draft.context)
         text = render_template(f"{draft.template}.txt", **context)
         html = render_template(f"{draft.template}.html", **context)
@@ -203,11 +206,6 @@ def status_counts(event_id: int) -> dict[str, int]:
     rows = db.session.execute(select(Letter.status, func.count()).where(Letter.event_id == event_id)
                               .group_by(Letter.status))
     return dict(rows.all())
-
-
-def failed_since(event_id: int, moment: datetime) -> int:
-    return db.session.scalar(select(func.count()).where(
-        Letter.event_id == event_id, Letter.status == "failed", Letter.created_at >= moment))
 
 
 def latest_letter(participant_id: int, kind: str) -> Letter | None:

@@ -22,12 +22,17 @@ KIND_LABELS = {
 }
 
 
-def answer_meaning(answer: str) -> str:
+def answer_meaning(letter: Letter) -> str:
     """What the mail server's answer (or its silence) means, in words an organizer acts on."""
+    answer = letter.last_answer
     if not answer:
         return ""
+    if letter.status == "failed" and not answer.startswith("5") and "may have arrived" not in answer:
+        return _("Given up after %(num)d tries: send it again once the mail server takes letters.",
+                 num=letter.attempts)
     if answer.startswith("MailServerUnreachable"):
-        return _("The mail server could not be reached: the letter will be tried again by itself.")
+        return _("The mail server could not be reached (or refused the log-in): the letter will be tried again "
+                 "by itself.")
     if "may have arrived" in answer:
         return _("The mail server did not answer once the letter was sent: it may have arrived. Ask the person "
                  "before sending it again.")

@@ -247,8 +247,8 @@ def notify(participant: Participant, reason: str) -> None:
 def registration_letter(participant: int, reason: str) -> Draft | None:
     """The letters about a registration. The one that confirms it carries the badge, made when it is sent."""
     holder = db.session.get(Participant, participant)
-    if holder is None:
-        return None
+    if holder is None or (reason in RegistrationStatus.values() and holder.status != reason):
+        return None  # gone, or decided otherwise since: a «confirmed» after a decline would mislead
     attachments = ()
     if reason in ("registered", "confirmed") and holder.status == RegistrationStatus.CONFIRMED:
         replies = confirmation_attachments.send(holder)

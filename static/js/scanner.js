@@ -30,20 +30,31 @@
     const request = Object.assign({checkpoint: checkpoint, nonce: nonce(), method: method,
                                    scanned_at: new Date().toISOString()}, body);
     paused = true;
-    // A lost answer is retried with the same nonce: the server answers it once and records it once.
-    for (let attempt = 0; attempt < 3; attempt++) {
+    // A lost answer is retried with the same nonce: the server answers it once and records it once. So is a
+    // «busy» (503: the database could not take the scan in time, nothing was saved), after the Retry-After it asks.
+    for (let attempt = 0, busy = 0; attempt < 3 && busy < 6;) {
       try {
         const response = await fetch(api, {
           method: "POST", credentials: "same-origin",
           headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
           body: JSON.stringify(request),
         });
+        if (response.status === 503) {
+          busy++;
+          networkError.textContent = networkError.dataset.busy;
+          networkError.className = "flash flash-warning";
+          networkError.hidden = false;
+          const seconds = Math.min(Number(response.headers.get("Retry-After")) || 2, 5);
+          await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+          continue;
+        }
         const answer = await response.json();
         networkError.hidden = true;
         show(answer);
         return;
       } catch (error) {
-        await new Promise((resolve) => setTimeout(resolve, 400 * (attempt + 1)));
+        attempt++;
+        await new Promise((resolve) => setTimeout(resolve, 400 * attempt));
       }
     }
     networkError.textContent = networkError.dataset.text;
