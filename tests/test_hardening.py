@@ -156,7 +156,7 @@ def test_switching_the_email_back_and_forth_cannot_flood_a_mailbox(app_config, e
     assert new_links.count("victim@example.org") == 2
 
 
-def test_production_needs_a_key_and_a_real_mail_backend(monkeypatch):
+def test_production_needs_a_key_a_real_mail_backend_and_its_address(monkeypatch):
     from conference.config import load_config
 
     monkeypatch.setenv("APP_ENV", "production")
@@ -168,8 +168,12 @@ def test_production_needs_a_key_and_a_real_mail_backend(monkeypatch):
     with pytest.raises(RuntimeError, match="MAIL_BACKEND"):
         load_config()
     monkeypatch.setenv("MAIL_BACKEND", "smtp")
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    with pytest.raises(RuntimeError, match="PUBLIC_URL"):  # letters, written by the consumer, link to it
+        load_config()
+    monkeypatch.setenv("PUBLIC_URL", "https://forum.example.ru")
     config = load_config()
-    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["SESSION_COOKIE_SECURE"] is True and config["SERVER_NAME"] == "forum.example.ru"
 
 
 def test_https_deployments_send_hsts(app_config):

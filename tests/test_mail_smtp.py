@@ -250,6 +250,8 @@ def test_a_refused_letter_is_listed_with_the_answer_and_can_be_sent_again(
     inbox.unknown = set()  # the address put right at the mail server
     again = organizer_client.post(f"/manage/events/{event.slug}/letters/{failed.id}/again", follow_redirects=True)
     assert "Письмо на p1@example.org снова поставлено в очередь." in again.get_data(as_text=True)
+    nothing_left = organizer_client.post(f"/manage/events/{event.slug}/letters/again", follow_redirects=True)
+    assert "0 неотправленных писем снова поставлено в очередь." in nothing_left.get_data(as_text=True)
     assert [envelope.rcpt_tos[0] for envelope in inbox.messages][-1] == "p1@example.org"
     [resent] = [letter for letter in letters(app) if letter.id == failed.id]
     assert resent.status == "sent" and [attempt.outcome for attempt in resent.tries] == ["failed", "sent"]

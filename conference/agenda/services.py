@@ -563,7 +563,10 @@ def keep_times_of_day(event: Event, new_zone: str) -> None:
 def release_seats(participant: Participant) -> None:
     """A cancelled or declined participant gives their seats to the waiting lists."""
     signups = list(signups_of(participant).values())
-    sessions = [signup.session for signup in signups if signup.status == SignupStatus.REGISTERED]
+    # In the order of their ids: two actions freeing seats of the same sessions lock them in the same order, and so
+    # never wait for each other in a circle (a deadlock, on PostgreSQL).
+    sessions = sorted((signup.session for signup in signups if signup.status == SignupStatus.REGISTERED),
+                      key=lambda session: session.id)
     for signup in signups:
         db.session.delete(signup)
     db.session.flush()

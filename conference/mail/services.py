@@ -214,6 +214,14 @@ def latest_letter(participant_id: int, kind: str) -> Letter | None:
                              .order_by(Letter.id.desc()).limit(1))
 
 
+def send_all_failed_again(event_id: int) -> int:
+    """After a long outage of the mail server: every failed letter of the event queued anew, but those that may
+    have arrived (their text went out without an answer), which an organizer decides one by one."""
+    failed = db.session.scalars(select(Letter).where(Letter.event_id == event_id, Letter.status == "failed",
+                                                     ~Letter.last_answer.contains("may have arrived"))).all()
+    return sum(send_again(letter) for letter in failed)
+
+
 def send_again(letter: Letter) -> bool:
     """An organizer's «send again» for a failed letter: queued anew, its earlier attempts kept."""
     if letter.status != "failed":

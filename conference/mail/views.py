@@ -3,6 +3,7 @@
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from conference.events.access import event_blueprint, of_event_or_404
 from conference.i18n import translated
@@ -60,6 +61,14 @@ def send_again(letter_id: int):
     if services.send_again(letter):
         flash(_("The letter to %(email)s is queued again.", email=letter.recipient), "success")
     return redirect(url_for(".index", status=request.form.get("status", "")))
+
+
+@bp.route("/again", methods=["POST"])
+def send_all_again():
+    count = services.send_all_failed_again(g.event.id)
+    flash(ngettext("%(num)d failed letter is queued again.", "%(num)d failed letters are queued again.", count),
+          "success")
+    return redirect(url_for(".index", status="failed"))
 
 
 @bp.app_context_processor
