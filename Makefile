@@ -69,6 +69,8 @@ extract-messages: install
 
 bench: translations
 	$(BIN)/python bench/participants.py
+	$(BIN)/python bench/registration.py
+	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/badges.py
 	$(BIN)/python bench/checkin.py
 	$(BIN)/python bench/report.py

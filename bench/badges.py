@@ -125,13 +125,18 @@ def run_case(name: str, database_url: str) -> dict:
 
 
 def print_badges(event, layout: str) -> bytes:
-    """What the organizer waits for after pressing «print» (see badges.views.bulk): the list, the PDF, and the
-    badges marked as printed."""
+    """What printing a batch costs (see badges.views.bulk and downloads: the page, or a job for a big batch,
+    renders it; the organizer marks it printed once in hand): the list, the PDF, the badges marked as printed,
+    committed as the action's end does."""
     from conference.badges import services
+    from conference.extensions import db
     from conference.registration.services import ParticipantFilter
 
     participants = services.participants_to_print(event, ParticipantFilter(), only_unprinted=False)
-    return services.print_badges(event, participants, services.layout_of(layout))
+    pdf = services.render_badges(event, participants, services.layout_of(layout))
+    services.mark_printed(list(services.current_badges(participants).values()))
+    db.session.commit()
+    return pdf
 
 
 def prepare(count: int, letters: bool, database_url: str) -> None:
@@ -149,9 +154,13 @@ def prepare(count: int, letters: bool, database_url: str) -> None:
         bench_event(count, status="confirmed")
         participants = list(db.session.scalars(select(Participant)))
         services.current_badges(participants)
+        # Committed before the renders are kept: each is kept in a transaction of its own (keep_render), which on
+        # SQLite would wait for this one's write lock.
+        db.session.commit()
         if letters:
             for participant in participants:
                 services.badge_for_the_letter(participant)
+        db.session.commit()
 
 
 def rendering_starts() -> None:
