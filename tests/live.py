@@ -107,3 +107,19 @@ class Visitor:
                 return response.status, response.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode("utf-8", "replace")
+
+
+def written_participants(event, refs: dict, count: int, prefix: str, status: str = "confirmed") -> list:
+    """Participants written straight to the table (as an import would): no letters, no badges. Inside an action."""
+    from conference.extensions import db
+    from conference.registration.models import Participant
+    from conference.timeutil import utcnow
+
+    rows = [Participant(event_id=event.id, last_name="Участница", first_name="Анна", patronymic="",
+                        email=f"{prefix}{number}@example.org", organization="АО «Завод»", position="Инженер",
+                        organization_type_id=refs["org_type"]["technopark"], subject_id=refs["subject"]["SAK"],
+                        consent_version="1", consent_given_at=utcnow(), status=status)
+            for number in range(count)]
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows

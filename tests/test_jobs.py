@@ -16,11 +16,9 @@ from conference.badges.services import current_badges
 from conference.downloads.models import Download
 from conference.extensions import db
 from conference.mail.models import Letter
-from conference.registration.models import Participant
-from conference.timeutil import utcnow
 
 from .conftest import PASSWORD, action, free_port
-from .live import Visitor, live_environment, start_consumer, start_gunicorn
+from .live import Visitor, live_environment, start_consumer, start_gunicorn, written_participants
 from .test_mail_smtp import Inbox
 
 
@@ -70,16 +68,9 @@ def organizer(live, make_user) -> Visitor:
 
 
 def pending(app, event, refs, count: int) -> list[str]:
-    """Registrations waiting for approval, written straight to the table: their ids as the list's checkboxes."""
+    """Registrations waiting for approval: their ids as the list's checkboxes send them."""
     with action(app):
-        rows = [Participant(event_id=event.id, last_name="Ожидающая", first_name="Анна", patronymic="",
-                            email=f"p{number}@example.org", organization="АО «Завод»", position="Инженер",
-                            organization_type_id=refs["org_type"]["technopark"], subject_id=refs["subject"]["SAK"],
-                            consent_version="1", consent_given_at=utcnow(), status="pending")
-                for number in range(count)]
-        db.session.add_all(rows)
-        db.session.flush()
-        return [str(row.id) for row in rows]
+        return [str(row.id) for row in written_participants(event, refs, count, "p", status="pending")]
 
 
 def approve(organizer: Visitor, event, ids: list[str]) -> str:
@@ -161,14 +152,7 @@ def test_a_consumer_killed_mid_batch_sends_the_rest_after_a_restart_and_nothing_
 
 def confirmed_with_badges(app, event, refs, count: int) -> None:
     with action(app):
-        rows = [Participant(event_id=event.id, last_name="Печатная", first_name="Анна", patronymic="",
-                            email=f"b{number}@example.org", organization="АО «Завод»", position="Инженер",
-                            organization_type_id=refs["org_type"]["technopark"], subject_id=refs["subject"]["SAK"],
-                            consent_version="1", consent_given_at=utcnow(), status="confirmed")
-                for number in range(count)]
-        db.session.add_all(rows)
-        db.session.flush()
-        current_badges(rows)
+        current_badges(written_participants(event, refs, count, "b"))
 
 
 def printed_count(app) -> int:

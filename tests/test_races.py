@@ -12,12 +12,10 @@ from sqlalchemy import func, select
 from conference.agenda.models import AgendaSession, Room, SessionSignup
 from conference.events.models import Event
 from conference.extensions import db
-from conference.registration.models import Participant
 from conference.registration.services import active_count, self_service_token
-from conference.timeutil import utcnow
 
 from .conftest import action, free_port
-from .live import Visitor, live_environment, start_gunicorn
+from .live import Visitor, live_environment, start_gunicorn, written_participants
 
 TRIALS = 10
 SECRET = "live-test"  # the server's: the private links made here must open there
@@ -34,18 +32,6 @@ def server(app, database_uri, tmp_path):
     process = start_gunicorn(live_environment(database_uri, tmp_path, port, SECRET_KEY=SECRET), port, workers=8)
     yield f"http://127.0.0.1:{port}"
     process.stop()
-
-
-def people(event: Event, refs: dict, count: int, prefix: str) -> list[Participant]:
-    """Confirmed participants, written straight to the table (as an import would): no letters, no badges."""
-    rows = [Participant(event_id=event.id, last_name=f"Участник{number}", first_name="Иван", patronymic="",
-                        email=f"{prefix}{number}@example.org", organization="АО «Завод»", status="confirmed",
-                        position="Инженер", organization_type_id=refs["org_type"]["technopark"],
-                        subject_id=refs["subject"]["SAK"], consent_version="1", consent_given_at=utcnow())
-            for number in range(count)]
-    db.session.add_all(rows)
-    db.session.flush()
-    return rows
 
 
 def all_at_once(preparations: list) -> list:
@@ -94,7 +80,8 @@ def test_24_people_joining_the_last_seat_at_once_give_one_seat_and_23_places_in_
                                     starts_at=starts, ends_at=starts + timedelta(minutes=50))
             db.session.add(session)
             db.session.flush()
-            links = [f"/my/{self_service_token(person)}" for person in people(event, refs, 24, f"t{trial}-")]
+            people = written_participants(event, refs, 24, f"t{trial}-")
+            links = [f"/my/{self_service_token(person)}" for person in people]
             session_id = session.id
 
         answers = all_at_once([partial(joining, server, link, session_id) for link in links])
@@ -110,7 +97,7 @@ def test_40_people_registering_for_the_last_place_at_once_leave_the_event_exactl
     for trial in range(TRIALS):
         event = make_event(capacity=30)
         with action(app):
-            people(event, refs, 29, f"r{trial}-")
+            written_participants(event, refs, 29, f"r{trial}-")
 
         answers = all_at_once([partial(registering, server, event.slug, form_data(
             email=f"late{index}@example.org", last_name="Опоздавший")) for index in range(40)])
