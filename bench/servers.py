@@ -18,12 +18,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(spec: str, args, env: dict, port: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(spec: str, args, env: dict, port: int, log: Path, nice: int = 0) -> subprocess.Popen:
     """gunicorn serving `spec` with the settings in `args` (workers, worker_class, threads), the same for the app and
-    its baseline; up and answering when this returns. Its output goes to `log` (the app logs every answer 429 of the
-    rate limiter, thousands in a bench)."""
+    its baseline, at the given niceness (as systemd's Nice=); up and answering when this returns. Its output goes to
+    `log` (the app logs every answer 429 of the rate limiter, thousands in a bench)."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    command = [str(gunicorn), "--workers", str(args.workers), "--worker-class", args.worker_class,
+    command = [*(["nice", "-n", str(nice)] if nice else []), str(gunicorn), "--workers", str(args.workers),
+               "--worker-class", args.worker_class,
                "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
                "--pythonpath", str(BENCH), spec]
     with open(log, "ab") as output:
@@ -41,6 +42,15 @@ def start_gunicorn(spec: str, args, env: dict, port: int, log: Path) -> subproce
             time.sleep(0.1)
     process.terminate()
     sys.exit(f"gunicorn ({spec}) did not start")
+
+
+def start_consumer(env: dict, log: Path) -> subprocess.Popen:
+    """The job consumer (`flask jobs work`), as production runs it beside gunicorn: it sends the letters and, on
+    SQLite, copies the scans' write-ahead log into the database."""
+    flask = Path(sys.executable).parent / "flask"
+    with open(log, "ab") as output:
+        return subprocess.Popen([str(flask), "--app", "conference", "jobs", "work"], env=env, cwd=BENCH.parent,
+                                stdout=output, stderr=subprocess.STDOUT)
 
 
 def stop_servers(servers) -> None:

@@ -3,7 +3,7 @@
 import logging
 
 from babel import Locale
-from flask import Flask, has_request_context, jsonify, render_template, request, session
+from flask import Flask, Response, has_request_context, jsonify, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext
 from flask_wtf.csrf import generate_csrf
@@ -87,6 +87,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+PUBLIC_FILES = (".pdf", ".ics", ".xlsx", ".csv")
 API_ERRORS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 410: "gone",
               429: "too_many_requests", 500: "server_error", 503: "busy"}
 
@@ -147,6 +148,11 @@ def _register_error_pages(app: Flask) -> None:
         def handler(error):
             if request.path.startswith("/api/"):  # programs get JSON, as the API's description promises
                 return jsonify(result=API_ERRORS.get(code, "error"), message=getattr(error, "description", "")), code
+            if code == 429 and request.path.endswith(PUBLIC_FILES):
+                # Whoever loops on a public file gets a line of text: a page costs three times as much to make,
+                # and those answers, thousands a minute, share the workers with the scans at the door.
+                return Response(gettext("Too many requests for this file. Wait a minute and try again."), code,
+                                mimetype="text/plain")
             return render_template("errors/error.html", code=code, error=error), code
 
         return handler

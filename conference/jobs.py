@@ -11,6 +11,7 @@ Tests run jobs in the process that asks for them, at once (JOBS_URL=immediate); 
 
 import functools
 import logging
+import threading
 
 import click
 from flask import Flask, current_app, has_app_context
@@ -81,6 +82,28 @@ def periodic_job(schedule: crontab):
     return declare
 
 
+COMPANIONS = []  # work the consumer does beside its jobs, each on a thread of its own (see companion)
+
+
+def companion(function):
+    """Work the consumer keeps doing beside its jobs, more often than the periodic jobs' minute: `function(stopping)`
+    runs in the app's context on a thread of its own and returns once `stopping` (a threading.Event) is set."""
+    COMPANIONS.append(function)
+    return function
+
+
+def _start_companions(app: Flask) -> threading.Event:
+    stopping = threading.Event()
+
+    def run(function):
+        with app.app_context():
+            function(stopping)
+
+    for function in COMPANIONS:
+        threading.Thread(target=run, args=(function,), name=function.__name__, daemon=True).start()
+    return stopping
+
+
 def enqueue_after_commit(task, *args) -> None:
     """Asks for `task(*args)` once the current action is saved; nothing if it is rolled back."""
     after_commit(lambda: task(*args))
@@ -100,4 +123,8 @@ def work(workers: int, periodic: bool):
         task()
     # Threads: a job that renders (a big batch of badges) then does so on one core, as a process running other
     # threads must (see conference.pdf.render_pdfs), which leaves the other cores to the web server and its scans.
-    queue.create_consumer(workers=workers, periodic=periodic, check_worker_health=True).run()
+    stopping = _start_companions(current_app._get_current_object())
+    try:
+        queue.create_consumer(workers=workers, periodic=periodic, check_worker_health=True).run()
+    finally:
+        stopping.set()

@@ -2,6 +2,9 @@
 
 import json
 import re
+import sqlite3
+import threading
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -12,12 +15,13 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from sqlalchemy import func, select, text, update
 
-from conference import create_app
+from conference import create_app, jobs
 from conference.agenda.models import SessionSignup
 from conference.badges import services as badges
 from conference.checkin import services
 from conference.checkin.models import CheckIn, CheckinDevice, Scan
 from conference.checkin.services import Scanner
+from conference.checkin.tasks import copy_scan_log
 from conference.extensions import db
 from conference.registration import services as registration
 from conference.registration.models import Participant
@@ -267,6 +271,53 @@ def test_an_in_memory_database_stays_one_database_for_scans_and_the_rest(app_con
         db.session.commit()
         assert services.scan_connection().execute("SELECT count(*) FROM probe").fetchone() == (0,)
         assert db.session.execute(text("SELECT count(*) FROM probe")).scalar_one() == 0
+
+
+def check_ins_in_the_database_file(app, folder: Path) -> int:
+    """The check-ins in the SQLite database file alone, without its write-ahead log: what has been copied into it."""
+    alone = folder / "alone.db"
+    alone.write_bytes(Path(db.engine.url.database).read_bytes())
+    with sqlite3.connect(alone) as connection:
+        return connection.execute("SELECT count(*) FROM check_in").fetchone()[0]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write-ahead log")
+def test_the_consumer_copies_the_scans_log_into_the_database(app, event, people, checkin_client, tmp_path):
+    """A scan's commit never copies SQLite's log into the database (the copy's fsync held the next scans up):
+    the job consumer's companion does, every LOG_COPIED_EVERY seconds."""
+    assert post_scan(checkin_client, event, token=people["Иванов"]).status_code == 201
+    with app.app_context():
+        assert check_ins_in_the_database_file(app, tmp_path) == 0  # in the log only
+    assert copy_scan_log in jobs.COMPANIONS
+    stopping = jobs._start_companions(app)  # as `flask jobs work` does
+    try:
+        for _ in range(50):
+            with app.app_context():
+                if check_ins_in_the_database_file(app, tmp_path) == 1:
+                    break
+            time.sleep(0.1)
+        with app.app_context():
+            assert check_ins_in_the_database_file(app, tmp_path) == 1
+    finally:
+        stopping.set()
+    for thread in threading.enumerate():
+        if thread.name == "copy_scan_log":
+            thread.join(timeout=5)
+            assert not thread.is_alive()  # it stops with the consumer
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's write-ahead log")
+def test_without_a_consumer_a_worker_copies_the_log_after_many_scans(app, event, people, checkin_client, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.setattr(services, "COMMITS_PER_LOG_COPY", 2)
+    assert post_scan(checkin_client, event, token=people["Иванов"]).status_code == 201
+    with app.app_context():
+        assert check_ins_in_the_database_file(app, tmp_path) == 0
+    response = post_scan(checkin_client, event, token=people["Петрова"])
+    assert response.status_code == 201
+    response.close()  # the server closes the answer once it is sent: the copy comes after it
+    with app.app_context():
+        assert check_ins_in_the_database_file(app, tmp_path) == 2
 
 
 def test_the_openapi_description_is_valid():

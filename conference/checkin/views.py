@@ -154,7 +154,10 @@ def api_check_in(slug: str):
             "conflict": _("The badge was being checked in and undone at the same moment: scan it again."),
         }
         return api_error(422, error.reason, messages.get(error.reason, _("The request is incomplete or malformed.")))
-    return jsonify(present(event, checkpoint, reply)), HTTP_STATUS.get(reply["result"], 422)
+    response = jsonify(present(event, checkpoint, reply))
+    if services.log_copy_due():
+        response.call_on_close(services.copy_log_after_answer)
+    return response, HTTP_STATUS.get(reply["result"], 422)
 
 
 @api_bp.route("/events/<slug>/checkins/<int:check_in_id>", methods=["DELETE"])
