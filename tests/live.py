@@ -55,8 +55,9 @@ class Process:
 
 
 def start_gunicorn(environment: dict, port: int, workers: int = 4) -> Process:
-    process = Process([str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                       "--log-level", "warning", "--timeout", "120", "conference:create_app()"], environment)
+    process = Process([str(BIN / "gunicorn"), "--config", str(ROOT / "conference" / "gunicorn.conf.py"),
+                       "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+                       "--timeout", "120", "conference:create_app()"], environment)
     for _ in range(300):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.yaml", timeout=1)

@@ -263,6 +263,13 @@ def test_a_scan_after_the_server_closed_the_kept_connection_goes_through(app, ev
         assert services.scan_connection().info.backend_pid != backend
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's flush at commit")
+def test_only_scans_commit_without_waiting_for_the_disk(app):
+    with action(app):
+        assert services.scan_connection().execute("SHOW synchronous_commit").fetchone() == ("off",)
+        assert db.session.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
+
+
 def test_an_in_memory_database_stays_one_database_for_scans_and_the_rest(app_config):
     """SQLite in memory is one connection that everybody shares: the scan path must not take it away."""
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
