@@ -20,8 +20,8 @@ def free_port() -> int:
 
 def start_gunicorn(spec: str, args, env: dict, port: int, log: Path, nice: int = 0) -> subprocess.Popen:
     """gunicorn serving `spec` with the app's gunicorn settings and those in `args` (workers, worker_class, threads),
-    the same for the app and its baseline, at the given niceness (as systemd's Nice=); up and answering when this returns. Its output goes to
-    `log` (the app logs every answer 429 of the rate limiter, thousands in a bench)."""
+    the same for the app and its baseline, at the given niceness (as systemd's Nice=); up and answering when this
+    returns. Its output goes to `log` (the app logs every answer 429 of the rate limiter, thousands in a bench)."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
     command = [*(["nice", "-n", str(nice)] if nice else []), str(gunicorn), "--workers", str(args.workers),
                "--worker-class", args.worker_class,
