@@ -3,7 +3,7 @@ letters a second the sender then hands to a mail server, each beside a baseline 
 
 1. The organizer's bulk approval, as the participant list sends it (POST /manage/events/bench/participants/bulk,
    action=approve, 500 ids), through the Flask test client, logged in: 500 registrations confirmed, their badges
-   issued (QR codes drawn), 500 letters queued, all in the request's one transaction, and the job that sends them
+   issued (their QR pictures drawn by a job later), 500 letters queued, all in the request's one transaction, and the job that sends them
    queued once it commits (the job queue is a SQLite file in a temporary folder; no consumer runs, so nothing is
    sent meanwhile). Each round approves 500 other pending registrations; beside it, in the same round: a bare
    Flask route taking the same form (the floor), and the same request again, when the 500 are confirmed already
@@ -154,7 +154,7 @@ def run(args, database_url: str) -> None:
         confirmed = db.session.scalar(select(func.count()).where(Participant.id.in_(approved),
                                                                  Participant.status == "confirmed"))
         badges = db.session.scalar(select(func.count()).where(Badge.participant_id.in_(approved),
-                                                              Badge.qr_png.is_not(None)))
+                                                              Badge.revoked_at.is_(None)))
         queued = [letters("confirmed", batch) for batch in batches[:args.rounds]]
         queued_rejected = letters("rejected", rejected)
     all_queued = all(count == args.batch for count in queued) and queued_rejected == len(rejected)

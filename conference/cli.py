@@ -119,7 +119,7 @@ def badges_command(slug: str, out: str, layout: str, only_unprinted: bool):
     with open(out, "wb") as handle:
         handle.write(pdf)
     # Written to the file: these have left, and count as printed.
-    services.mark_printed(list(services.current_badges(participants).values()))
+    services.mark_printed(list(services.badges_in_force(participants).values()))
     db.session.commit()
     click.echo(f"{len(participants)} badges ({layout}) written to {out}")
 

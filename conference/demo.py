@@ -330,7 +330,7 @@ def create_demo_checkins(event: Event, rng: random.Random) -> None:
     fill from their sign-ups, with some walk-ins; the audit trail has the usual few refused scans."""
 
     from .agenda.models import AgendaSession, SessionSignup
-    from .badges.services import current_badges
+    from .badges.services import badges_in_force
     from .checkin.models import ENTRANCE, CheckIn, Scan
     from .checkin.services import Checkpoint, answer, participant_summary, stored_answer
     from .timeutil import local_to_utc
@@ -339,7 +339,7 @@ def create_demo_checkins(event: Event, rng: random.Random) -> None:
     people = list(db.session.scalars(select(Participant).where(Participant.event_id == event.id).order_by(
         Participant.id)))
     confirmed = [person for person in people if person.status == "confirmed"]
-    badges = current_badges(confirmed)
+    badges = badges_in_force(confirmed)
     day = event.starts_on.isoformat()
 
     def moscow(clock: str) -> datetime:

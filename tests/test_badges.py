@@ -12,7 +12,7 @@ import zxingcpp
 from flask_babel import force_locale
 from PIL import Image
 from pypdf import PdfReader
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from conference.badges import services
 from conference.badges.layouts import LAYOUTS
@@ -405,16 +405,26 @@ def test_flask_badges_command(app, event, people, tmp_path):
     assert unknown.exit_code != 0 and "no event" in unknown.output
 
 
-def test_the_qr_code_is_drawn_once_when_the_badge_is_issued(app, event, people, tmp_path):
+def test_the_qr_code_is_drawn_by_a_job_once_the_badge_is_issued(app, event, people, tmp_path):
+    def kept_picture(participant_id: int) -> bytes | None:
+        return db.session.execute(select(Badge.qr_png).where(Badge.participant_id == participant_id,
+                                                             Badge.revoked_at.is_(None))).scalar_one()
+
     with app.test_request_context():
         participant = load(people)[0]
         badge = services.current_badge(participant)
-        picture = Image.open(io.BytesIO(badge.qr_png))
+        token = badge.token
+        # Confirmed earlier: the job asked for at that commit has drawn and kept the picture.
+        picture = Image.open(io.BytesIO(kept_picture(participant.id)))
         assert [code.text for code in zxingcpp.read_barcodes(picture.resize((290, 290), Image.NEAREST))] == [
             badge.token]
-        # A badge issued before pictures were kept gets one the first time it is printed.
-        badge.qr_png = None
+        # Before its job has run, a badge is shown with a picture drawn for the moment; nothing is written.
+        db.session.execute(update(Badge).values(qr_png=None))
         db.session.commit()
         pdf = services.render_badges(event, [participant], LAYOUTS["a6"])
-        assert db.session.get(Badge, badge.id).qr_png is not None
-    assert qr_codes(pdf, tmp_path) == [badge.token]
+        db.session.rollback()
+        assert kept_picture(participant.id) is None
+        assert services.draw_pictures([badge.id]) == 1  # the job's work
+        db.session.commit()
+        assert kept_picture(participant.id) is not None
+    assert qr_codes(pdf, tmp_path) == [token]

@@ -18,7 +18,7 @@ from conference.extensions import db
 from conference.mail.services import Draft, letter_kind, queue_letter
 from conference.registration.labels import CATEGORY_LABELS
 from conference.registration.models import ACTIVE_STATUSES, Participant
-from conference.registration.services import participant_withdrawn, self_service_url
+from conference.registration.services import participants_withdrawn, self_service_url
 from conference.timeutil import local_to_utc, to_zone, utcnow
 from conference.transactions import lock_row, savepoint
 
@@ -559,13 +559,15 @@ def keep_times_of_day(event: Event, new_zone: str) -> None:
             setattr(session, name, local_to_utc(wall_clock, new_zone))
 
 
-@participant_withdrawn.connect
-def release_seats(participant: Participant) -> None:
-    """A cancelled or declined participant gives their seats to the waiting lists."""
-    signups = list(signups_of(participant).values())
+@participants_withdrawn.connect
+def release_seats(participants: list[Participant]) -> None:
+    """Cancelled or declined participants give their seats to the waiting lists (their sign-ups read at once:
+    a bulk decline of 500 is one query, not 500)."""
+    signups = list(db.session.scalars(select(SessionSignup).where(
+        SessionSignup.participant_id.in_([participant.id for participant in participants]))))
     # In the order of their ids: two actions freeing seats of the same sessions lock them in the same order, and so
     # never wait for each other in a circle (a deadlock, on PostgreSQL).
-    sessions = sorted((signup.session for signup in signups if signup.status == SignupStatus.REGISTERED),
+    sessions = sorted({signup.session for signup in signups if signup.status == SignupStatus.REGISTERED},
                       key=lambda session: session.id)
     for signup in signups:
         db.session.delete(signup)

@@ -65,26 +65,47 @@ def new_token() -> str:
 
 
 def issue_badge(participant_id: int) -> Badge:
-    token = new_token()
-    return Badge(participant_id=participant_id, token=token, qr_png=qr_png(token))
+    """A new badge, without its QR picture: drawing it costs about a millisecond, half a second in a bulk approval
+    of 500, so a job draws the pictures once the action is saved (_draw_pictures_later), and whoever shows the
+    badge before that draws it for the moment (current_badges)."""
+    return Badge(participant_id=participant_id, token=new_token())
 
 
-def current_badges(participants: list[Participant]) -> dict[int, Badge]:
+def _draw_pictures_later(badges: list[Badge]) -> None:
+    from .tasks import draw_badge_pictures  # (tasks imports this module)
+
+    enqueue_after_commit(draw_badge_pictures, [badge.id for badge in badges])
+
+
+def draw_pictures(badge_ids: list[int]) -> int:
+    """Draws and keeps the QR pictures these badges lack. Returns how many were drawn."""
+    undrawn = db.session.scalars(select(Badge).where(Badge.id.in_(badge_ids), Badge.qr_png.is_(None))).all()
+    for badge in undrawn:
+        badge.qr_png = qr_png(badge.token)
+    return len(undrawn)
+
+
+def badges_in_force(participants: list[Participant]) -> dict[int, Badge]:
     """The badges in force, issuing the missing ones (a badge is issued when its holder is confirmed: none is
-    missing but in an action that confirms), with the QR pictures of badges issued before pictures were kept."""
+    missing but in an action that confirms). Their QR pictures may not be drawn yet: see current_badges."""
     ids = [participant.id for participant in participants]
     badges = {badge.participant_id: badge for badge in db.session.scalars(
         select(Badge).where(Badge.participant_id.in_(ids), Badge.revoked_at.is_(None)))}
-    missing = [participant_id for participant_id in ids if participant_id not in badges]
-    undrawn = [badge for badge in badges.values() if badge.qr_png is None]  # issued before pictures were kept
-    if not missing and not undrawn:
-        return badges
-    for participant_id in missing:
-        badges[participant_id] = issue_badge(participant_id)
-        db.session.add(badges[participant_id])
-    for badge in undrawn:  # the same picture every time: drawn for this use, not written (a read never writes)
-        set_committed_value(badge, "qr_png", qr_png(badge.token))
-    db.session.flush()
+    issued = [issue_badge(participant_id) for participant_id in ids if participant_id not in badges]
+    if issued:
+        db.session.add_all(issued)
+        db.session.flush()
+        _draw_pictures_later(issued)
+        badges.update((badge.participant_id, badge) for badge in issued)
+    return badges
+
+
+def current_badges(participants: list[Participant]) -> dict[int, Badge]:
+    """The badges in force, to be shown or printed: with their QR pictures."""
+    badges = badges_in_force(participants)
+    for badge in badges.values():
+        if badge.qr_png is None:  # its job has not run yet: the same picture, drawn for this use and not written
+            set_committed_value(badge, "qr_png", qr_png(badge.token))
     return badges
 
 
@@ -103,6 +124,7 @@ def reissue(participant: Participant) -> Badge:
     badge = issue_badge(participant.id)
     db.session.add(badge)
     db.session.flush()
+    _draw_pictures_later([badge])
     return badge
 
 
@@ -409,7 +431,7 @@ def rerender_after_an_event_wide_change(event: Event, changed: set[str]) -> None
 
 @participants_confirmed.connect
 def issue_on_confirmation(participants: list[Participant]) -> None:
-    current_badges(participants)
+    badges_in_force(participants)
 
 
 @confirmation_attachments.connect

@@ -9,6 +9,11 @@ from . import services
 
 
 @job()
+def draw_badge_pictures(badge_ids: list[int]) -> int:
+    return services.draw_pictures(badge_ids)
+
+
+@job()
 def rerender_badges(event_id: int) -> int:
     return _rerender([event_id])
 

@@ -57,7 +57,7 @@ def participant_badge_printed(participant_id: int):
     event = g.event
     participant = of_event_or_404(Participant, participant_id, event)
     if participant.status == "confirmed":
-        services.mark_printed([services.current_badge(participant)])
+        services.mark_printed(list(services.badges_in_force([participant]).values()))
         flash(_("The badge is marked as printed."), "success")
     return redirect(url_for("participants.detail", participant_id=participant.id))
 

@@ -35,8 +35,8 @@ from .models import (
     searchable,
 )
 
-# Sent when a participant stops taking part (cancelled or declined): the agenda frees their seats.
-participant_withdrawn = Namespace().signal("participant-withdrawn")
+# Sent with a list of registrations that stop taking part (cancelled or declined): the agenda frees their seats.
+participants_withdrawn = Namespace().signal("participants-withdrawn")
 # Sent with a list of registrations just confirmed (or made confirmed): the badges capability issues their badges
 # in the same transaction, so that a confirmed participant always has one.
 participants_confirmed = Namespace().signal("participants-confirmed")
@@ -161,7 +161,7 @@ def cancel(participant: Participant) -> None:
         return
     participant.status = RegistrationStatus.CANCELLED
     participant.status_changed_at = utcnow()
-    participant_withdrawn.send(participant)
+    participants_withdrawn.send([participant])
     notify(participant, "cancelled")
     db.session.flush()
 
@@ -228,8 +228,8 @@ def _change_status(participants: list[Participant], status: str) -> None:
     for participant in participants:
         participant.status = status
         participant.status_changed_at = utcnow()
-        if status in WITHDRAWN:
-            participant_withdrawn.send(participant)
+    if status in WITHDRAWN and participants:
+        participants_withdrawn.send(participants)
     if status == RegistrationStatus.CONFIRMED and participants:
         participants_confirmed.send(participants)
 
