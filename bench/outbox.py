@@ -2,12 +2,12 @@
 letters a second the sender then hands to a mail server, each beside a baseline measured in the same run.
 
 1. The organizer's bulk approval, as the participant list sends it (POST /manage/events/bench/participants/bulk,
-   action=approve, 500 ids), through the Flask test client, logged in: 500 registrations confirmed, their badges
-   issued (their QR pictures drawn by a job later), 500 letters queued, all in the request's one transaction, and the job that sends them
-   queued once it commits (the job queue is a SQLite file in a temporary folder; no consumer runs, so nothing is
-   sent meanwhile). Each round approves 500 other pending registrations; beside it, in the same round: a bare
-   Flask route taking the same form (the floor), and the same request again, when the 500 are confirmed already
-   (what the page costs with nothing to change). Then one bulk «reject» of 500 more, for the letters below.
+   action=approve, 500 ids), through the Flask test client, logged in: 500 registrations confirmed, their badges issued
+   (their QR pictures drawn by a job later), 500 letters queued, all in the request's one transaction, and the job that
+   sends them queued once it commits (the job queue is a SQLite file in a temporary folder; no consumer runs, so nothing
+   is sent meanwhile). Each round approves 500 other pending registrations; beside it, in the same round: a bare Flask
+   route taking the same form (the floor), and the same request again, when the 500 are confirmed already (what the page
+   costs with nothing to change). Then one bulk «reject» of 500 more, for the letters below.
 2. The sender: send_due() in an app context, as the job runs it, with MAIL_BACKEND=smtp, to an SMTP sink (aiosmtpd
    in a thread on loopback, which takes every letter): letters a second for the 500 «rejected» letters (no
    attachment: the floor of writing a letter and handing it over), then for the first round's 500 confirmation
