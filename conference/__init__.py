@@ -66,14 +66,22 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from . import i18n, jobs, models, tasks  # noqa: F401  (every table known to Alembic, every job to the queue)
     from .accounts.access import is_organizer
+    from .agenda.models import SignupStatus
+    from .checkin.models import ScanOutcome
     from .checkin.services import end_scan_transaction
+    from .downloads.models import DownloadStatus
     from .events.services import event_city
+    from .mail.models import LetterStatus
     from .mail.smtp import close_smtp_connection
+    from .registration.models import RegistrationStatus
 
     i18n.init_app(app)
     jobs.init_app(app)
     app.jinja_env.globals["is_organizer"] = is_organizer
     app.jinja_env.globals["event_city"] = event_city
+    # Templates name a status by its member, as the code does: participant.status == RegistrationStatus.CONFIRMED.
+    for vocabulary in (RegistrationStatus, SignupStatus, ScanOutcome, LetterStatus, DownloadStatus):
+        app.jinja_env.globals[vocabulary.__name__] = vocabulary
 
     app.teardown_appcontext(end_scan_transaction)
     app.teardown_appcontext(close_smtp_connection)

@@ -14,7 +14,7 @@ from .directories.models import FederalSubject, OrganizationType
 from .events.models import Event
 from .events.services import DEFAULT_CONSENT_TEXT, DEFAULT_CONSENT_TEXT_EN
 from .extensions import db
-from .registration.models import Participant
+from .registration.models import Participant, RegistrationStatus
 
 DEMO_SLUG = "industrial-russia-2018"
 DEMO_LOGINS = (
@@ -203,7 +203,8 @@ def create_demo() -> str:
         email = f"{transliterate(first_name)[0]}.{transliterate(last_name)}{number}@example.org"
         registered_at = datetime(2018, 9, 3, 7, 0, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 80 * 24 * 60))
         roll = rng.random()
-        status = "confirmed" if roll < 0.93 else ("pending" if roll < 0.97 else "cancelled")
+        status = RegistrationStatus.CONFIRMED if roll < 0.93 else (
+            RegistrationStatus.PENDING if roll < 0.97 else RegistrationStatus.CANCELLED)
         db.session.add(Participant(
             event_id=event.id, last_name=last_name, first_name=first_name, patronymic=patronymic, email=email,
             phone=f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
@@ -261,7 +262,7 @@ PROGRAM = (
 
 
 def create_demo_program(event: Event, rng: random.Random) -> None:
-    from .agenda.models import AgendaSession, Room, SessionSignup
+    from .agenda.models import AgendaSession, Room, SessionSignup, SignupStatus
     from .agenda.services import SessionData, save_session
     from .timeutil import local_to_utc
 
@@ -274,8 +275,8 @@ def create_demo_program(event: Event, rng: random.Random) -> None:
 
     def people(category: str) -> list[int]:
         return list(db.session.scalars(select(Participant.id).where(
-            Participant.event_id == event.id, Participant.category == category, Participant.status == "confirmed")
-            .order_by(Participant.id)))
+            Participant.event_id == event.id, Participant.category == category,
+            Participant.status == RegistrationStatus.CONFIRMED).order_by(Participant.id)))
 
     moderators, speakers = people("moderator"), people("speaker")
     sessions = []
@@ -296,7 +297,7 @@ def create_demo_program(event: Event, rng: random.Random) -> None:
 
     by_kind = {session.kind: session for session in sessions}
     attendees = list(db.session.scalars(select(Participant).where(
-        Participant.event_id == event.id, Participant.status == "confirmed").order_by(Participant.id)))
+        Participant.event_id == event.id, Participant.status == RegistrationStatus.CONFIRMED).order_by(Participant.id)))
     rng.shuffle(attendees)
     taken = Counter()
     for participant in attendees:
@@ -312,7 +313,7 @@ def create_demo_program(event: Event, rng: random.Random) -> None:
             choices.append(by_kind["awards"])
         for session in choices:  # never overlapping; seats first come first served, then the waiting list
             taken[session.id] += 1
-            status = "registered" if taken[session.id] <= session.seats else "waiting"
+            status = SignupStatus.REGISTERED if taken[session.id] <= session.seats else SignupStatus.WAITING
             signed_at = participant.created_at + timedelta(days=rng.randint(0, 20))
             db.session.add(SessionSignup(session_id=session.id, participant_id=participant.id, status=status,
                                          created_at=min(signed_at, datetime(2018, 11, 22, 18, tzinfo=UTC))))
@@ -329,16 +330,16 @@ def create_demo_checkins(event: Event, rng: random.Random) -> None:
     """Badges for everyone confirmed; most of them arrive between 8:50 and 10:30 (a few after lunch); sessions
     fill from their sign-ups, with some walk-ins; the audit trail has the usual few refused scans."""
 
-    from .agenda.models import AgendaSession, SessionSignup
+    from .agenda.models import AgendaSession, SessionSignup, SignupStatus
     from .badges.services import badges_in_force
-    from .checkin.models import ENTRANCE, CheckIn, Scan
+    from .checkin.models import ENTRANCE, CheckIn, Scan, ScanOutcome
     from .checkin.services import Checkpoint, answer, participant_summary, stored_answer
     from .timeutil import local_to_utc
 
     staff = db.session.scalar(select(User).where(User.role == "checkin").order_by(User.id))
     people = list(db.session.scalars(select(Participant).where(Participant.event_id == event.id).order_by(
         Participant.id)))
-    confirmed = [person for person in people if person.status == "confirmed"]
+    confirmed = [person for person in people if person.status == RegistrationStatus.CONFIRMED]
     badges = badges_in_force(confirmed)
     day = event.starts_on.isoformat()
 
@@ -376,29 +377,29 @@ def create_demo_checkins(event: Event, rng: random.Random) -> None:
         db.session.flush()
         details = {"id": check_in.id, "at": at.isoformat(), "checkpoint": ENTRANCE, "staff": staff.full_name
                    if staff else "", "device": ""}
-        record(person, ENTRANCE, "checked_in", at, details=details)
+        record(person, ENTRANCE, ScanOutcome.CHECKED_IN, at, details=details)
         if rng.random() < 0.04:  # shown twice at the door
-            record(person, ENTRANCE, "already_checked_in", at + timedelta(minutes=rng.uniform(1, 30)),
+            record(person, ENTRANCE, ScanOutcome.ALREADY_CHECKED_IN, at + timedelta(minutes=rng.uniform(1, 30)),
                    details=details)
 
     by_id = {person.id: person for person in people}
     # Refusals: two people whose registration was never approved, found by name at the desk, and three badges
     # of last year's forum.
-    for person in [person for person in people if person.status == "pending"][:2]:
-        record(person, ENTRANCE, "registration_pending", opening + timedelta(minutes=rng.uniform(0, 90)),
+    for person in [person for person in people if person.status == RegistrationStatus.PENDING][:2]:
+        record(person, ENTRANCE, ScanOutcome.REGISTRATION_PENDING, opening + timedelta(minutes=rng.uniform(0, 90)),
                method="manual", value=f"#{person.id}")
     for _ in range(3):
         at = opening + timedelta(minutes=rng.uniform(0, 90))
         db.session.add(Scan(event_id=event.id, nonce=f"demo-{len(scans)}", checkpoint=ENTRANCE, method="camera",
-                            scanned_value=f"{rng.randrange(10 ** 39, 10 ** 40)}", outcome="unknown_badge",
+                            scanned_value=f"{rng.randrange(10 ** 39, 10 ** 40)}", outcome=ScanOutcome.UNKNOWN_BADGE,
                             staff_id=staff.id if staff else None, scanned_at=at, received_at=at,
-                            answer=stored_answer(answer("unknown_badge", Checkpoint(ENTRANCE), None, None))))
-        scans.append("unknown_badge")
+                            answer=stored_answer(answer(ScanOutcome.UNKNOWN_BADGE, Checkpoint(ENTRANCE), None, None))))
+        scans.append(ScanOutcome.UNKNOWN_BADGE)
 
     sessions = list(db.session.scalars(select(AgendaSession).where(
         AgendaSession.event_id == event.id, AgendaSession.kind.in_(SESSION_TURNOUT))))
     signups = db.session.execute(select(SessionSignup.session_id, SessionSignup.participant_id).where(
-        SessionSignup.status == "registered", SessionSignup.session_id.in_([s.id for s in sessions]))).all()
+        SessionSignup.status == SignupStatus.REGISTERED, SessionSignup.session_id.in_([s.id for s in sessions]))).all()
     signed = {(session_id, participant_id) for session_id, participant_id in signups}
     for session in sessions:
         key = f"session-{session.id}"
@@ -418,7 +419,7 @@ def create_demo_checkins(event: Event, rng: random.Random) -> None:
                                checked_in_at=at, staff_id=staff.id if staff else None)
             db.session.add(check_in)
             db.session.flush()
-            record(person, key, "checked_in", at, session, details={
+            record(person, key, ScanOutcome.CHECKED_IN, at, session, details={
                 "id": check_in.id, "at": at.isoformat(), "checkpoint": key,
                 "staff": staff.full_name if staff else "", "device": ""})
     db.session.commit()

@@ -29,7 +29,7 @@ from conference.registration.access import participant_or_abort
 from . import services
 from .forms import RoomForm, SessionForm
 from .labels import KIND_LABELS
-from .models import AgendaSession, Room
+from .models import AgendaSession, Room, SignupStatus
 
 bp = Blueprint("agenda", __name__)  # the public program, and the sessions a participant chose
 editor_bp = event_blueprint("agenda_editor", __name__, "/agenda")
@@ -253,7 +253,8 @@ def change_my_session(token: str, session_id: int):
     try:
         if action in ("join", "wait"):
             signup = services.sign_up(participant, session, wait=action == "wait")
-            flash(_("You are on the waiting list for «%(title)s».", title=session.title) if signup.status == "waiting"
+            flash(_("You are on the waiting list for «%(title)s».", title=session.title)
+                  if signup.status == SignupStatus.WAITING
                   else _("You are signed up for «%(title)s».", title=session.title), "success")
         elif action == "leave":
             services.cancel_signup(participant, session)
@@ -269,7 +270,7 @@ def change_my_session(token: str, session_id: int):
 def my_calendar(token: str):
     participant = participant_or_abort(token)
     chosen = {session_id for session_id, signup in services.signups_of(participant).items()
-              if signup.status == "registered"}
+              if signup.status == SignupStatus.REGISTERED}
     sessions = [session for session in services.sessions_of(participant.event) if session.id in chosen]
     name = _("%(title)s: my sessions", title=participant.event.display_title(current_language()))
     return ics(services.calendar(participant.event, sessions, name, current_language()),

@@ -12,7 +12,7 @@ from conference.extensions import db
 from conference.i18n import safe_next_url
 from conference.registration.access import participant_or_abort
 from conference.registration.forms import ParticipantFilterForm, filter_args
-from conference.registration.models import Participant
+from conference.registration.models import Participant, RegistrationStatus
 
 from . import services
 from .layouts import LAYOUTS
@@ -36,7 +36,7 @@ def not_printable(event: Event, participant: Participant):
 @public_bp.route("/my/<token>/badge.pdf")
 def my_badge(token: str):
     participant = participant_or_abort(token)
-    if participant.status != "confirmed":
+    if participant.status != RegistrationStatus.CONFIRMED:
         return not_printable(participant.event, participant)
     pdf = services.render_badges(participant.event, [participant], services.layout_of("a6"))
     return pdf_response(pdf, f"badge-{participant.event.slug}.pdf")
@@ -46,7 +46,7 @@ def my_badge(token: str):
 def participant_badge(participant_id: int):
     event = g.event
     participant = of_event_or_404(Participant, participant_id, event)
-    if participant.status != "confirmed":
+    if participant.status != RegistrationStatus.CONFIRMED:
         return not_printable(event, participant)
     pdf = services.render_badges(event, [participant], services.layout_of(request.args.get("layout")))
     return pdf_response(pdf, f"badge-{participant.id}.pdf")
@@ -56,7 +56,7 @@ def participant_badge(participant_id: int):
 def participant_badge_printed(participant_id: int):
     event = g.event
     participant = of_event_or_404(Participant, participant_id, event)
-    if participant.status == "confirmed":
+    if participant.status == RegistrationStatus.CONFIRMED:
         services.mark_printed(list(services.badges_in_force([participant]).values()))
         flash(_("The badge is marked as printed."), "success")
     return redirect(url_for("participants.detail", participant_id=participant.id))

@@ -85,7 +85,7 @@ def present(event, checkpoint: Checkpoint, reply: dict) -> dict:
     if check_in:
         at = to_zone(datetime.fromisoformat(check_in["at"]), event.timezone)
         shown["check_in"] = dict(check_in, at_local=at.strftime("%d.%m.%Y %H:%M"))
-        if result == "already_checked_in":  # when, where and by whom the badge was first scanned
+        if result == ScanOutcome.ALREADY_CHECKED_IN:  # when, where and by whom the badge was first scanned
             # The day too, unless it was today: at a forum of several days «09:12» alone could be any of them.
             today = at.date() == to_zone(utcnow(), event.timezone).date()
             shown["details"] = ", ".join(filter(None, (at.strftime("%H:%M" if today else "%d.%m %H:%M"), label,
@@ -199,7 +199,7 @@ def choose_event():
 
 def recent_line(event: Event, scan) -> dict:
     """One of the latest scans as the page lists them (the script adds new ones the same way)."""
-    name = scan.participant.full_name if scan.participant and scan.outcome != "other_event" else ""
+    name = scan.participant.full_name if scan.participant and scan.outcome != ScanOutcome.OTHER_EVENT else ""
     undone = _("undone") if scan.undone_at else ""
     return {"colour": "amber" if undone else COLOURS.get(scan.outcome, "red"),
             "time": to_zone(scan.received_at, event.timezone).strftime("%H:%M:%S"),

@@ -7,15 +7,25 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from conference.events.models import Event
 from conference.extensions import db
 from conference.timeutil import UTCDateTime, utcnow
+from conference.vocabularies import Vocabulary
 
-# queued: waiting for a worker; working: being made (done of total); ready: the file is there; failed: see error;
-# expired: the file was deleted after PREPARED_FILE_HOURS (it can be prepared again from the same params).
-DOWNLOAD_STATUSES = ("queued", "working", "ready", "failed", "expired")
+
+class DownloadStatus(Vocabulary):
+    """queued: waiting for a worker; working: being made (done of total); ready: the file is there; failed: see
+    error; expired: the file was deleted after PREPARED_FILE_HOURS (it can be prepared again from the same params).
+    No labels: each page words a file's status its own way (downloads/show.html, the badge batches of
+    registration/manage_list.html)."""
+
+    QUEUED = "queued"
+    WORKING = "working"
+    READY = "ready"
+    FAILED = "failed"
+    EXPIRED = "expired"
 
 
 class Download(db.Model):
     __tablename__ = "download"
-    __table_args__ = (CheckConstraint(f"status IN {DOWNLOAD_STATUSES}", name="status"),)
+    __table_args__ = (CheckConstraint(f"status IN {DownloadStatus.values()}", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -23,7 +33,7 @@ class Download(db.Model):
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     filename: Mapped[str] = mapped_column(String(200))  # as the browser saves it
     file_key: Mapped[str] = mapped_column(String(40), default=lambda: secrets.token_hex(16))  # its name on disk
-    status: Mapped[str] = mapped_column(String(10), default="queued")
+    status: Mapped[str] = mapped_column(String(10), default=DownloadStatus.QUEUED)
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(Text, default="")

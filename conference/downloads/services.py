@@ -14,7 +14,7 @@ from conference.extensions import db
 from conference.jobs import enqueue_after_commit
 from conference.timeutil import utcnow
 
-from .models import Download
+from .models import Download, DownloadStatus
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def new_download(event_id: int, kind: str, filename: str, params: dict, total: i
         -> Download:
     """A file to make: made at once (make_now) or by a job once the action commits (queue_preparation)."""
     download = Download(event_id=event_id, kind=kind, filename=filename, params=params, total=total,
-                        created_by_id=user_id, status="queued")
+                        created_by_id=user_id, status=DownloadStatus.QUEUED)
     db.session.add(download)
     db.session.flush()
     return download
@@ -53,7 +53,7 @@ def new_download(event_id: int, kind: str, filename: str, params: dict, total: i
 def queue_preparation(download: Download) -> None:
     from .tasks import prepare  # (tasks imports this module)
 
-    download.status, download.done, download.error = "queued", 0, ""
+    download.status, download.done, download.error = DownloadStatus.QUEUED, 0, ""
     enqueue_after_commit(prepare, download.id)
 
 
@@ -67,9 +67,9 @@ def make_now(download: Download) -> bytes:
 def prepare(download_id: int) -> None:
     """The job: makes the file, telling its progress as it goes (each step committed, for the page to show)."""
     download = db.session.get(Download, download_id)
-    if download is None or download.status not in ("queued", "working"):
+    if download is None or download.status not in (DownloadStatus.QUEUED, DownloadStatus.WORKING):
         return  # deleted, or made already (a job run twice)
-    download.status = "working"
+    download.status = DownloadStatus.WORKING
     db.session.commit()
 
     def progress(done: int) -> None:
@@ -82,7 +82,7 @@ def prepare(download_id: int) -> None:
         log.exception("could not prepare download %s", download_id)
         db.session.rollback()
         download = db.session.get(Download, download_id)
-        download.status, download.error = "failed", f"{type(error).__name__}: {error}"
+        download.status, download.error = DownloadStatus.FAILED, f"{type(error).__name__}: {error}"
         return
     _keep(download, content)
 
@@ -94,7 +94,7 @@ def _keep(download: Download, content: bytes) -> None:
     with os.fdopen(handle, "wb") as out:
         out.write(content)
     os.replace(temporary, target)
-    download.status, download.done, download.finished_at = "ready", download.total, utcnow()
+    download.status, download.done, download.finished_at = DownloadStatus.READY, download.total, utcnow()
 
 
 # A file asked for this long ago and still not made: its job was lost (a queue that could not be reached, a
@@ -103,12 +103,13 @@ STUCK_AFTER = timedelta(minutes=15)
 
 
 def is_stuck(download: Download) -> bool:
-    return download.status in ("queued", "working") and download.created_at < utcnow() - STUCK_AFTER
+    return (download.status in (DownloadStatus.QUEUED, DownloadStatus.WORKING)
+            and download.created_at < utcnow() - STUCK_AFTER)
 
 
 def content_of(download: Download) -> bytes | None:
     path = file_path(download)
-    return path.read_bytes() if download.status == "ready" and path.exists() else None
+    return path.read_bytes() if download.status == DownloadStatus.READY and path.exists() else None
 
 
 def latest(event_id: int, kind: str, limit: int = 3) -> list[Download]:
@@ -119,8 +120,9 @@ def latest(event_id: int, kind: str, limit: int = 3) -> list[Download]:
 def expire_old() -> int:
     """Deletes the files older than PREPARED_FILE_HOURS; their rows stay, to be prepared again if asked."""
     limit = utcnow() - timedelta(hours=current_app.config["PREPARED_FILE_HOURS"])
-    old = db.session.scalars(select(Download).where(Download.status == "ready", Download.finished_at < limit)).all()
+    old = db.session.scalars(select(Download).where(Download.status == DownloadStatus.READY,
+                                                    Download.finished_at < limit)).all()
     for download in old:
         file_path(download).unlink(missing_ok=True)
-        download.status = "expired"
+        download.status = DownloadStatus.EXPIRED
     return len(old)

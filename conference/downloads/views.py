@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from conference.events.access import event_blueprint, of_event_or_404
 
 from . import services
-from .models import Download
+from .models import Download, DownloadStatus
 
 bp = event_blueprint("downloads", __name__, "/downloads")
 
@@ -34,6 +34,6 @@ def file(download_id: int):
 def again(download_id: int):
     """The same file made anew (after it expired or failed), from the same list of what it holds."""
     download = _download(download_id)
-    if download.status in ("expired", "failed") or services.is_stuck(download):
+    if download.status in (DownloadStatus.EXPIRED, DownloadStatus.FAILED) or services.is_stuck(download):
         services.queue_preparation(download)
     return redirect(url_for(".show", download_id=download.id))

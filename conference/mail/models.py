@@ -1,15 +1,25 @@
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.extensions import db
 from conference.timeutil import UTCDateTime, utcnow
+from conference.vocabularies import Vocabulary
 
-# queued: waiting for its (next) attempt; sending: taken by a worker; sent: the server accepted it; failed: given
-# up (refused for good, too many attempts, or interrupted after it was handed over: it may have arrived), until an
-# organizer sends it again; dropped: its subject is gone (the registration deleted) before it could be written.
-LETTER_STATUSES = ("queued", "sending", "sent", "failed", "dropped")
+
+class LetterStatus(Vocabulary):
+    """queued: waiting for its (next) attempt; sending: taken by a worker; sent: the server accepted it; failed:
+    given up (refused for good, too many attempts, or interrupted after it was handed over: it may have arrived),
+    until an organizer sends it again; dropped: its subject is gone (the registration deleted) before it could be
+    written."""
+
+    QUEUED = "queued", _l("queued")
+    SENDING = "sending", _l("sending")
+    SENT = "sent", _l("sent")
+    FAILED = "failed", _l("failed")
+    DROPPED = "dropped", _l("not sent: the registration no longer exists")
 
 
 class Letter(db.Model):
@@ -19,7 +29,7 @@ class Letter(db.Model):
 
     __tablename__ = "letter"
     __table_args__ = (
-        CheckConstraint(f"status IN {LETTER_STATUSES}", name="status"),
+        CheckConstraint(f"status IN {LetterStatus.values()}", name="status"),
         Index("ix_letter_due", "status", "next_attempt_at"),
     )
 
@@ -31,7 +41,7 @@ class Letter(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     subject: Mapped[str] = mapped_column(String(300), default="")  # once written
-    status: Mapped[str] = mapped_column(String(10), default="queued")
+    status: Mapped[str] = mapped_column(String(10), default=LetterStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # taken by a worker

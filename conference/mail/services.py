@@ -17,7 +17,7 @@ from conference.timeutil import utcnow
 from conference.transactions import after_commit, notes
 
 from . import smtp
-from .models import Letter, LetterAttempt
+from .models import Letter, LetterAttempt, LetterStatus
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def queue_letter(kind: str, to: str, language: str, *, event_id: int | None = No
                  participant_id: int | None = None, **params) -> Letter:
     """A letter in the outbox, saved with the current action and sent once it is committed."""
     letter = Letter(kind=kind, recipient=to, language=language, event_id=event_id, participant_id=participant_id,
-                    params=params, status="queued", next_attempt_at=utcnow())
+                    params=params, status=LetterStatus.QUEUED, next_attempt_at=utcnow())
     db.session.add(letter)
     _send_after_commit()
     return letter
@@ -87,7 +87,8 @@ def send_due(limit: int = 200) -> dict[str, int]:
     recover_interrupted()
     outcomes: dict[str, int] = {}
     while True:
-        due = db.session.scalars(select(Letter.id).where(Letter.status == "queued", Letter.next_attempt_at <= utcnow())
+        due = db.session.scalars(select(Letter.id).where(Letter.status == LetterStatus.QUEUED,
+                                                         Letter.next_attempt_at <= utcnow())
                                  .order_by(Letter.id).limit(limit)).all()
         if not due:
             break
@@ -105,8 +106,8 @@ def send_one(letter_id: int) -> str | None:
     """One letter: claimed (a conditional update: one worker wins), written, handed over, its outcome recorded."""
     now = utcnow()
     claimed = db.session.execute(
-        update(Letter).where(Letter.id == letter_id, Letter.status == "queued")
-        .values(status="sending", claimed_at=now, handed_at=None, attempts=Letter.attempts + 1)
+        update(Letter).where(Letter.id == letter_id, Letter.status == LetterStatus.QUEUED)
+        .values(status=LetterStatus.SENDING, claimed_at=now, handed_at=None, attempts=Letter.attempts + 1)
         .execution_options(synchronize_session=False))
     db.session.commit()
     if claimed.rowcount != 1:
@@ -117,9 +118,9 @@ def send_one(letter_id: int) -> str | None:
     except Exception as error:  # noqa: BLE001 - a letter that cannot be written is reported, not retried forever
         log.exception("could not write letter %s", letter_id)
         db.session.rollback()
-        return _finish(db.session.get(Letter, letter_id), "failed", f"{type(error).__name__}: {error}")
+        return _finish(db.session.get(Letter, letter_id), LetterStatus.FAILED, f"{type(error).__name__}: {error}")
     if message is None:
-        return _finish(letter, "dropped", "")
+        return _finish(letter, LetterStatus.DROPPED, "")
     letter.subject = message[1][:300]
     letter.handed_at = utcnow()  # from now on it may arrive: after a crash it is never sent again by itself
     db.session.commit()
@@ -130,12 +131,12 @@ def send_one(letter_id: int) -> str | None:
         log.warning("letter %s to %s: %s (%s)", letter.id, letter.recipient, answer, kind)
         if kind == "retry" and letter.attempts < MAX_ATTEMPTS:
             letter.next_attempt_at = utcnow() + retry_delay(letter.attempts)
-            return _finish(letter, "queued", answer, outcome="retry")
+            return _finish(letter, LetterStatus.QUEUED, answer, outcome="retry")
         if kind == "unknown":
             answer = f"no answer once the letter was sent (it may have arrived): {answer}"
-        return _finish(letter, "failed", answer)
+        return _finish(letter, LetterStatus.FAILED, answer)
     letter.sent_at = utcnow()
-    return _finish(letter, "sent", "")
+    return _finish(letter, LetterStatus.SENT, "")
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -146,7 +147,7 @@ def _send_later() -> None:
     """A run of the sender when the first retry is due (the periodic run each minute is only the safety net)."""
     from .tasks import send_letters
 
-    first = db.session.scalar(select(func.min(Letter.next_attempt_at)).where(Letter.status == "queued"))
+    first = db.session.scalar(select(func.min(Letter.next_attempt_at)).where(Letter.status == LetterStatus.QUEUED))
     if first is not None:
         send_letters.schedule(delay=max((first - utcnow()).total_seconds(), 0.1))
 
@@ -182,14 +183,15 @@ def recover_interrupted() -> None:
     handed over yet is queued again; one that had may have arrived, and is shown as failed for an organizer to
     decide. A worker is given MAIL_SENDING_LEASE seconds per letter before it counts as gone."""
     stale = utcnow() - timedelta(seconds=current_app.config["MAIL_SENDING_LEASE"])
-    interrupted = db.session.scalars(select(Letter).where(Letter.status == "sending", Letter.claimed_at < stale))
+    interrupted = db.session.scalars(select(Letter).where(Letter.status == LetterStatus.SENDING,
+                                                          Letter.claimed_at < stale))
     for letter in interrupted.all():
         if letter.handed_at is None:
-            letter.status = "queued"
+            letter.status = LetterStatus.QUEUED
             db.session.add(LetterAttempt(letter_id=letter.id, started_at=letter.claimed_at, outcome="interrupted",
                                          answer="interrupted before it was handed over"))
         else:
-            _finish(letter, "failed", "interrupted while handing over: it may have arrived")
+            _finish(letter, LetterStatus.FAILED, "interrupted while handing over: it may have arrived")
     db.session.commit()
 
 
@@ -217,15 +219,15 @@ def latest_letter(participant_id: int, kind: str) -> Letter | None:
 def send_all_failed_again(event_id: int) -> int:
     """After a long outage of the mail server: every failed letter of the event queued anew, but those that may
     have arrived (their text went out without an answer), which an organizer decides one by one."""
-    failed = db.session.scalars(select(Letter).where(Letter.event_id == event_id, Letter.status == "failed",
+    failed = db.session.scalars(select(Letter).where(Letter.event_id == event_id, Letter.status == LetterStatus.FAILED,
                                                      ~Letter.last_answer.contains("may have arrived"))).all()
     return sum(send_again(letter) for letter in failed)
 
 
 def send_again(letter: Letter) -> bool:
     """An organizer's «send again» for a failed letter: queued anew, its earlier attempts kept."""
-    if letter.status != "failed":
+    if letter.status != LetterStatus.FAILED:
         return False
-    letter.status, letter.next_attempt_at, letter.handed_at, letter.attempts = "queued", utcnow(), None, 0
+    letter.status, letter.next_attempt_at, letter.handed_at, letter.attempts = LetterStatus.QUEUED, utcnow(), None, 0
     _send_after_commit()
     return True

@@ -9,14 +9,11 @@ from conference.events.access import event_blueprint, of_event_or_404
 from conference.i18n import translated
 
 from . import services
-from .models import LETTER_STATUSES, Letter
+from .models import Letter, LetterStatus
 
 bp = event_blueprint("letters", __name__, "/letters")
 
-STATUS_LABELS = {
-    "queued": _l("queued"), "sending": _l("sending"), "sent": _l("sent"), "failed": _l("failed"),
-    "dropped": _l("not sent: the registration no longer exists"),
-}
+STATUS_LABELS = LetterStatus.labels()
 KIND_LABELS = {
     "registration": _l("Registration"), "session_moved": _l("Session moved"),
     "session_cancelled": _l("Session cancelled"), "seat_promoted": _l("Seat from the waiting list"),
@@ -28,7 +25,7 @@ def answer_meaning(letter: Letter) -> str:
     answer = letter.last_answer
     if not answer:
         return ""
-    if letter.status == "failed" and not answer.startswith("5") and "may have arrived" not in answer:
+    if letter.status == LetterStatus.FAILED and not answer.startswith("5") and "may have arrived" not in answer:
         return _("Given up after %(num)d tries: send it again once the mail server takes letters.",
                  num=letter.attempts)
     if answer.startswith("MailServerUnreachable"):
@@ -47,7 +44,7 @@ def answer_meaning(letter: Letter) -> str:
 @bp.route("/")
 def index():
     status = request.args.get("status", "")
-    if status not in LETTER_STATUSES:
+    if status not in LetterStatus.values():
         status = ""
     return render_template("mail/letters.html", event=g.event, status=status,
                            letters=services.letters_of(g.event.id, status),
@@ -68,9 +65,9 @@ def send_all_again():
     count = services.send_all_failed_again(g.event.id)
     flash(ngettext("%(num)d failed letter is queued again.", "%(num)d failed letters are queued again.", count),
           "success")
-    return redirect(url_for(".index", status="failed"))
+    return redirect(url_for(".index", status=LetterStatus.FAILED))
 
 
 @bp.app_context_processor
 def letter_figures():
-    return {"failed_letters": lambda event: services.status_counts(event.id).get("failed", 0)}
+    return {"failed_letters": lambda event: services.status_counts(event.id).get(LetterStatus.FAILED, 0)}

@@ -74,7 +74,7 @@ class Participant(db.Model):
     city: Mapped[str] = mapped_column(String(100), default="")
     category: Mapped[str] = mapped_column(String(20), default="participant")
     category_set_by: Mapped[str] = mapped_column(String(12), default="registration", server_default="registration")
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=RegistrationStatus.PENDING)
     language: Mapped[str] = mapped_column(String(5), default="ru")
     consent_version: Mapped[str] = mapped_column(String(40))
     consent_given_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -20,10 +20,12 @@ from .forms import (
     filter_args,
 )
 from .labels import CATEGORY_LABELS, STATUS_LABELS
-from .models import Participant
+from .models import Participant, RegistrationStatus
 
 public_bp = Blueprint("registration", __name__)
 manage_bp = event_blueprint("participants", __name__, "/participants")
+# The organizer's approve and decline buttons, on a participant's page and for those ticked in the list.
+DECISIONS = {"approve": RegistrationStatus.CONFIRMED, "reject": RegistrationStatus.REJECTED}
 
 
 
@@ -110,7 +112,7 @@ def _keeps_the_email() -> bool:
                exempt_when=_keeps_the_email)
 def edit_own(token: str):
     participant = participant_or_abort(token)
-    if participant.status in ("cancelled", "rejected"):
+    if participant.status in services.WITHDRAWN:
         flash(_("This registration can no longer be changed."), "warning")
         return redirect(url_for(".self_service", token=token))
     form = ParticipantDetailsForm(participant=participant)
@@ -166,13 +168,12 @@ def index():
 def bulk():
     event = g.event
     action = request.form.get("action")
-    statuses = {"approve": "confirmed", "reject": "rejected"}
     ids = [int(value) for value in request.form.getlist("ids") if value.isascii() and value.isdigit()
            and len(value) < 12]
-    if action not in statuses or not ids:
+    if action not in DECISIONS or not ids:
         flash(_("Select participants and an action."), "warning")
     else:
-        changed = services.bulk_set_status(event, ids, statuses[action])
+        changed = services.bulk_set_status(event, ids, DECISIONS[action])
         flash(ngettext("%(num)d registration updated.", "%(num)d registrations updated.", changed), "success")
         tell_letters_queued()
     return redirect(url_for(".index", **filter_args(request.form)))
@@ -218,13 +219,13 @@ def detail(participant_id: int):
 def change_status(participant_id: int):
     event = g.event
     participant = of_event_or_404(Participant, participant_id, event)
-    status = {"approve": "confirmed", "reject": "rejected"}.get(request.form.get("action"))
+    status = DECISIONS.get(request.form.get("action"))
     if status is None:
         abort(400)
     if services.bulk_set_status(event, [participant.id], status):
         flash(_("Status changed: %(status)s.", status=STATUS_LABELS[status]), "success")
         tell_letters_queued()
-    elif participant.status == "cancelled":
+    elif participant.status == RegistrationStatus.CANCELLED:
         flash(_("The participant has cancelled this registration; change the status below if you must."), "warning")
     return redirect(safe_next_url(request.form.get("back"),
                                   url_for(".detail", participant_id=participant.id)))

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import and_, case, func, select
 
 from conference.agenda.labels import KIND_LABELS
-from conference.agenda.models import AgendaSession, Room, SessionSignup
+from conference.agenda.models import AgendaSession, Room, SessionSignup, SignupStatus
 from conference.checkin.models import CheckIn
 from conference.checkin.services import NOT_CHECKPOINTS, arrivals_at_entrance
 from conference.directories.models import Country, FederalDistrict, FederalSubject, OrganizationType
@@ -24,7 +24,7 @@ from conference.extensions import db
 from conference.i18n import current_language, date_range, translated
 from conference.pdf import render_pdf
 from conference.registration.labels import CATEGORY_LABELS
-from conference.registration.models import CATEGORIES, Participant
+from conference.registration.models import CATEGORIES, Participant, RegistrationStatus
 from conference.resolutions.services import by_addressee, recommendations_of
 from conference.spreadsheets import header_cells, text_cell
 from conference.timeutil import to_zone
@@ -94,7 +94,7 @@ class Report:
 
     @property
     def confirmed(self) -> int:
-        return self.statuses.get("confirmed", 0)
+        return self.statuses.get(RegistrationStatus.CONFIRMED, 0)
 
     @property
     def no_show_rate(self) -> float | None:
@@ -117,9 +117,9 @@ def _lines(event: Event, group_column) -> list:
     participant."""
     came = select(CheckIn.id).where(CheckIn.participant_id == Participant.id).exists()
     return db.session.execute(
-        select(group_column, func.sum(case((Participant.status == "confirmed", 1), else_=0)),
+        select(group_column, func.sum(case((Participant.status == RegistrationStatus.CONFIRMED, 1), else_=0)),
                func.sum(case((came, 1), else_=0)))
-        .where(Participant.event_id == event.id, (Participant.status == "confirmed") | came)
+        .where(Participant.event_id == event.id, (Participant.status == RegistrationStatus.CONFIRMED) | came)
         .group_by(group_column)).all()
 
 
@@ -167,7 +167,7 @@ def build_report(event: Event) -> Report:
     came = select(CheckIn.id).where(CheckIn.participant_id == Participant.id).exists()
     attended, confirmed_came = db.session.execute(select(
         func.coalesce(func.sum(case((came, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((came & (Participant.status == "confirmed"), 1), else_=0)), 0))
+        func.coalesce(func.sum(case((came & (Participant.status == RegistrationStatus.CONFIRMED), 1), else_=0)), 0))
         .where(Participant.event_id == event.id)).one()
 
     counted = {subject.id for subject in subject_rows
@@ -200,7 +200,8 @@ def _session_lines(event: Event) -> list[SessionLine]:
         AgendaSession.event_id == event.id, AgendaSession.kind.not_in(NOT_CHECKPOINTS))
         .order_by(AgendaSession.starts_at, AgendaSession.id))
     return [SessionLine(session.title, labels[session.kind], session.starts_at, room, session.capacity or capacity,
-                        signups.get((session.id, "registered"), 0), signups.get((session.id, "waiting"), 0),
+                        signups.get((session.id, SignupStatus.REGISTERED), 0),
+                        signups.get((session.id, SignupStatus.WAITING), 0),
                         attended.get(session.id, 0))
             for session, room, capacity in rows]
 
