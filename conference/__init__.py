@@ -4,6 +4,7 @@ import logging
 
 from babel import Locale
 from flask import Flask, Response, has_request_context, jsonify, render_template, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext
 from flask_wtf.csrf import generate_csrf
@@ -21,7 +22,20 @@ BUSY_RETRY_AFTER = 5
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+class ShallowJSONProvider(DefaultJSONProvider):
+    """JSON as Flask reads it, except that a document nested past Python's recursion limit (`[` × 100,000) is a
+    malformed one (a ValueError: a 400, or None for get_json(silent=True)) rather than a RecursionError, a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+
+
 class ConferenceApp(Flask):
+    json_provider_class = ShallowJSONProvider
+
     def dispatch_request(self):
         """The request is the action's boundary: when its view has returned, a POST's changes are committed at
         once, a GET's (there should be none: reading never writes) are rolled back. Anything raised, a commit
@@ -57,6 +71,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     app.session_interface = DeviceAwareSessionInterface()
+
+    @app.before_request
+    def limit_api_bodies():
+        if request.path.startswith("/api/"):  # a scan is a few hundred bytes; a page's form may be longer
+            request.max_content_length = app.config["API_MAX_CONTENT_LENGTH"]
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "conference" / "migrations"))
     csrf.init_app(app)
@@ -97,7 +117,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 PUBLIC_FILES = (".pdf", ".ics", ".xlsx", ".csv")
 API_ERRORS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 410: "gone",
-              429: "too_many_requests", 500: "server_error", 503: "busy"}
+              413: "too_large", 429: "too_many_requests", 500: "server_error", 503: "busy"}
 
 
 class DeviceAwareSessionInterface(SecureCookieSessionInterface):
@@ -165,7 +185,7 @@ def _register_error_pages(app: Flask) -> None:
 
         return handler
 
-    for code in (400, 403, 404, 405, 410, 429, 500):
+    for code in (400, 403, 404, 405, 410, 413, 429, 500):
         app.register_error_handler(code, page(code))
 
     from flask_wtf.csrf import CSRFError

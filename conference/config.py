@@ -88,6 +88,10 @@ def load_config() -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": _flag("SMTP_STARTTLS", False),
         "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
+        # Request bodies: the longest form (a recommendation's text) is a few KB; an API call a few hundred bytes.
+        # Past these, 413 before anything is read.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "API_MAX_CONTENT_LENGTH": 64 * 1024,
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

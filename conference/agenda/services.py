@@ -420,12 +420,17 @@ def day_grid(event: Event, sessions: list[AgendaSession], day: date, step_minute
 
 # ---- calendars (RFC 5545) --------------------------------------------------------------------------------
 
+def _one_line(text: str) -> str:
+    """A single-line calendar field (a title, a place): line breaks typed into it read as spaces."""
+    return " ".join(text.splitlines())
+
+
 def calendar(event: Event, sessions: list[AgendaSession], name: str, language: str) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//conference//program//RU")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", _one_line(name))
     cal.add("x-wr-timezone", event.timezone)
     stamp = utcnow()
     for session in sessions:
@@ -434,11 +439,11 @@ def calendar(event: Event, sessions: list[AgendaSession], name: str, language: s
         entry.add("dtstamp", stamp)
         entry.add("dtstart", to_zone(session.starts_at, event.timezone))
         entry.add("dtend", to_zone(session.ends_at, event.timezone))
-        entry.add("summary", session.title)
+        entry.add("summary", _one_line(session.title))
         location = session.room.name + (f", {session.room.address}" if session.room.address else "")
         if event.venue and not session.room.address:
             location += f", {event.localized('venue', language)}"
-        entry.add("location", location)
+        entry.add("location", _one_line(location))
         people = [f"{person.name} ({person.organization})" if person.organization else person.name
                   for person in session.people]
         entry.add("description", "\n".join(filter(None, [session.description, "; ".join(people)])))

@@ -47,10 +47,10 @@ def read_scan(data) -> tuple[dict, dict]:
     if "scanned_at" in data and "scanned_at" not in errors:
         try:
             scanned_at = datetime.fromisoformat(data["scanned_at"].replace("Z", "+00:00"))
-        except ValueError:
-            errors["scanned_at"] = str(SCAN_FIELD_MESSAGES["scanned_at"])
-        else:
             scanned_at = scanned_at.astimezone(UTC) if scanned_at.tzinfo else scanned_at
+        except (ValueError, OverflowError):  # 0001-01-01T00:00+14:00 is a valid time of a year UTC cannot hold
+            errors["scanned_at"] = str(SCAN_FIELD_MESSAGES["scanned_at"])
+            scanned_at = None
     participant_id = data.get("participant_id")
     if isinstance(participant_id, float) and not errors:
         participant_id = int(participant_id)  # 5.0 is the integer 5 to JSON Schema

@@ -1,3 +1,4 @@
+import re
 import secrets
 from datetime import datetime
 
@@ -16,9 +17,13 @@ def new_link_key() -> str:
     return secrets.token_urlsafe(16)
 
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def searchable(text: str) -> str:
-    """Lower case, ё read as е: people type «Семенов» for «Семёнов»."""
-    return text.lower().replace("ё", "е")
+    """Lower case, ё read as е: people type «Семенов» for «Семёнов». Control characters read as spaces: a NUL ends
+    SQLite's search phrase early («unterminated string»)."""
+    return _CONTROL_CHARACTERS.sub(" ", text).lower().replace("ё", "е")
 
 
 class RegistrationStatus(Vocabulary):

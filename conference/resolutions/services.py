@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from conference.agenda.models import AgendaSession
 from conference.events.models import Event
 from conference.extensions import db
+from conference.ids import MAX_ID
 
 from .models import Addressee, Body, Project, Recommendation
 
@@ -157,8 +158,9 @@ def save_recommendation(event: Event, recommendation: Recommendation, data: Reco
         raise RecommendationError("body_ids", "followed_up", bodies="; ".join(followed_up))
     if data.status == "adopted" and data.adopted_on is None:
         raise RecommendationError("adopted_on", "missing")
+    possible = [session_id for session_id in data.session_ids if 0 < session_id <= MAX_ID]  # a bigger one is no row
     sessions = list(db.session.scalars(select(AgendaSession).where(
-        AgendaSession.id.in_(data.session_ids), AgendaSession.event_id == event.id)))
+        AgendaSession.id.in_(possible), AgendaSession.event_id == event.id)))
     if len(sessions) != len(set(data.session_ids)):
         raise RecommendationError("session_ids", "other_event")
     if recommendation.id is None:
