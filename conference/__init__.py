@@ -1,6 +1,7 @@
 """conference: registration, agenda, badges, check-in, recommendations and reports for an industrial forum."""
 
 import logging
+import os
 
 from babel import Locale
 from flask import Flask, Response, has_request_context, jsonify, render_template, request, session
@@ -63,6 +64,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    if INSTANCE_DIR.stat().st_mode & 0o077:  # the database, the queue and prepared badges: for our user only
+        try:
+            INSTANCE_DIR.chmod(0o700)
+        except PermissionError:
+            logging.getLogger(__name__).warning("%s is open to others and not ours to change", INSTANCE_DIR)
     if app.config["TRUST_PROXY_HOPS"]:
         hops = app.config["TRUST_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -245,6 +251,12 @@ def _add_security_headers(app: Flask) -> None:
 def _sqlite_pragmas(dbapi_connection, connection_record):
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
+        database = next(row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main")
+        if database and os.stat(database).st_mode & 0o077:  # a file of personal data: for our user alone (its
+            try:                                                # -wal and -shm are made with the same mode)
+                os.chmod(database, 0o600)
+            except PermissionError:
+                logging.getLogger(__name__).warning("%s is readable by others and not ours to change", database)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")

@@ -123,6 +123,8 @@ def test_one_address_cannot_be_flooded_with_links(app_config, event, form_data):
     for _ in range(2):
         assert client.post(f"/events/{event.slug}/link", data={"email": "x@example.org"}).status_code == 200
     assert client.post(f"/events/{event.slug}/link", data={"email": "X@example.org "}).status_code == 429
+    # The same address with a control character inside, which the form drops, is the same address.
+    assert client.post(f"/events/{event.slug}/link", data={"email": "x\x01@example.org"}).status_code == 429
     assert client.post(f"/events/{event.slug}/link", data={"email": "y@example.org"}).status_code == 200
 
 

@@ -1,4 +1,5 @@
 import hashlib
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -24,6 +25,9 @@ class User(UserMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every log-in session (get_id); a new one on logging out ends every copy of those sessions, a cookie
+    # copied off the machine included.
+    session_key: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -36,8 +40,12 @@ class User(UserMixin, db.Model):
         return self.is_enabled
 
     def get_id(self) -> str:
-        """What a log-in session remembers: the id and a mark of the password (see load_user)."""
-        return f"{self.id}:{self.password_mark}"
+        """What a log-in session remembers: the id, a mark of the password and the session key (see load_user)."""
+        return f"{self.id}:{self.password_mark}:{self.session_key}"
+
+    def end_sessions(self) -> None:
+        """Every log-in session opened so far no longer matches (logging out)."""
+        self.session_key = secrets.token_hex(16)
 
     @property
     def password_mark(self) -> str:

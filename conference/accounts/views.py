@@ -22,9 +22,9 @@ login_manager.login_message_category = "info"
 def load_user(session_id: str) -> User | None:
     """The user of a log-in session, unless the account was disabled or its password changed since (User.get_id):
     Flask-Login checks neither for a session already open."""
-    user_id, _, password_mark = session_id.partition(":")
+    user_id, password_mark, session_key = (session_id.split(":") + ["", ""])[:3]
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.is_enabled or password_mark != user.password_mark:
+    if user is None or not user.is_enabled or (password_mark, session_key) != (user.password_mark, user.session_key):
         return None
     return user
 
@@ -42,6 +42,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
+            session.permanent = True  # so that it ends after PERMANENT_SESSION_LIFETIME without a request
             login_user(user)
             return redirect(safe_next_url(request.args.get("next"), _home_for(user)))
         form.password.errors.append(_("Wrong email or password."))
@@ -51,7 +52,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    # Nothing of the session outlives it (a device token waiting for its page, say) but the language chosen.
+    # Nothing of the session outlives it (a device token waiting for its page, say) but the language chosen; nor
+    # does any copy of it: the account's log-in sessions end everywhere (User.end_sessions).
+    current_user.end_sessions()
     language = session.get("lang")
     session.clear()
     logout_user()
