@@ -112,6 +112,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.teardown_appcontext(end_scan_transaction)
     app.teardown_appcontext(close_smtp_connection)
     _register_blueprints(app)
+
+    @app.route("/favicon.ico")
+    def favicon():  # asked for by browsers and tools that do not read the page's <link rel="icon">
+        return app.send_static_file("favicon.svg")
+
     _register_error_pages(app)
     _add_security_headers(app)
 

@@ -63,3 +63,4 @@ def test_a_form_over_the_limit_gets_a_page_that_says_so(event, client, form_data
     answer = client.post(f"/events/{event.slug}/register", data=form_data(position="x" * (1024 * 1024 + 1)))
     assert answer.status_code == 413
     assert "Отправленная форма больше, чем принимает эта страница" in answer.get_data(as_text=True)
+

@@ -145,3 +145,9 @@ def test_english_texts_need_their_russian_ones_and_fall_back_to_them(app, organi
         slug=event.slug, consent_text="Новый текст согласия.", consent_text_en=DEFAULT_CONSENT_TEXT_EN),
         follow_redirects=True).get_data(as_text=True)
     assert "Текст согласия на английском остался прежним" in changed
+
+
+def test_every_page_has_an_icon(client):
+    assert 'rel="icon" href="/static/favicon.svg"' in client.get("/").get_data(as_text=True)
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data

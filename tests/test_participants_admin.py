@@ -169,6 +169,10 @@ def test_the_participant_page_edits_details_category_and_status(app, organizer_c
         assert saved == ("Иванов-Петров", "vip", "confirmed")
     taken = organizer_client.post(url, data=form_data(email="olga@example.org", category="vip", status="confirmed"))
     assert "уже указан в другой регистрации" in taken.get_data(as_text=True)
+    # Cancelled by the organizer: the participant is told, as of approving and declining.
+    letters = len(sent_mail(app))
+    organizer_client.post(url, data=form_data(email="ivanov@example.org", category="vip", status="cancelled"))
+    assert len(sent_mail(app)) == letters + 1 and "отменена" in sent_mail(app)[-1]["Subject"].lower()
 
 
 def test_a_participant_of_another_event_is_not_found_here(app, organizer_client, people, make_event):

@@ -234,12 +234,17 @@ def test_tampered_and_expired_links_are_refused(app, client, event, form_data):
     link = private_link(sent_mail(app)[0])
     tampered = link[:-3] + ("aaa" if not link.endswith("aaa") else "bbb")
     response = client.get(tampered)
-    assert response.status_code == 404 and "Страница не найдена" in response.get_data(as_text=True)
+    # Not a bare 404: the page says what happened and leads to «send the link again» of the event.
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "Ссылка не действует" in page
+    assert f'href="/events/{event.slug}/link"' in page
     assert client.post(f"{tampered}/cancel").status_code == 404
 
     app.config["SELF_SERVICE_LINK_DAYS"] = -1  # every link is now older than allowed
     expired = client.get(link)
-    assert expired.status_code == 410 and "Срок действия ссылки истёк" in expired.get_data(as_text=True)
+    page = expired.get_data(as_text=True)
+    assert expired.status_code == 410 and "Срок действия ссылки истёк" in page
+    assert f'href="/events/{event.slug}/link"' in page
     assert only_participant(app).status == "confirmed"
 
 

@@ -1,19 +1,25 @@
 """The guard of every page reached through a participant's private link."""
 
-from flask import abort
+from flask import abort, make_response, render_template
 
 from conference import tokens
+from conference.events.services import list_events
 
 from .models import Participant
 from .services import participant_from_token
 
 
 def participant_or_abort(token: str) -> Participant:
-    """404 for a tampered link, 410 for an expired one."""
+    """The participant of a private link; for a damaged or replaced link (404) or an expired one (410), the page
+    that says so and leads to «send the link again» of each event."""
     try:
         participant = participant_from_token(token)
     except tokens.InvalidToken as error:
-        abort(410 if error.expired else 404)
+        _link_refused(410 if error.expired else 404)
     if participant is None:
-        abort(404)
+        _link_refused(404)
     return participant
+
+
+def _link_refused(code: int):
+    abort(make_response(render_template("registration/link_refused.html", code=code, events=list_events()), code))

@@ -202,11 +202,12 @@ MODERATED = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, Registrat
 
 
 def set_status(participant: Participant, status: str) -> bool:
-    """Sets any status (the organizer's participant page); the participant hears about a decision by email."""
+    """Sets any status (the organizer's participant page); the participant hears about a decision, and about a
+    cancellation, by email (a return to «pending» is the organizers' own business)."""
     if participant.status == status:
         return False
     _change_status([participant], status)
-    if status in (RegistrationStatus.CONFIRMED, RegistrationStatus.REJECTED):
+    if status in (RegistrationStatus.CONFIRMED, RegistrationStatus.REJECTED, RegistrationStatus.CANCELLED):
         notify(participant, status)
     db.session.flush()
     return True
