@@ -1,5 +1,6 @@
 """Clash rules, as unit tests of the agenda services: rooms refuse overlaps, people and dates only warn."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from conference.agenda.models import AgendaSession
 from conference.extensions import db
 
 from .agenda_helpers import at, make_room, make_session
+from .conftest import action
 
 H = timedelta(hours=1)
 
@@ -218,3 +220,18 @@ def test_a_speaker_who_cancels_and_registers_again_is_still_a_speaker(ctx, event
     assert client.post(f"/events/{event.slug}/register", data=form_data()).status_code == 302
     db.session.expire_all()
     assert (speaker.status, speaker.category) == ("confirmed", "speaker")
+
+
+def test_a_room_has_a_name_not_a_persons_name(event, organizer_client):
+    """«Name» is «ФИО» for people; a room's is «Название зала», in its list and on its form."""
+    for page in ("rooms/", "rooms/new"):
+        text = organizer_client.get(f"/manage/events/{event.slug}/agenda/{page}").get_data(as_text=True)
+        assert "Название зала" in text and "ФИО" not in text
+
+
+def test_a_new_room_goes_after_the_existing_ones(app, event, organizer_client):
+    with action(app):
+        make_room(event, "Большой зал", sort_order=1)
+        make_room(event, "Фойе", sort_order=5)
+    form = organizer_client.get(f"/manage/events/{event.slug}/agenda/rooms/new").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="sort_order"[^>]*value="6"', form)

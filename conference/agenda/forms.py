@@ -29,7 +29,7 @@ POSITIVE = NumberRange(min=1, max=100_000, message=_l("Enter a whole number from
 
 
 class RoomForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[clean], validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Room name"), filters=[clean], validators=[DataRequired(), Length(max=200)])
     capacity = IntegerField(_l("Seats"), validators=[InputRequired(), POSITIVE])  # 0 is a number, refused as such
     floor = StringField(_l("Floor"), filters=[clean], validators=[Optional(), Length(max=100)])
     address = StringField(_l("Address of an off-site venue"), filters=[clean], validators=[Optional(), Length(max=300)],

@@ -50,6 +50,11 @@ def rooms(event: Event) -> list[Room]:
     return list(db.session.scalars(select(Room).where(Room.event_id == event.id).order_by(Room.sort_order, Room.name)))
 
 
+def next_room_order(event: Event) -> int:
+    """Where a new room goes in the list: after the last one (0 would put it before rooms ordered 1, 2, …)."""
+    return (db.session.scalar(select(func.max(Room.sort_order)).where(Room.event_id == event.id)) or 0) + 1
+
+
 def room_of(event: Event, room_id: int | None) -> Room | None:
     room = db.session.get(Room, room_id) if room_id else None
     return room if room is not None and room.event_id == event.id else None

@@ -138,6 +138,8 @@ def edit_room(room_id: int | None = None):
     if room is None:
         abort(404)
     form = RoomForm(obj=room if room_id else None)
+    if room_id is None and request.method == "GET":
+        form.sort_order.data = services.next_room_order(event)
     if form.validate_on_submit():
         try:
             services.save_room(event, room, form.room_data())
