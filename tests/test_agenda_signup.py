@@ -294,3 +294,19 @@ def test_what_happened_to_a_session_is_told_beside_it(client, people, seminar):
     article = page.split(f'id="session-{seminar["panel"]}"')[1].split("</article>")[0]
     assert "идёт одновременно с «Семинар»" in article
     assert page.count("идёт одновременно") == 1  # not at the top as well
+
+
+def test_a_session_that_has_begun_takes_no_sign_ups(app, ctx, people, seminar):
+    session = db.session.get(AgendaSession, seminar["seminar"])
+    session.starts_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    with pytest.raises(services.SignupError, match="уже началось"):
+        services.sign_up(person("Алексеева"), session)
+
+
+def test_a_cancelled_participant_is_offered_no_sign_up(app, client, people, seminar):
+    assert "Записаться" in client.get(f"{people['Борисова']}/sessions").get_data(as_text=True)
+    client.post(f"{people['Борисова']}/cancel")
+    page = client.get(f"{people['Борисова']}/sessions").get_data(as_text=True)
+    assert "Записаться" not in page and "Встать в лист ожидания" not in page
+    assert "вы не можете записываться на мероприятия программы" in page

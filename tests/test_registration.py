@@ -1,7 +1,7 @@
 """Public registration and the private self-service link, through the Flask test client."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -162,12 +162,22 @@ def test_unknown_event_is_a_clear_404(client):
 @pytest.mark.parametrize(("fields", "heading"), [
     ({"registration_closes_at": datetime.now(UTC) - timedelta(days=1)}, "Регистрация закрыта"),
     ({"registration_opens_at": datetime.now(UTC) + timedelta(days=3)}, "Регистрация ещё не открыта"),
+    # No closing time of its own: registration closes when the event is over (the demo's 2018 forum, in 2026).
+    ({"starts_on": date.today() - timedelta(days=3), "ends_on": date.today() - timedelta(days=2)},
+     "Регистрация закрыта"),
 ])
 def test_closed_or_not_yet_open_registration_has_a_clear_page(app, client, make_event, form_data, fields, heading):
     event = make_event(**fields)
     assert heading in client.get(f"/events/{event.slug}/register").get_data(as_text=True)
     assert heading in client.post(f"/events/{event.slug}/register", data=form_data()).get_data(as_text=True)
     assert count_participants(app) == 0
+
+
+def test_an_organizer_may_keep_registration_open_after_the_event(app, client, make_event, form_data):
+    event = make_event(starts_on=date.today() - timedelta(days=3), ends_on=date.today() - timedelta(days=2),
+                       registration_closes_at=datetime.now(UTC) + timedelta(days=7))
+    assert client.post(f"/events/{event.slug}/register", data=form_data()).status_code == 302
+    assert count_participants(app) == 1
 
 
 def test_a_full_event_refuses_the_next_registration(app, client, make_event, form_data):

@@ -486,6 +486,8 @@ def sign_up(participant: Participant, session: AgendaSession, wait: bool = False
     mine = signups_of(participant)
     if session.id in mine:
         return mine[session.id]
+    if session.starts_at <= utcnow():
+        raise SignupError(str(_l("«%(title)s» has already begun: sign-ups are closed.", title=session.title)))
     for signup in mine.values():
         other = signup.session
         if not overlaps(session.starts_at, session.ends_at, other.starts_at, other.ends_at):

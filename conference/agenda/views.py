@@ -25,6 +25,8 @@ from conference.i18n import current_language, translated
 from conference.ids import database_id
 from conference.pdf import cached_pdf_response
 from conference.registration.access import participant_or_abort
+from conference.registration.models import ACTIVE_STATUSES
+from conference.timeutil import utcnow
 
 from . import services
 from .forms import RoomForm, SessionForm
@@ -238,9 +240,13 @@ def my_sessions(token: str):
     # keep their seat (and their calendar keeps the session), so they see it here and may leave it.
     sessions = [session for session in services.sessions_of(event) if session.is_public or session.id in signups]
     acted_on = request.args.get("at", type=int)
+    # What sign_up would refuse is not offered: nothing for a cancelled or declined registration, nor once begun.
+    active, now = participant.status in ACTIVE_STATUSES, utcnow()
+    open_ids = {session.id for session in sessions if active and session.starts_at > now}
     return render_template("agenda/my_sessions.html", participant=participant, event=event, token=token,
                            days=services.program_days(event, sessions), kind_labels=translated(KIND_LABELS),
-                           signups=signups, seats_taken=services.taken_seats([session.id for session in sessions]),
+                           signups=signups, open_ids=open_ids, active=active,
+                           seats_taken=services.taken_seats([session.id for session in sessions]),
                            acted_on=acted_on if any(session.id == acted_on for session in sessions) else None)
 
 

@@ -1,10 +1,10 @@
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from conference.extensions import db
-from conference.timeutil import UTCDateTime, utcnow
+from conference.timeutil import UTCDateTime, local_to_utc, utcnow
 
 
 class Event(db.Model):
@@ -50,3 +50,8 @@ class Event(db.Model):
 
     def display_title(self, language: str) -> str:
         return self.localized("title", language)
+
+    @property
+    def ended_at(self) -> datetime:
+        """The moment the event is over: midnight after its last day, where it takes place (UTC)."""
+        return local_to_utc(datetime.combine(self.ends_on + timedelta(days=1), time()), self.timezone)

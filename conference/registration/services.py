@@ -68,11 +68,12 @@ def active_count(event: Event) -> int:
 
 
 def registration_state(event: Event, now: datetime | None = None) -> str:
-    """open, not_open_yet, closed or full."""
+    """open, not_open_yet, closed or full. Without a closing time of its own, registration closes when the event
+    is over; an organizer who wants it open longer (late sign-ups for the report) sets one."""
     now = now or utcnow()
     if event.registration_opens_at and now < event.registration_opens_at:
         return "not_open_yet"
-    if event.registration_closes_at and now >= event.registration_closes_at:
+    if now >= (event.registration_closes_at or event.ended_at):
         return "closed"
     if event.capacity is not None and active_count(event) >= event.capacity:
         return "full"
