@@ -286,3 +286,11 @@ def test_security_headers_are_set(client, event):
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_the_region_is_marked_required_without_stopping_those_abroad(client, event):
+    page = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    for name in ("subject_id", "country_id"):
+        label = re.search(rf'<label for="{name}">[^<]*</label>(<span class="required"[^>]*>\*</span>)?', page)
+        assert label.group(1), name  # the star, as beside every required field
+        assert not re.search(rf'<select[^>]*id="{name}"[^>]*required', page), name

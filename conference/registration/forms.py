@@ -56,6 +56,9 @@ class ParticipantDetailsForm(FlaskForm):
         self.organization_type_id.choices = empty + directories.organization_type_choices(language)
         self.subject_id.choices = {"": empty, **directories.region_choice_groups(language)}
         self.country_id.choices = empty + directories.country_choices(language)
+        # Each required where it shows (see validate_subject_id and validate_country_id): marked so, without the
+        # HTML attribute, which would stop the browser at the one hidden for where the person lives.
+        self.subject_id.flags.marked_required = self.country_id.flags.marked_required = True
         if participant is not None:
             self.keep_current_type(participant)
 
