@@ -12,6 +12,13 @@ def clean(value):
     return value.translate(_CONTROL).strip() if isinstance(value, str) else value
 
 
+def printable_on_a_badge(form, field):
+    """Refuses emoji (characters past U+FFFF, and the selector that asks for the emoji form of a symbol): the
+    badge's font has none of them, and a badge would print «□» in their place."""
+    if any(ord(char) > 0xFFFF or char == "\ufe0f" for char in field.data or ""):
+        raise ValidationError(_l("Remove the emoji: a badge cannot print them."))
+
+
 def plausible_year(form, field):
     """Dates from year 1 or 9999 parse, but cannot be converted between time zones: keep to this era."""
     if field.data is not None and not 2000 <= field.data.year <= 2100:

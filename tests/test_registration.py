@@ -294,3 +294,13 @@ def test_the_region_is_marked_required_without_stopping_those_abroad(client, eve
         label = re.search(rf'<label for="{name}">[^<]*</label>(<span class="required"[^>]*>\*</span>)?', page)
         assert label.group(1), name  # the star, as beside every required field
         assert not re.search(rf'<select[^>]*id="{name}"[^>]*required', page), name
+
+
+@pytest.mark.parametrize("field", ["position", "organization", "city"])
+def test_emoji_a_badge_cannot_print_are_refused_at_the_field(app, client, event, form_data, field):
+    page = client.post(f"/events/{event.slug}/register", data=form_data(**{field: "Директор 🚀"}))
+    assert "Уберите эмодзи: на бейдже они не печатаются." in page.get_data(as_text=True)
+    assert count_participants(app) == 0
+    # Letters of any alphabet and the signs Russian texts use stay.
+    assert client.post(f"/events/{event.slug}/register", data=form_data(
+        **{field: "ООО «Завод № 1» — Ёлкин & Co"})).status_code == 302

@@ -7,7 +7,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from conference.directories import services as directories
-from conference.formtools import clean
+from conference.formtools import clean, printable_on_a_badge
 from conference.i18n import current_language
 
 from .labels import CATEGORY_LABELS, STATUS_LABELS
@@ -40,15 +40,17 @@ class ParticipantDetailsForm(FlaskForm):
                        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email address."))])
     phone = TelField(_l("Phone"), filters=[clean], validators=[Optional(), Length(max=40)],
                      description=_l("For example +7 916 123-45-67."))
-    organization = StringField(_l("Organization"), filters=[clean], validators=[DataRequired(), Length(max=300)])
+    organization = StringField(_l("Organization"), filters=[clean],
+                               validators=[DataRequired(), Length(max=300), printable_on_a_badge])
     organization_type_id = SelectField(_l("Organization type"), coerce=int,
                                        validators=[InputRequired(message=_l("Choose the organization type."))])
-    position = StringField(_l("Position"), filters=[clean], validators=[DataRequired(), Length(max=200)])
+    position = StringField(_l("Position"), filters=[clean],
+                           validators=[DataRequired(), Length(max=200), printable_on_a_badge])
     residence = RadioField(_l("Where are you from?"), default="ru",
                            choices=[("ru", _l("Russia")), ("foreign", _l("Another country"))])
     subject_id = SelectField(_l("Region"), coerce=int, validators=[Optional()])
     country_id = SelectField(_l("Country"), coerce=int, validators=[Optional()])
-    city = StringField(_l("City"), filters=[clean], validators=[Optional(), Length(max=100)])
+    city = StringField(_l("City"), filters=[clean], validators=[Optional(), Length(max=100), printable_on_a_badge])
 
     def __init__(self, *args, participant=None, **kwargs):
         super().__init__(*args, **kwargs)
