@@ -151,3 +151,15 @@ def test_every_page_has_an_icon(client):
     assert 'rel="icon" href="/static/favicon.svg"' in client.get("/").get_data(as_text=True)
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+
+
+def test_hints_keep_their_placeholders_in_both_languages(event, organizer_client):
+    edit = f"/manage/events/{event.slug}/edit"
+    assert "Часть веб-адреса: /events/&lt;адрес&gt;" in organizer_client.get(edit).get_data(as_text=True)
+    devices = f"/manage/events/{event.slug}/checkin/devices"
+    organizer_client.post(devices, data={"name": "Вход, телефон 1"})
+    assert "Authorization: Bearer ‹ключ›" in organizer_client.get(devices).get_data(as_text=True)
+    organizer_client.get("/lang/en")
+    assert "Part of the web address: /events/&lt;slug&gt;" in organizer_client.get(edit).get_data(as_text=True)
+    organizer_client.post(devices, data={"name": "Entrance, phone 2"})
+    assert "Authorization: Bearer ‹device key›" in organizer_client.get(devices).get_data(as_text=True)
