@@ -185,14 +185,18 @@ def _register_blueprints(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     def page(code: int):
         def handler(error):
+            # What the error itself says in its headers stays (Allow of a 405, Retry-After of a 429).
+            headers = [(name, value) for name, value in getattr(error, "get_headers", lambda: [])()
+                       if name != "Content-Type"]
             if request.path.startswith("/api/"):  # programs get JSON, as the API's description promises
-                return jsonify(result=API_ERRORS.get(code, "error"), message=getattr(error, "description", "")), code
+                return (jsonify(result=API_ERRORS.get(code, "error"), message=getattr(error, "description", "")),
+                        code, headers)
             if code == 429 and request.path.endswith(PUBLIC_FILES):
                 # Whoever loops on a public file gets a line of text: a page costs three times as much to make,
                 # and those answers, thousands a minute, share the workers with the scans at the door.
                 return Response(gettext("Too many requests for this file. Wait a minute and try again."), code,
                                 mimetype="text/plain")
-            return render_template("errors/error.html", code=code, error=error), code
+            return render_template("errors/error.html", code=code, error=error), code, headers
 
         return handler
 

@@ -64,3 +64,16 @@ def test_a_form_over_the_limit_gets_a_page_that_says_so(event, client, form_data
     assert answer.status_code == 413
     assert "Отправленная форма больше, чем принимает эта страница" in answer.get_data(as_text=True)
 
+
+
+def test_a_wrong_method_says_which_are_allowed(event, client):
+    api = client.get(f"/api/v1/events/{event.slug}/checkins")
+    assert api.status_code == 405 and "POST" in api.headers["Allow"]
+    assert api.get_json()["result"] == "method_not_allowed"
+    page = client.post(f"/events/{event.slug}")
+    assert page.status_code == 405 and "GET" in page.headers["Allow"]
+
+
+def test_an_unauthenticated_call_says_how_to_authenticate(event, client):
+    answer = client.post(f"/api/v1/events/{event.slug}/checkins", json={"token": "1", "nonce": nonce()})
+    assert answer.status_code == 401 and answer.headers["WWW-Authenticate"].startswith("Bearer")

@@ -186,6 +186,7 @@ def test_csv_export_follows_the_filter_and_neutralizes_formulas(organizer_client
     response = organizer_client.get(f"/manage/events/{people.slug}/participants/export.csv",
                                     query_string={"category": "participant"})
     assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset said once
     body = response.get_data().decode("utf-8")
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))

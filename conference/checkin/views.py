@@ -98,7 +98,9 @@ def present(event, checkpoint: Checkpoint, reply: dict) -> dict:
 # ---- API --------------------------------------------------------------------------------------------------
 
 def api_error(status: int, result: str, message: str, **extra):
-    return jsonify(result=result, message=message, **extra), status
+    # A 401 names the way to authenticate (RFC 9110): a device's bearer token.
+    headers = {"WWW-Authenticate": 'Bearer realm="check-in"'} if status == 401 else {}
+    return jsonify(result=result, message=message, **extra), status, headers
 
 
 def api_caller(slug: str, changes: bool = True):

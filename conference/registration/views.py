@@ -186,7 +186,7 @@ def export(fmt: str):
     event = g.event
     criteria = _filter_form().criteria()
     if fmt == "csv":
-        body, mimetype = services.export_csv(event, criteria), "text/csv; charset=utf-8"
+        body, mimetype = services.export_csv(event, criteria), "text/csv"  # Werkzeug adds the charset
     else:
         body = services.export_xlsx(event, criteria)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
