@@ -96,7 +96,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .checkin.models import ScanOutcome
     from .checkin.services import end_scan_transaction
     from .downloads.models import DownloadStatus
-    from .events.services import event_city
+    from .events.services import event_city, time_zone_label
     from .mail.models import LetterStatus
     from .mail.smtp import close_smtp_connection
     from .registration.models import RegistrationStatus
@@ -105,6 +105,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     jobs.init_app(app)
     app.jinja_env.globals["is_organizer"] = is_organizer
     app.jinja_env.globals["event_city"] = event_city
+    app.jinja_env.globals["time_zone_label"] = time_zone_label
     # Templates name a status by its member, as the code does: participant.status == RegistrationStatus.CONFIRMED.
     for vocabulary in (RegistrationStatus, SignupStatus, ScanOutcome, LetterStatus, DownloadStatus):
         app.jinja_env.globals[vocabulary.__name__] = vocabulary

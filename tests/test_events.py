@@ -163,3 +163,10 @@ def test_hints_keep_their_placeholders_in_both_languages(event, organizer_client
     assert "Part of the web address: /events/&lt;slug&gt;" in organizer_client.get(edit).get_data(as_text=True)
     organizer_client.post(devices, data={"name": "Entrance, phone 2"})
     assert "Authorization: Bearer ‹device key›" in organizer_client.get(devices).get_data(as_text=True)
+
+
+def test_time_zones_are_named_as_people_in_russia_name_them(event, organizer_client):
+    form = organizer_client.get(f"/manage/events/{event.slug}/edit").get_data(as_text=True)
+    assert '<option selected value="Europe/Moscow">Москва (МСК)</option>' in form
+    assert '<option value="Asia/Sakhalin">Сахалин (МСК+8)</option>' in form
+    assert "Москва (МСК)" in organizer_client.get(f"/manage/events/{event.slug}").get_data(as_text=True)

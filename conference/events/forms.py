@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from conference.formtools import clean, plausible_year
 
-from .services import RUSSIAN_TIME_ZONES
+from .labels import TIME_ZONE_LABELS
 
 # What browsers send for <input type=datetime-local>; the first is also how the value is written back.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -42,8 +42,7 @@ class EventForm(FlaskForm):
     city_en = StringField(_l("City in English"), filters=[clean], validators=[Optional(), Length(max=100)],
                           description=_l("Leave empty for a regional centre: its English name comes from the "
                                          "reference data."))
-    timezone = SelectField(_l("Time zone"), choices=[(zone, zone) for zone in RUSSIAN_TIME_ZONES],
-                           default="Europe/Moscow")
+    timezone = SelectField(_l("Time zone"), choices=list(TIME_ZONE_LABELS.items()), default="Europe/Moscow")
     registration_opens_at = DateTimeLocalField(_l("Registration opens"), format=LOCAL_FORMATS,
                                                validators=[Optional(), plausible_year])
     registration_closes_at = DateTimeLocalField(_l("Registration closes"), format=LOCAL_FORMATS,

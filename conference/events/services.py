@@ -6,14 +6,8 @@ from conference.directories.models import FederalSubject
 from conference.extensions import db
 from conference.timeutil import local_to_utc, to_zone
 
+from .labels import TIME_ZONE_LABELS
 from .models import Event
-
-# The zones an event in Russia is held in, west to east; organizers pick one of them.
-RUSSIAN_TIME_ZONES = (
-    "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk",
-    "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok",
-    "Asia/Sakhalin", "Asia/Magadan", "Asia/Kamchatka",
-)
 
 DEFAULT_CONSENT_TEXT = (
     "Я даю согласие оператору — организатору мероприятия — на обработку моих персональных данных "
@@ -83,6 +77,11 @@ def event_form_data(event: Event) -> dict:
         value = getattr(event, name)
         naive[name] = to_zone(value, event.timezone).replace(tzinfo=None) if value else None
     return naive
+
+
+def time_zone_label(zone: str) -> str:
+    """«Москва (МСК)» for Europe/Moscow; a zone we do not name, as it is."""
+    return str(TIME_ZONE_LABELS.get(zone, zone))
 
 
 def event_city(event: Event, language: str) -> str:
