@@ -18,6 +18,20 @@ def new_link_key() -> str:
 
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+_PHONE_FRAGMENT = re.compile(r"[+(]?\d[\d()\-.]*")
+
+
+def phone_digits(text: str) -> str:
+    """A phone number as it is searched: its digits alone («+7 916 123-45-67» is 79161234567), a Russian number
+    dialled with 8 as with +7 («8 916 123-45-67» is the same number)."""
+    digits = "".join(char for char in text if char.isdigit())
+    return "7" + digits[1:] if len(digits) == 11 and digits.startswith("8") else digits
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search, a piece of a phone number («123-45-67», «(916)») read as its digits, as
+    search_text holds the number."""
+    return [phone_digits(word) if _PHONE_FRAGMENT.fullmatch(word) else word for word in searchable(text).split()]
 
 
 def searchable(text: str) -> str:
@@ -106,8 +120,8 @@ class Participant(db.Model):
         return self.subject.name if self.subject else (self.country.name if self.country else "")
 
     def refresh_search_text(self) -> None:
-        self.search_text = searchable(
-            " ".join((self.last_name, self.first_name, self.patronymic, self.email, self.organization)))
+        self.search_text = searchable(" ".join((self.last_name, self.first_name, self.patronymic, self.email,
+                                                self.organization, phone_digits(self.phone or ""))))
 
 
 @event.listens_for(Participant, "before_insert")

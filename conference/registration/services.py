@@ -32,7 +32,7 @@ from .models import (
     Participant,
     RegistrationStatus,
     new_link_key,
-    searchable,
+    search_words,
 )
 
 # Sent with a list of registrations that stop taking part (cancelled or declined): the agenda frees their seats.
@@ -309,7 +309,7 @@ def _conditions(event: Event, criteria: ParticipantFilter) -> list:
         conditions.append(Participant.subject_id.in_(in_district))
     if criteria.organization_type_id:
         conditions.append(Participant.organization_type_id == criteria.organization_type_id)
-    for word in searchable(criteria.text).split()[:5]:
+    for word in search_words(criteria.text)[:5]:
         conditions.append(_contains(word))
     return conditions
 
@@ -335,7 +335,7 @@ def _like_literal(word: str) -> str:
 def filtered_query(event: Event, criteria: ParticipantFilter) -> Select:
     columns = SORTS.get(criteria.sort, SORTS["name"])
     order = [column.desc() if criteria.descending else column for column in columns]
-    words = searchable(criteria.text).split()
+    words = search_words(criteria.text)
     if criteria.sort == "relevance" and words:
         # Those whose last name starts with one of the words come first: at the door «Петров» (or «Иван Петров»)
         # means the Петровs, not the Петровичи of their patronymics.
