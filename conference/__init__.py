@@ -186,7 +186,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     def page(code: int):
         def handler(error):
-            # What the error itself says in its headers stays (Allow of a 405, Retry-After of a 429).
+            # What the error itself says in its headers stays (the Allow of a 405).
             headers = [(name, value) for name, value in getattr(error, "get_headers", lambda: [])()
                        if name != "Content-Type"]
             if request.path.startswith("/api/"):  # programs get JSON, as the API's description promises
@@ -196,7 +196,7 @@ def _register_error_pages(app: Flask) -> None:
                 # Whoever loops on a public file gets a line of text: a page costs three times as much to make,
                 # and those answers, thousands a minute, share the workers with the scans at the door.
                 return Response(gettext("Too many requests for this file. Wait a minute and try again."), code,
-                                mimetype="text/plain")
+                                headers, mimetype="text/plain")
             return render_template("errors/error.html", code=code, error=error), code, headers
 
         return handler
@@ -262,11 +262,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         database = next(row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main")
-        if database and os.stat(database).st_mode & 0o077:  # a file of personal data: for our user alone (its
-            try:                                                # -wal and -shm are made with the same mode)
-                os.chmod(database, 0o600)
+        # A file of personal data, and its log (recent changes) and index: for our user alone. SQLite makes the
+        # -wal and -shm with the database's mode; those made before this rule are set here too.
+        for path in (database, f"{database}-wal", f"{database}-shm") if database else ():
+            try:
+                if os.stat(path).st_mode & 0o077:
+                    os.chmod(path, 0o600)
+            except FileNotFoundError:
+                pass
             except PermissionError:
-                logging.getLogger(__name__).warning("%s is readable by others and not ours to change", database)
+                logging.getLogger(__name__).warning("%s is readable by others and not ours to change", path)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")

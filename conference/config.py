@@ -73,8 +73,9 @@ def load_config() -> dict:
         # and the test would cost every request (a badge scan, say) one more statement.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "WTF_CSRF_TIME_LIMIT": None,  # a long registration form must not expire while someone types
-        # A staff session left alone this long ends: the cookie is refused by the server, whoever holds a copy.
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # A staff log-in left alone this long ends: refused by the server (accounts/views.py: load_user), whoever
+        # holds a copy of the cookie. Visitors' sessions (the language, a form's CSRF token) are not staff log-ins.
+        "STAFF_IDLE_LIMIT": timedelta(hours=12),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not development),

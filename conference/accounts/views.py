@@ -1,3 +1,5 @@
+import time
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,6 +28,11 @@ def load_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     if user is None or not user.is_enabled or (password_mark, session_key) != (user.password_mark, user.session_key):
         return None
+    now, limit = time.time(), current_app.config["STAFF_IDLE_LIMIT"].total_seconds()
+    if now - session.get("staff_seen", now) > limit:
+        return None  # left alone too long: the log-in page again
+    if now - session.get("staff_seen", 0) >= min(60, limit / 4):  # not a new cookie on every request
+        session["staff_seen"] = now
     return user
 
 
@@ -42,7 +49,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.permanent = True  # so that it ends after PERMANENT_SESSION_LIFETIME without a request
+            session["staff_seen"] = time.time()  # the idle limit counts from here (see load_user)
             login_user(user)
             return redirect(safe_next_url(request.args.get("next"), _home_for(user)))
         form.password.errors.append(_("Wrong email or password."))

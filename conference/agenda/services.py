@@ -528,8 +528,9 @@ def cancel_signup(participant: Participant, session: AgendaSession) -> bool:
 
 def promote_waiting(session: AgendaSession) -> list[Participant]:
     """Fills free seats from the waiting list, first come first served, under the session's lock, and queues a
-    letter to each person promoted. A session that is over keeps its lists as they were."""
-    if session.ends_at <= utcnow():
+    letter to each person promoted. A session that has begun keeps its lists as they were (as sign_up takes
+    nobody new): a letter «a seat is yours» for a session under way would come too late."""
+    if session.starts_at <= utcnow():
         return []
     lock_row(AgendaSession, session.id)
     free = session.seats - taken_seats([session.id]).get(session.id, 0)

@@ -2,6 +2,7 @@
 
 import logging
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from conference.extensions import db
@@ -23,12 +24,14 @@ def copy_scan_log(stopping) -> None:
     engine = db.engine
     if engine.dialect.name != "sqlite" or isinstance(engine.pool, (StaticPool, SingletonThreadPool)):
         return
-    pooled = engine.raw_connection()
+    pooled = None
     try:
         while not stopping.wait(LOG_COPIED_EVERY):
             try:
+                pooled = pooled or engine.raw_connection()  # a database not there yet is tried again
                 copy_log_into_database(pooled.dbapi_connection)
-            except engine.dialect.loaded_dbapi.Error:
+            except (DBAPIError, engine.dialect.loaded_dbapi.Error):  # opening (wrapped) or copying (the driver's)
                 log.warning("copying the scans' log into the database failed; trying again", exc_info=True)
     finally:
-        pooled.close()
+        if pooled is not None:
+            pooled.close()

@@ -28,10 +28,22 @@ def phone_digits(text: str) -> str:
     return "7" + digits[1:] if len(digits) == 11 and digits.startswith("8") else digits
 
 
-def search_words(text: str) -> list[str]:
-    """The words of a search, a piece of a phone number («123-45-67», «(916)») read as its digits, as
-    search_text holds the number."""
-    return [phone_digits(word) if _PHONE_FRAGMENT.fullmatch(word) else word for word in searchable(text).split()]
+def search_words(text: str) -> list[tuple[str, ...]]:
+    """The words of a search, each with what else it may be written as in search_text (any one matches): a run of
+    number pieces that may be a phone number («8 (916) 123-45-67», «916 1234567») is one word, as typed or as its
+    digits; «4.0» stays a word of its own."""
+    words, run = [], []
+    for word in [*searchable(text).split(), ""]:
+        if _PHONE_FRAGMENT.fullmatch(word):
+            run.append(word)
+            continue
+        if run:
+            digits = phone_digits("".join(run))
+            words.extend([(digits, " ".join(run))] if len(digits) >= 5 else [(piece,) for piece in run])
+            run = []
+        if word:
+            words.append((word,))
+    return words
 
 
 def searchable(text: str) -> str:

@@ -309,8 +309,8 @@ def _conditions(event: Event, criteria: ParticipantFilter) -> list:
         conditions.append(Participant.subject_id.in_(in_district))
     if criteria.organization_type_id:
         conditions.append(Participant.organization_type_id == criteria.organization_type_id)
-    for word in search_words(criteria.text)[:5]:
-        conditions.append(_contains(word))
+    for spellings in search_words(criteria.text)[:5]:
+        conditions.append(or_(*(_contains(word) for word in spellings)))
     return conditions
 
 
@@ -335,7 +335,7 @@ def _like_literal(word: str) -> str:
 def filtered_query(event: Event, criteria: ParticipantFilter) -> Select:
     columns = SORTS.get(criteria.sort, SORTS["name"])
     order = [column.desc() if criteria.descending else column for column in columns]
-    words = search_words(criteria.text)
+    words = [spellings[0] for spellings in search_words(criteria.text)]
     if criteria.sort == "relevance" and words:
         # Those whose last name starts with one of the words come first: at the door «Петров» (or «Иван Петров»)
         # means the Петровs, not the Петровичи of their patronymics.
