@@ -77,3 +77,9 @@ def test_a_wrong_method_says_which_are_allowed(event, client):
 def test_an_unauthenticated_call_says_how_to_authenticate(event, client):
     answer = client.post(f"/api/v1/events/{event.slug}/checkins", json={"token": "1", "nonce": nonce()})
     assert answer.status_code == 401 and answer.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_checkpoints_of_no_event_are_a_documented_404(checkin_client):
+    answer = checkin_client.get("/api/v1/events/0/checkpoints")
+    assert answer.status_code == 404
+    assert checked(answer, "/events/{slug}/checkpoints", "get")["result"] == "unknown_event"
