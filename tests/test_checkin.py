@@ -664,3 +664,16 @@ def test_the_api_takes_what_its_description_allows_and_nothing_else(app, event, 
                                    format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid(body)
     answer = checked(checkin_client.post(f"/api/v1/events/{event.slug}/checkins", json=body))
     assert (answer["result"] != "invalid_request") is allowed, answer
+
+
+def test_the_latest_scans_of_another_day_say_which(app, event, people, checkin_client):
+    assert post_scan(checkin_client, event, token=people["Иванов"]).status_code == 201
+    assert post_scan(checkin_client, event, token=people["Петрова"]).status_code == 201
+    with action(app):
+        first = db.session.scalar(select(Scan).order_by(Scan.id))
+        first.received_at = utcnow() - timedelta(days=1)
+        yesterday = to_zone(first.received_at, event.timezone).strftime("%d.%m %H:%M:%S")
+    page = checkin_client.get(f"/manage/events/{event.slug}/checkin/").get_data(as_text=True)
+    lines = re.findall(r'<li class="recent-[a-z]+">([^<]*)</li>', page)
+    assert lines[-1].startswith(yesterday + " · ")  # the older one, with its date
+    assert re.match(r"\d\d:\d\d:\d\d · ", lines[0])  # today's, the time alone

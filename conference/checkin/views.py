@@ -203,8 +203,10 @@ def recent_line(event: Event, scan) -> dict:
     """One of the latest scans as the page lists them (the script adds new ones the same way)."""
     name = scan.participant.full_name if scan.participant and scan.outcome != ScanOutcome.OTHER_EVENT else ""
     undone = _("undone") if scan.undone_at else ""
-    return {"colour": "amber" if undone else COLOURS.get(scan.outcome, "red"),
-            "time": to_zone(scan.received_at, event.timezone).strftime("%H:%M:%S"),
+    received = to_zone(scan.received_at, event.timezone)
+    # A scan of another day says which: on the second morning of a forum, «09:41» alone would mislead.
+    shown = "%H:%M:%S" if received.date() == to_zone(utcnow(), event.timezone).date() else "%d.%m %H:%M:%S"
+    return {"colour": "amber" if undone else COLOURS.get(scan.outcome, "red"), "time": received.strftime(shown),
             "text": " · ".join(filter(None, (str(MESSAGES[scan.outcome]), name, undone)))}
 
 
