@@ -64,11 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    if INSTANCE_DIR.stat().st_mode & 0o077:  # the database, the queue and prepared badges: for our user only
-        try:
-            INSTANCE_DIR.chmod(0o700)
-        except PermissionError:
-            logging.getLogger(__name__).warning("%s is open to others and not ours to change", INSTANCE_DIR)
+    keep_private(INSTANCE_DIR, 0o700)  # the database, the queue and prepared badges: for our user only
     if app.config["TRUST_PROXY_HOPS"]:
         hops = app.config["TRUST_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -257,6 +253,18 @@ def _add_security_headers(app: Flask) -> None:
         return response
 
 
+def keep_private(path, mode: int) -> None:
+    """Gives a file or folder of personal data `mode` (our user's alone) if others may read it; one that is not
+    ours to change is logged, and one that is not there is left alone."""
+    try:
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, mode)
+    except FileNotFoundError:
+        pass
+    except PermissionError:
+        logging.getLogger(__name__).warning("%s is open to others and not ours to change", path)
+
+
 @sa_event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     if type(dbapi_connection).__module__.startswith("sqlite3"):
@@ -265,13 +273,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         # A file of personal data, and its log (recent changes) and index: for our user alone. SQLite makes the
         # -wal and -shm with the database's mode; those made before this rule are set here too.
         for path in (database, f"{database}-wal", f"{database}-shm") if database else ():
-            try:
-                if os.stat(path).st_mode & 0o077:
-                    os.chmod(path, 0o600)
-            except FileNotFoundError:
-                pass
-            except PermissionError:
-                logging.getLogger(__name__).warning("%s is readable by others and not ours to change", path)
+            keep_private(path, 0o600)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")

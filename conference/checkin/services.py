@@ -272,6 +272,11 @@ _held = threading.local()
 _inherited = []  # connections a forked process found held by its parent: never used, never closed here
 
 
+def one_shared_connection(engine) -> bool:
+    """An in-memory SQLite database: one connection everybody shares (tests), no file, no log to copy."""
+    return isinstance(engine.pool, (StaticPool, SingletonThreadPool))
+
+
 def _held_connection() -> _HeldConnection:
     """This thread's connection for scans, opened on its first scan and kept (see scan_connection)."""
     engine = db.engine
@@ -286,7 +291,7 @@ def _held_connection() -> _HeldConnection:
     pooled = engine.raw_connection()
     # An in-memory SQLite database is one connection that everybody shares (the pool hands out the same one):
     # taken away from the pool, the app's other queries would open a new, empty database.
-    shared = isinstance(engine.pool, (StaticPool, SingletonThreadPool))
+    shared = one_shared_connection(engine)
     if not shared:
         pooled.detach()  # ours for the thread's lifetime: the pool neither resets nor counts it
     connection = pooled.dbapi_connection

@@ -3,12 +3,11 @@
 import logging
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from conference.extensions import db
 from conference.jobs import companion
 
-from .services import copy_log_into_database
+from .services import copy_log_into_database, one_shared_connection
 
 log = logging.getLogger(__name__)
 # Small copies, often: each copy's fsync holds the scans' writes up for a time that grows with its size. At 200
@@ -22,7 +21,7 @@ def copy_scan_log(stopping) -> None:
     """On SQLite, copies the write-ahead log into the database every LOG_COPIED_EVERY seconds, on a connection of
     its own, so that no scan's commit does it (see services._held_connection)."""
     engine = db.engine
-    if engine.dialect.name != "sqlite" or isinstance(engine.pool, (StaticPool, SingletonThreadPool)):
+    if engine.dialect.name != "sqlite" or one_shared_connection(engine):
         return
     pooled = None
     try:
