@@ -233,6 +233,32 @@ def test_letters_wait_for_a_mail_server_that_is_down_and_go_out_once_when_it_is_
             assert letter.status == "sent" and [attempt.outcome for attempt in letter.tries] == ["retry", "sent"]
 
 
+def test_a_letter_whose_retry_is_later_than_the_next_run_still_has_a_run_of_its_own(
+        app, client, make_event, form_data, smtp_server):
+    """Two letters waiting for their retries, the second later: the run that sends the first must leave a run for
+    the second (before, it was left to the periodic run a minute later)."""
+    from conference.jobs import queue
+
+    _, inbox = smtp_server
+    event = make_event(moderation=True)
+    pending_ids(app, client, event, form_data, count=2)
+    with action(app):
+        first, second = db.session.scalars(select(Letter).order_by(Letter.id)).all()
+        first.status = second.status = "queued"
+        first.next_attempt_at, second.next_attempt_at = utcnow(), utcnow() + timedelta(seconds=40)
+        db.session.commit()
+        first_to, second_due = first.recipient, second.next_attempt_at
+        queue.flush()  # no run is scheduled yet
+        inbox.clear()
+        assert send_due() == {"sent": 1}
+        assert [envelope.rcpt_tos[0] for envelope in inbox.messages] == [first_to]
+        [run] = queue.scheduled()
+        assert run.name.endswith("send_letters")
+        assert abs((run.eta - second_due.replace(tzinfo=None)).total_seconds()) < 1  # (huey: naive UTC)
+        assert send_due() == {}  # a run with nothing due leaves nothing: the run above covers the second
+        assert len(queue.scheduled()) == 1
+
+
 def test_a_refused_letter_is_listed_with_the_answer_and_can_be_sent_again(
         app, client, make_event, form_data, organizer_client, smtp_server):
     _, inbox = smtp_server

@@ -82,8 +82,9 @@ def queued_count() -> int:
 
 def send_due(limit: int = 200) -> dict[str, int]:
     """Sends the letters that are due, over one connection to the mail server, each claimed first so that two
-    workers never send the same letter. Each letter's outcome is committed as soon as it is known; letters to be
-    tried again get one run of the sender when the first of them is due. Returns how many ended how."""
+    workers never send the same letter. Each letter's outcome is committed as soon as it is known. A run that
+    handled any letter leaves one run of the sender for when the first letter still queued is due: a letter whose
+    retry was set by an earlier run is not left to the periodic safety net. Returns how many ended how."""
     recover_interrupted()
     outcomes: dict[str, int] = {}
     while True:
@@ -97,7 +98,7 @@ def send_due(limit: int = 200) -> dict[str, int]:
             if outcome:
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
         db.session.expunge_all()  # a batch's letters need not stay in memory
-    if outcomes.get("retry"):
+    if outcomes:  # (a run that found nothing leaves nothing: the run that handled letters last covers them)
         _send_later()
     return outcomes
 
@@ -144,7 +145,8 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _send_later() -> None:
-    """A run of the sender when the first retry is due (the periodic run each minute is only the safety net)."""
+    """A run of the sender when the first queued letter is due (the periodic run each minute is only the safety
+    net)."""
     from .tasks import send_letters
 
     first = db.session.scalar(select(func.min(Letter.next_attempt_at)).where(Letter.status == LetterStatus.QUEUED))
