@@ -317,9 +317,10 @@ def test_a_worker_gone_mid_letter_leaves_it_queued_or_failed_by_whether_it_was_h
     assert second.status == "failed" and "may have arrived" in second.last_answer
 
 
-def test_an_action_that_fails_queues_no_letter(app, client, event, form_data):
+def test_an_action_that_is_refused_queues_no_letter(app, client, make_event, form_data):
+    event = make_event(capacity=1)
     client.post(f"/events/{event.slug}/register", data=form_data())
     before = letters(app)
-    duplicate = client.post(f"/events/{event.slug}/register", data=form_data())
-    assert duplicate.status_code == 200 and "уже зарегистрирован" in duplicate.get_data(as_text=True)
-    assert len(letters(app)) == len(before)
+    refused = client.post(f"/events/{event.slug}/register", data=form_data(email="second@example.org"))
+    assert refused.status_code == 200 and "second@example.org" not in refused.get_data(as_text=True)
+    assert len(letters(app)) == len(before) == 1

@@ -134,18 +134,37 @@ def test_markup_in_free_text_is_stored_as_text_and_escaped(app, client, event, f
     assert "<img src=x" not in listing and "&lt;img src=x onerror=alert(1)&gt;" in listing
 
 
-def test_the_same_email_twice_offers_the_link_and_never_makes_a_second_record(app, client, event, form_data):
+def test_the_same_email_twice_answers_as_the_resend_page_does_and_sends_that_address_its_link(
+        app, client, event, form_data):
+    """A second registration with a registered address must not tell the sender who attends: the answer is the
+    resend page's, and the letter with the private link goes to the address, not to whoever typed it."""
     client.post(f"/events/{event.slug}/register", data=form_data())
-    again = client.post(f"/events/{event.slug}/register", data=form_data(email=" Anna.Sidorova@Example.org "))
+    again = client.post(f"/events/{event.slug}/register",
+                        data=form_data(email=" Anna.Sidorova@Example.org ", last_name="Чужой"))
+    unknown = client.post(f"/events/{event.slug}/link", data={"email": "nobody@example.org"})
     page = again.get_data(as_text=True)
-    assert again.status_code == 200
-    assert "уже зарегистрирован" in page and "Отправить ссылку ещё раз" in page
-    assert count_participants(app) == 1
+    assert again.status_code == 200 and "Проверьте почту" in page and "уже зарегистрирован" not in page
+    def answer(html: str, email: str) -> str:  # the page's own part, the address put aside
+        return re.search(r'<section class="narrow">.*?</section>', html, re.S).group(0).replace(email, "‹email›")
 
-    sent = client.post(f"/events/{event.slug}/link", data={"email": "anna.sidorova@example.org"})
-    assert "Проверьте почту" in sent.get_data(as_text=True)
+    assert answer(page, "Anna.Sidorova@Example.org") == answer(unknown.get_data(as_text=True), "nobody@example.org")
+    assert count_participants(app) == 1
+    assert only_participant(app).last_name != "Чужой"  # nothing of the second form was saved
     messages = sent_mail(app)
-    assert len(messages) == 2 and "личная ссылка" in messages[-1]["Subject"].lower()
+    assert [message["To"] for message in messages] == ["anna.sidorova@example.org"] * 2
+    assert "личная ссылка" in messages[-1]["Subject"].lower() and "/my/" in mail_text(messages[-1])
+
+
+def test_letters_to_a_registered_address_from_the_registration_form_keep_the_per_address_limit(
+        app_config, event, form_data):
+    from conference import create_app
+
+    limited = create_app(dict(app_config, RATELIMIT_ENABLED=True, RESEND_LINK_RATE_LIMIT="2 per hour"))
+    limited.test_client().post(f"/events/{event.slug}/register", data=form_data())
+    answers = [limited.test_client().post(f"/events/{event.slug}/register", data=form_data()) for _ in range(4)]
+    assert {answer.status_code for answer in answers} == {200}  # never a 429: that would tell the address is known
+    assert all("Проверьте почту" in answer.get_data(as_text=True) for answer in answers)
+    assert len(sent_mail(limited)) == 1 + 2  # the registration's letter, then two links: the budget
 
 
 def test_resend_page_does_not_tell_whether_an_address_is_registered(app, client, event):

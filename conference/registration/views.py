@@ -1,6 +1,7 @@
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from limits import parse as parse_limit
 
 from conference import tokens
 from conference.events.access import event_blueprint, event_or_404, of_event_or_404
@@ -44,22 +45,30 @@ def register(slug: str):
     if state != "open":
         return render_template("registration/unavailable.html", event=event, state=state)
     form = RegistrationForm()
-    duplicate = False
     if form.validate_on_submit():
         try:
             participant = services.register(event, form.participant_data(), current_language())
         except services.DuplicateRegistration:
-            duplicate = True
-            form.email.errors.append(_("This email is already registered for this event."))
+            # The answer of «send the link again», whoever asks: this form must not tell who attends. The address
+            # itself is sent its private link, within the same per-address budget, counted quietly.
+            if _link_letter_allowed(form.email.data):
+                services.resend_link(event, form.email.data)
+            return render_template("registration/link_sent.html", event=event, email=form.email.data)
         except services.RegistrationUnavailable as refused:
             return render_template("registration/unavailable.html", event=event, state=refused.state)
         else:
             token = services.self_service_token(participant)
             return redirect(url_for(".registered", token=token))
-    return render_template(
-        "registration/register.html", event=event, form=form, duplicate=duplicate,
-        resend_form=ResendLinkForm(formdata=None, email=form.email.data),
-    )
+    return render_template("registration/register.html", event=event, form=form)
+
+
+def _link_letter_allowed(email: str) -> bool:
+    """RESEND_LINK_RATE_LIMIT for the link letters the registration form sends to an address already registered.
+    Counted here rather than by a decorator: a refusal (429) would tell that the address is registered."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    budget = parse_limit(current_app.config["RESEND_LINK_RATE_LIMIT"])
+    return limiter.limiter.hit(budget, "link-letter", clean(email).lower())
 
 
 def _email_in_form() -> str:
