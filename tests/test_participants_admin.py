@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -210,6 +212,28 @@ def test_xlsx_export_has_every_filtered_row_as_text(organizer_client, people):
     assert all(cell.data_type != "f" for cell in cells)
     phones = [row[4] for row in rows[1:]]
     assert all(phone.startswith("+7 ") for phone in phones)  # no stray apostrophe in a workbook
+
+
+def test_xlsx_export_is_typed_with_a_bold_frozen_filtered_header_in_the_exports_language(organizer_client, people):
+    url = f"/manage/events/{people.slug}/participants/export.xlsx"
+    workbook = load_workbook(io.BytesIO(organizer_client.get(url).get_data()))
+    assert workbook.sheetnames == ["Участники"]
+    sheet = workbook.active
+    header = sheet[1]
+    assert all(cell.font.bold for cell in header)
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:N{1 + len(PEOPLE)}"
+    registered = [row[13] for row in sheet.iter_rows(min_row=2)]
+    assert all(cell.is_date and cell.number_format == "DD.MM.YYYY HH:MM" for cell in registered)
+    assert all(isinstance(cell.value, datetime) for cell in registered)
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDFN"}
+    assert widths["F"] >= len("Технопарк «Техноград»") and 16 <= widths["N"] < 30, widths  # Excel's 13 would clip
+    organizer_client.get("/lang/en")
+    english = load_workbook(io.BytesIO(organizer_client.get(url).get_data()))
+    assert english.sheetnames == ["Participants"] and english.active["A1"].value == "Last name"
+    assert english.active["N2"].number_format == "YYYY-MM-DD HH:MM"
+    csv_row = organizer_client.get(url.replace(".xlsx", ".csv")).get_data(as_text=True).splitlines()[1]
+    assert re.search(r";\d{4}-\d\d-\d\d \d\d:\d\d$", csv_row)  # the CSV's text as before
 
 
 def test_status_email_is_written_in_the_participants_language(app, organizer_client, make_event, form_data, client):

@@ -19,6 +19,7 @@ from conference.registration.models import Participant
 from conference.reports import services
 from conference.resolutions.models import Recommendation
 from conference.resolutions.services import RecommendationData, load_defaults, save_recommendation
+from conference.timeutil import to_zone
 
 from .agenda_helpers import at, make_room, make_session
 
@@ -166,6 +167,40 @@ def test_organizers_download_the_report_and_the_tables(app, demo, organizer_clie
         report = services.build_report(get_event(demo))
     assert len(regions) == sum(len(group.subjects) for group in report.districts) + len(report.countries) == 66
     assert checkin_client.get(f"/manage/events/{demo}/report.pdf").status_code == 403
+
+
+def test_the_report_workbook_is_typed_and_carries_every_line_of_the_pdfs_summary(app, demo):
+    with app.test_request_context():
+        event = get_event(demo)
+        report = services.build_report(event)
+        workbook = load_workbook(io.BytesIO(services.render_report_xlsx(event, "ru")))
+        english = load_workbook(io.BytesIO(services.render_report_xlsx(event, "en")))
+    assert english.sheetnames == ["Summary", "Federal districts", "Regions", "Organization types", "Categories",
+                                  "Sessions", "Arrivals", "Recommendations"]
+    summary = {row[0].value: row[1] for row in workbook["Итоги"].iter_rows(min_row=2)}
+    assert list(summary) == ["Зарегистрировано", "Подтверждено", "Пришли", "Доля неявки (подтверждены, но не пришли)",
+                             "Субъекты Российской Федерации", "Зарубежные страны", "Принятые рекомендации", "Итоги"]
+    assert summary["Принятые рекомендации"].value == report.adopted_count == 3
+    assert summary["Пришли"].data_type == "n" and summary["Пришли"].value == report.attended
+    rate = summary["Доля неявки (подтверждены, но не пришли)"]
+    assert rate.number_format == "0.0%" and rate.value == pytest.approx(report.no_show_rate)
+    english_summary = [row[0] for row in english["Summary"].iter_rows(min_row=2, values_only=True)]
+    assert "Adopted recommendations" in english_summary
+    for sheet in workbook:
+        assert all(cell.font.bold for cell in sheet[1]), sheet.title
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet.auto_filter.ref == f"A1:{sheet[1][-1].column_letter}{sheet.max_row}", sheet.title
+        assert all(sheet.column_dimensions[cell.column_letter].width >= 8 for cell in sheet[1]), sheet.title
+    shares = [row[3] for row in workbook["Федеральные округа"].iter_rows(min_row=2)]
+    assert all(cell.data_type == "n" and cell.number_format == "0.0%" and 0 <= cell.value <= 1 for cell in shares)
+    sessions = list(workbook["Мероприятия программы"].iter_rows(min_row=2))
+    assert all(row[2].is_date and row[2].value.date() == event.starts_on for row in sessions)
+    assert all(row[4].data_type == "n" and row[7].number_format == "0.0%" for row in sessions)
+    plenary = next(line for line in report.sessions)
+    assert sessions[0][2].value.strftime("%H:%M") == to_zone(plenary.starts_at, event.timezone).strftime("%H:%M")
+    arrivals = list(workbook["Прибытие участников"].iter_rows(min_row=2))
+    assert arrivals and all(row[0].is_date and row[1].data_type == "n" for row in arrivals)
+    assert sum(row[1].value for row in arrivals) == sum(count for _label, count in report.arrivals)
 
 
 def test_flask_report_writes_both_files(app, demo, tmp_path):

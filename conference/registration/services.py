@@ -20,7 +20,7 @@ from conference.directories.models import FederalSubject
 from conference.events.models import Event
 from conference.extensions import db
 from conference.mail.services import Draft, letter_kind, queue_letter
-from conference.spreadsheets import neutralize_formula, text_cell
+from conference.spreadsheets import add_table, neutralize_formula
 from conference.timeutil import to_zone, utcnow
 from conference.transactions import lock_row, savepoint
 
@@ -402,7 +402,8 @@ def status_counts(event: Event) -> dict[str, int]:
 # ---- exports ---------------------------------------------------------------------------------------------
 
 def export_table(event: Event, criteria: ParticipantFilter) -> tuple[list[str], list[list]]:
-    """Header and rows as they are; each format neutralizes formulas in its own way."""
+    """Header and rows as they are, typed (the registration time is the event's wall-clock time); each format
+    writes types and neutralizes formulas in its own way."""
     header = [
         _("Last name"), _("First name"), _("Patronymic"), _("Email"), _("Phone"), _("Organization"),
         _("Organization type"), _("Position"), _("Federal district"), _("Region or country"), _("City"),
@@ -416,7 +417,7 @@ def export_table(event: Event, criteria: ParticipantFilter) -> tuple[list[str], 
             participant.phone, participant.organization, participant.organization_type.name, participant.position,
             district, participant.place, participant.city, str(CATEGORY_LABELS[participant.category]),
             str(STATUS_LABELS[participant.status]),
-            to_zone(participant.created_at, event.timezone).strftime("%Y-%m-%d %H:%M"),
+            to_zone(participant.created_at, event.timezone).replace(tzinfo=None),
         ])
     return header, rows
 
@@ -427,17 +428,15 @@ def export_csv(event: Event, criteria: ParticipantFilter) -> bytes:
     # Semicolons and a byte-order mark: what Excel with Russian regional settings opens correctly.
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(header)
-    writer.writerows([neutralize_formula(cell) for cell in row] for row in rows)
+    writer.writerows([neutralize_formula(cell.strftime("%Y-%m-%d %H:%M") if isinstance(cell, datetime) else cell)
+                      for cell in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def export_xlsx(event: Event, criteria: ParticipantFilter) -> bytes:
     header, rows = export_table(event, criteria)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="Participants")
-    sheet.append(header)
-    for row in rows:
-        sheet.append([text_cell(sheet, value) for value in row])
+    add_table(workbook, _("Participants"), header, rows)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -26,7 +26,7 @@ from conference.pdf import render_pdf
 from conference.registration.labels import CATEGORY_LABELS
 from conference.registration.models import CATEGORIES, Participant, RegistrationStatus
 from conference.resolutions.services import by_addressee, recommendations_of
-from conference.spreadsheets import header_cells, text_cell
+from conference.spreadsheets import add_table, share
 from conference.timeutil import to_zone
 
 from .labels import ORGANIZATION_GROUPS
@@ -292,52 +292,48 @@ def render_report_pdf(event: Event, language: str) -> bytes:
     return render_pdf(html)
 
 
-def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list]) -> None:
-    sheet = workbook.create_sheet(title[:31])
-    for column, width in zip("ABCDEFGH", (48, 14, 14, 14, 14, 14, 14, 14), strict=False):
-        sheet.column_dimensions[column].width = width
-    sheet.append(header_cells(sheet, header))
-    for row in rows:
-        sheet.append([text_cell(sheet, value) for value in row])
-
-
 def render_report_xlsx(event: Event, language: str) -> bytes:
-    """The report's tables, one sheet each, for organizers who build their own charts."""
+    """The report's tables, one sheet each, for organizers who build their own charts: the same figures as the
+    PDF, typed (counts as numbers, shares as percentages, times as the event's wall-clock times)."""
     with force_locale(language):
         report = build_report(event)
         workbook = Workbook(write_only=True)
-        confirmed, came, share = _("Confirmed registrations"), _("Attended"), _("Share attended")
+        confirmed, came, share_of = _("Confirmed registrations"), _("Attended"), _("Share attended")
 
         def lines(rows: list[Line]) -> list[list]:
-            return [[line.label, line.confirmed, line.attended,
-                     round(line.share, 3) if line.share is not None else None] for line in rows]
+            return [[line.label, line.confirmed, line.attended, share(line.share)] for line in rows]
 
-        _sheet(workbook, _("Summary"), [_("Figure"), _("Value")], [
+        def local(moment: datetime) -> datetime:
+            return to_zone(moment, event.timezone).replace(tzinfo=None)
+
+        # The lines of the PDF's summary table, in its order and words, then its opening paragraph.
+        add_table(workbook, _("Summary"), [_("Figure"), _("Value")], [
             [_("Registrations"), report.registered], [_("Confirmed registrations"), report.confirmed],
             [_("Attended"), report.attended if report.has_check_ins else None],
-            [_("No-show rate"), round(report.no_show_rate, 3) if report.no_show_rate is not None else None],
+            [_("No-show rate (confirmed who did not come)"), share(report.no_show_rate)],
             [_("Federal subjects"), report.subject_count], [_("Other countries"), report.country_count],
+            [_("Adopted recommendations"), report.adopted_count],
             [_("Summary"), summary(report)]])
-        _sheet(workbook, _("Federal districts"), [_("Federal district"), confirmed, came, share],
-               lines([group.district for group in report.districts]))
-        _sheet(workbook, _("Regions"), [_("Region"), _("Federal district"), confirmed, came, share],
-               [[line.label, group.district.label, line.confirmed, line.attended,
-                 round(line.share, 3) if line.share is not None else None]
-                for group in report.districts for line in group.subjects]
-               + [[line.label, _("Other countries"), line.confirmed, line.attended,
-                   round(line.share, 3) if line.share is not None else None] for line in report.countries])
-        _sheet(workbook, _("Organization types"), [_("Organization type"), confirmed, came, share],
-               lines(report.organization_types))
-        _sheet(workbook, _("Categories"), [_("Category"), confirmed, came, share], lines(report.categories))
-        _sheet(workbook, _("Sessions"), [_("Session"), _("Format"), _("Starts"), _("Room"), _("Capacity"),
-                                          _("Signed up"), _("Attended"), _("Fill rate")],
-               [[line.title, line.kind, to_zone(line.starts_at, event.timezone).strftime("%d.%m.%Y %H:%M"),
-                 line.room, line.capacity, line.signed_up, line.attended, round(line.fill_rate, 3)]
-                for line in report.sessions])
-        _sheet(workbook, _("Arrivals"), [_("Time"), _("Arrivals")], [list(row) for row in report.arrivals])
-        _sheet(workbook, _("Recommendations"), [_("Addressee"), _("No."), _("Recommendation")],
-               [[body.name if body else _("No addressee given"), number, recommendation.text]
-                for body, items in report.recommendations for number, recommendation in items])
+        add_table(workbook, _("Federal districts"), [_("Federal district"), confirmed, came, share_of],
+                  lines([group.district for group in report.districts]))
+        add_table(workbook, _("Regions"), [_("Region"), _("Federal district"), confirmed, came, share_of],
+                  [[line.label, group.district.label, line.confirmed, line.attended, share(line.share)]
+                   for group in report.districts for line in group.subjects]
+                  + [[line.label, _("Other countries"), line.confirmed, line.attended, share(line.share)]
+                     for line in report.countries])
+        add_table(workbook, _("Organization types"), [_("Organization type"), confirmed, came, share_of],
+                  lines(report.organization_types))
+        add_table(workbook, _("Categories"), [_("Category"), confirmed, came, share_of], lines(report.categories))
+        add_table(workbook, _("Sessions"), [_("Session"), _("Format"), _("Starts"), _("Room"), _("Capacity"),
+                                             _("Signed up"), _("Attended"), _("Fill rate")],
+                  [[line.title, line.kind, local(line.starts_at), line.room, line.capacity, line.signed_up,
+                    line.attended, share(line.fill_rate)] for line in report.sessions])
+        # The slots' start times themselves, not the chart's labels: a time a spreadsheet can sort and plot.
+        add_table(workbook, _("Arrivals"), [_("Time"), _("Arrivals")],
+                  [[local(start), count] for start, count in arrivals_at_entrance(event)])
+        add_table(workbook, _("Recommendations"), [_("Addressee"), _("No."), _("Recommendation")],
+                  [[body.name if body else _("No addressee given"), number, recommendation.text]
+                   for body, items in report.recommendations for number, recommendation in items])
         buffer = io.BytesIO()
         workbook.save(buffer)
     return buffer.getvalue()
