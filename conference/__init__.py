@@ -4,7 +4,7 @@ import logging
 import os
 
 from babel import Locale
-from flask import Flask, Response, has_request_context, jsonify, render_template, request, session
+from flask import Flask, Response, g, has_request_context, jsonify, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext
@@ -144,8 +144,15 @@ LOCALES = {language: Locale(language) for language in ("ru", "en")}
 
 
 def _select_locale() -> Locale:
-    chosen = session.get("lang") if has_request_context() else None  # commands and mail jobs speak Russian
-    # Russian first, whatever the browser says: English is one click away.
+    """The visitor's own choice (the language switch, or the language of their private link: see
+    registration.access), kept in the session; before any, the browser's Accept-Language between the two we speak,
+    Russian when it names neither. Commands and mail jobs speak Russian (letters set their own language)."""
+    if not has_request_context():
+        return LOCALES["ru"]
+    chosen = session.get("lang")
+    if chosen is None:
+        g.language_from_browser = True  # the answer varies with Accept-Language: see i18n.init_app
+        chosen = request.accept_languages.best_match(LOCALES, default="ru")
     return LOCALES.get(chosen, LOCALES["ru"])
 
 

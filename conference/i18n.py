@@ -3,8 +3,8 @@
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, redirect, request, session, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask_babel import format_date, format_datetime, get_locale, refresh
 
 from .timeutil import to_zone
 
@@ -69,8 +69,22 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["numeric_datetime"] = numeric_datetime
     app.jinja_env.globals["current_language"] = current_language
 
+    @app.after_request
+    def vary_with_the_browsers_language(response):
+        if g.get("language_from_browser"):  # (a shared cache must not give an English page to a Russian browser)
+            response.vary.add("Accept-Language")
+        return response
+
     @app.route("/lang/<code>")
     def switch_language(code: str):
         if code in app.config["LANGUAGES"]:
             session["lang"] = code
         return redirect(safe_next_url(request.args.get("next"), url_for("events.index")))
+
+
+def speak_the_language_of(language: str) -> None:
+    """A page reached through a participant's private link speaks the language they registered in, unless this
+    browser has chosen one: the link in an English letter opens English pages in a fresh browser."""
+    if "lang" not in session and language in current_app.config["LANGUAGES"]:
+        session["lang"] = language
+        refresh()  # (the page's locale may have been chosen already)

@@ -1,5 +1,6 @@
 """Russian first, English second: the catalogue is complete, plurals and dates are Russian."""
 
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -82,3 +83,35 @@ def test_english_form_errors_are_english(client, event, form_data):
     client.get("/lang/en")
     page = client.post(f"/events/{event.slug}/register", data=form_data(last_name="", email="x")).get_data(as_text=True)
     assert "This field is required." in page and "Enter a valid email address." in page
+
+
+def test_a_first_visit_follows_the_browsers_language_until_the_visitor_chooses(app, event):
+    path = f"/events/{event.slug}/register"
+    for header, language in (("en-US,en;q=0.9", "en"), ("ru-RU,ru;q=0.9,en;q=0.8", "ru"), ("de-DE,de;q=0.9", "ru"),
+                             ("de;q=1, en;q=0.5", "en"), ("", "ru")):
+        answer = app.test_client().get(path, headers={"Accept-Language": header} if header else {})
+        assert f'<html lang="{language}"' in answer.get_data(as_text=True), header
+        assert "Accept-Language" in answer.headers.get("Vary", ""), header  # a shared cache keeps them apart
+
+    english_browser = app.test_client()
+    english_browser.get("/lang/ru")  # chosen on the page: the browser's English no longer decides
+    answer = english_browser.get(path, headers={"Accept-Language": "en-US,en"})
+    assert '<html lang="ru"' in answer.get_data(as_text=True) and "Accept-Language" not in answer.headers.get("Vary", "")
+
+
+def test_a_private_link_opens_in_the_participants_language_in_a_fresh_browser(app, client, event, form_data):
+    from .conftest import mail_text, sent_mail
+
+    client.get("/lang/en")
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    letter = mail_text(sent_mail(app)[-1])
+    link = re.search(r"http://localhost(/my/[\w.\-]+)", letter).group(1)
+
+    fresh = app.test_client()  # another device, a Russian browser, nothing chosen yet
+    page = fresh.get(link, headers={"Accept-Language": "ru-RU,ru"}).get_data(as_text=True)
+    assert '<html lang="en"' in page and "Cancel my registration" in page
+    assert '<html lang="en"' in fresh.get(f"/events/{event.slug}").get_data(as_text=True)  # and stays so
+
+    chose_russian = app.test_client()
+    chose_russian.get("/lang/ru")  # a visitor's own choice wins over the link's language
+    assert '<html lang="ru"' in chose_russian.get(link).get_data(as_text=True)

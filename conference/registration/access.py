@@ -4,6 +4,7 @@ from flask import abort, make_response, render_template
 
 from conference import tokens
 from conference.events.services import list_events
+from conference.i18n import speak_the_language_of
 
 from .models import Participant
 from .services import participant_from_token
@@ -18,6 +19,7 @@ def participant_or_abort(token: str) -> Participant:
         _link_refused(410 if error.expired else 404)
     if participant is None:
         _link_refused(404)
+    speak_the_language_of(participant.language)
     return participant
 
 
