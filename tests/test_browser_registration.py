@@ -75,7 +75,8 @@ def test_the_private_link_fits_a_phone(app, live_server, browser, event, client,
         email=email, organization="Федеральное государственное унитарное предприятие «Научно-производственное "
                                    "объединение «Техномаш»"))
     link = re.search(r"http://localhost(/my/[\w.\-]+)", mail_text(sent_mail(app)[-1])).group(1)
-    context = browser.new_context(locale="ru-RU", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context = browser.new_context(locale="ru-RU", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
     page = context.new_page()
     page.goto(f"{live_server.url}{link}")
     expect(page.locator("main").get_by_text(email)).to_be_visible()
