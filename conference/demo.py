@@ -234,11 +234,12 @@ def create_demo() -> str:
 # ---- the program of 23 November 2018 (from the seed), Moscow time ----------------------------------------
 
 ROOMS = (
-    # name, seats, floor, address (an off-site venue has one)
-    ("Фойе", 600, "1 этаж", ""),
-    ("Большой зал", 500, "2 этаж", ""),
-    ("Зал «Технопарк»", 120, "3 этаж", ""),
-    ("Зал заседаний комитета Государственной Думы", 60, "", "Москва, ул. Охотный Ряд, д. 1"),
+    # name, seats, floor, address (an off-site venue has one), name and address in English
+    ("Фойе", 600, "1 этаж", "", "Foyer", ""),
+    ("Большой зал", 500, "2 этаж", "", "Main hall", ""),
+    ("Зал «Технопарк»", 120, "3 этаж", "", "Technopark hall", ""),
+    ("Зал заседаний комитета Государственной Думы", 60, "", "Москва, ул. Охотный Ряд, д. 1",
+     "State Duma committee meeting room", "1 Okhotny Ryad St., Moscow"),
 )
 COUNCIL = ("Выездное заседание Экспертного совета по импортозамещению при комитете Государственной Думы по "
            "экономической политике, промышленности, инновационному развитию и предпринимательству")
@@ -261,15 +262,37 @@ PROGRAM = (
 )
 
 
+PROGRAM_IN_ENGLISH = {  # the English program's title and description of each session
+    "Регистрация участников, приветственный кофе": ("Registration and welcome coffee", ""),
+    "Наращивание внутренней кооперации как основа для экспортного рывка российской промышленности": (
+        "Building domestic cooperation as the basis of an export breakthrough for Russian industry", ""),
+    "Обед": ("Lunch", ""),
+    "Эффективный технопарк: меры поддержки и практические решения": (
+        "An effective technopark: support measures and practical solutions",
+        "A practical seminar for technopark management companies and regional teams."),
+    COUNCIL: ("Off-site meeting of the Expert Council on Import Substitution of the State Duma Committee on Economic "
+              "Policy, Industry, Innovative Development and Entrepreneurship",
+              "Combined with the project session «Investment niches of industrial clusters»."),
+    "Инвестиционные ниши промышленных кластеров": (
+        "Investment niches of industrial clusters",
+        "A project session combined with the off-site meeting of the Expert Council on Import Substitution."),
+    "Награждение победителей II Национального рейтинга инвестиционной привлекательности особых экономических "
+    "зон России и IV Национального рейтинга технопарков России": (
+        "Awards to the winners of the 2nd National Rating of the Investment Attractiveness of Russia's Special "
+        "Economic Zones and the 4th National Rating of Russia's Technoparks", ""),
+    "Фуршет и деловое общение": ("Buffet and networking", ""),
+}
+
+
 def create_demo_program(event: Event, rng: random.Random) -> None:
     from .agenda.models import AgendaSession, Room, SessionSignup, SignupStatus
-    from .agenda.services import SessionData, save_session
+    from .agenda.services import ExternalSpeaker, SessionData, save_session
     from .timeutil import local_to_utc
 
     rooms = []
-    for order, (name, seats, floor, address) in enumerate(ROOMS):
+    for order, (name, seats, floor, address, name_en, address_en) in enumerate(ROOMS):
         rooms.append(Room(event_id=event.id, name=name, capacity=seats, floor=floor, address=address,
-                          sort_order=order))
+                          sort_order=order, name_en=name_en, address_en=address_en))
     db.session.add_all(rooms)
     db.session.commit()
 
@@ -284,13 +307,16 @@ def create_demo_program(event: Event, rng: random.Random) -> None:
         day = event.starts_on.isoformat()
         data = SessionData(
             title=title, kind=kind, room_id=rooms[room].id, description=description,
+            title_en=PROGRAM_IN_ENGLISH[title][0], description_en=PROGRAM_IN_ENGLISH[title][1],
             starts_at=local_to_utc(datetime.fromisoformat(f"{day}T{start}"), event.timezone),
             ends_at=local_to_utc(datetime.fromisoformat(f"{day}T{end}"), event.timezone),
             moderator_ids=[moderators.pop(0) for _ in range(moderator_count)],
             speaker_ids=[speakers.pop(0) for _ in range(speaker_count)],
         )
         if kind == "expert_council":
-            data.external_speakers = [("Орлова Наталья Викторовна", "Эксперт", "Фонд развития промышленности")]
+            data.external_speakers = [ExternalSpeaker("Орлова Наталья Викторовна", "Эксперт",
+                                                      "Фонд развития промышленности", "Expert",
+                                                      "Industrial Development Fund")]
         session = AgendaSession()
         save_session(event, session, data)
         sessions.append(session)
@@ -463,6 +489,27 @@ RECOMMENDATIONS = (
 )
 
 
+RECOMMENDATIONS_IN_ENGLISH = (
+    "To involve business in the national projects aimed at the national development goals of the Russian "
+    "Federation, the State Duma Committee on Economic Policy, Industry, Innovative Development and Entrepreneurship "
+    "and the Association of Clusters and Technoparks of Russia are to send proposals to the Government of the "
+    "Russian Federation and the Ministry of Industry and Trade of the Russian Federation: to include in the federal "
+    "project «Industrial Export» indicators and measures that raise the localization of export products, and to "
+    "extend the existing support of industrial clusters until 2024 for joint projects producing the equipment and "
+    "components needed for competitive export-oriented industrial products within the federal project "
+    "«Industrial Export».",
+    "The Association of Clusters and Technoparks of Russia, having reviewed the investment niches of industrial "
+    "clusters, is to send the Ministry of Industry and Trade of the Russian Federation proposals for the further "
+    "development of the industrial cluster mechanism and for joint projects in the niches identified.",
+    "The Association of Clusters and Technoparks of Russia, following the practical seminar «An effective "
+    "technopark: support measures and practical solutions» and the 2nd National Rating of the Investment "
+    "Attractiveness of Russia's Special Economic Zones and the 4th National Rating of Russia's Technoparks, is to "
+    "send the Ministry of Economic Development of the Russian Federation proposals for the further development of "
+    "technoparks and special economic zones, to carry out the national projects «International Cooperation and "
+    "Export» and «Small and Medium-Sized Entrepreneurship and Support for Individual Entrepreneurial Initiative».",
+)
+
+
 def create_demo_recommendations(event: Event) -> None:
     """Adopted at the close of 23 November 2018; sent to the ministries in December, the first answer in January."""
     from .agenda.models import AgendaSession
@@ -476,7 +523,8 @@ def create_demo_recommendations(event: Event) -> None:
         AgendaSession.event_id == event.id))}
     for number, (text, addressees, kinds, projects) in enumerate(RECOMMENDATIONS):
         recommendation = save_recommendation(event, Recommendation(), RecommendationData(
-            text=text, status="adopted", adopted_on=event.ends_on, body_ids=[body[name] for name in addressees],
+            text=text, text_en=RECOMMENDATIONS_IN_ENGLISH[number], status="adopted", adopted_on=event.ends_on,
+            body_ids=[body[name] for name in addressees],
             session_ids=[session[kind] for kind in kinds], project_ids=[project[name] for name in projects]))
         for addressee in recommendation.addressees:
             answered = date(2019, 1, 21 + number) if number < 2 else None

@@ -14,6 +14,17 @@ def current_language() -> str:
     return locale.language if locale is not None else "ru"
 
 
+class InEnglishToo:
+    """Rows whose texts organizers write in Russian and may also give in English (`name` and `name`_en): an
+    event's title and description, a room's name, a session's title, a recommendation's text …"""
+
+    def localized(self, name: str, language: str | None = None) -> str:
+        """The text `name` in `language` (the page's or the letter's by default): Russian where no English was
+        given."""
+        english = (getattr(self, f"{name}_en") or "").strip() if (language or current_language()) == "en" else ""
+        return english or getattr(self, name) or ""
+
+
 def date_range(start: date, end: date) -> str:
     """«23 ноября 2018 г.» or «23–24 ноября 2018 г.»; «November 23–24, 2018». CLDR's intervals abbreviate the
     month in both languages («22—23 нояб.», «Nov 23 – 24»): organizers write it out in full."""

@@ -202,3 +202,60 @@ def test_a_session_is_edited_with_its_people_kept(app, organizer_client, event, 
         people = db.session.get(AgendaSession, program["plenary"]).people
         assert [(person.role, person.participant_id) for person in people] == [("moderator", moderator),
                                                                                ("speaker", moderator)]
+
+
+def test_agenda_and_recommendations_given_in_english_show_on_english_pages_and_files(
+        app, client, organizer_client, event, form_data):
+    """Rooms, sessions, an external speaker's position and a recommendation typed in both languages through the
+    organizer's forms: English pages, calendars, the program PDF and the report read the English, Russian ones
+    the Russian; what has no English falls back to Russian."""
+    from conference.reports.services import render_report_pdf
+
+    base = f"/manage/events/{event.slug}"
+    assert organizer_client.post(f"{base}/agenda/rooms/new", data={
+        "name": "Большой зал", "name_en": "Main hall", "capacity": 300, "address": "Москва, Большой бульвар, 42",
+        "address_en": "42 Bolshoy Blvd., Moscow"}).status_code == 302
+    with action(app):
+        room_id = db.session.scalar(select(db.text("id")).select_from(db.text("room")))
+    day = event.starts_on.isoformat()
+    for title, title_en, start in (("Пленарное заседание", "Opening plenary", "10:00"),
+                                   ("Обед", "", "13:00")):
+        answer = organizer_client.post(f"{base}/agenda/sessions/new", data={
+            "title": title, "title_en": title_en, "kind": "plenary", "room_id": room_id, "day": day,
+            "start_time": start, "end_time": start.replace(":00", ":45"), "is_public": "y",
+            "description": "Открытие форума", "description_en": "The forum opens" if title_en else "",
+            "external_name": "Орлов Олег Олегович", "external_position": "Эксперт", "external_position_en": "Expert",
+            "external_organization": "Фонд развития промышленности",
+            "external_organization_en": "Industrial Development Fund"})
+        assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    assert organizer_client.post(f"{base}/recommendations/new", data={
+        "text": "Министерству промышленности направить предложения.",
+        "text_en": "The Ministry of Industry is to receive proposals.", "status": "adopted",
+        "adopted_on": event.ends_on.isoformat()}).status_code == 302
+
+    russian = client.get(f"/events/{event.slug}/program").get_data(as_text=True)
+    assert "Пленарное заседание" in russian and "Opening plenary" not in russian and "Эксперт" in russian
+    client.get("/lang/en")
+    english = client.get(f"/events/{event.slug}/program").get_data(as_text=True)
+    assert "Opening plenary" in english and "Пленарное заседание" not in english
+    assert "Main hall" in english and "42 Bolshoy Blvd., Moscow" in english and "The forum opens" in english
+    assert "Expert, Industrial Development Fund" in english
+    assert "Обед" in english and "Открытие форума" in english  # no English given: the Russian, not nothing
+    recommendations = client.get(f"/events/{event.slug}/recommendations").get_data(as_text=True)
+    assert "The Ministry of Industry is to receive proposals." in recommendations
+    calendar = Calendar.from_ical(client.get(f"/events/{event.slug}/program.ics").data)
+    summaries = sorted(str(entry["summary"]) for entry in calendar.walk("VEVENT"))
+    assert summaries == ["Opening plenary", "Обед"]
+    assert all(str(entry["location"]).startswith("Main hall, 42 Bolshoy") for entry in calendar.walk("VEVENT"))
+    program_pdf = PdfReader(io.BytesIO(client.get(f"/events/{event.slug}/program.pdf").data))
+    program_text = " ".join(page.extract_text() for page in program_pdf.pages)
+    assert "Opening plenary" in program_text and "MAIN HALL" in program_text.upper()
+
+    with action(app):
+        report = PdfReader(io.BytesIO(render_report_pdf(db.session.merge(event), "en")))
+        report_text = " ".join(page.extract_text() for page in report.pages)
+        assert "The Ministry of Industry is to receive proposals." in report_text
+        assert "Opening plenary" in report_text and "Main hall" in report_text
+        russian_report = PdfReader(io.BytesIO(render_report_pdf(db.session.merge(event), "ru")))
+        russian_text = " ".join(page.extract_text() for page in russian_report.pages)
+        assert "Министерству промышленности" in russian_text and "Opening plenary" not in russian_text

@@ -144,7 +144,7 @@ def test_speakers_and_moderators_get_their_category_and_externals_their_names(ct
     session_id = make_session(
         event, room, at(event, 0, 10), at(event, 0, 11), moderator_ids=[people["anna.sidorova@example.org"].id],
         speaker_ids=[people["vip@example.org"].id],
-        external_speakers=[("Орлов Олег Олегович", "Эксперт", "Фонд развития промышленности")])
+        external_speakers=[services.ExternalSpeaker("Орлов Олег Олегович", "Эксперт", "Фонд развития промышленности")])
     db.session.expire_all()
     assert people["anna.sidorova@example.org"].category == "moderator"
     assert people["vip@example.org"].category == "vip"  # a VIP keeps the VIP badge

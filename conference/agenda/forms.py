@@ -22,29 +22,40 @@ from conference.registration.models import ACTIVE_STATUSES, Participant
 from conference.timeutil import local_to_utc, to_zone
 
 from .labels import KIND_LABELS
-from .services import SessionData, rooms
+from .services import ExternalSpeaker, SessionData, rooms
 
 PICK_SEVERAL = _l("Registered participants; hold Ctrl (⌘ on a Mac) to pick several. Type a name to jump to it.")
+IN_ENGLISH = _l("Optional: English pages, the English program and report show it; they show the Russian text where "
+                "it is empty.")
 POSITIVE = NumberRange(min=1, max=100_000, message=_l("Enter a whole number from 1."))
 
 
 class RoomForm(FlaskForm):
     name = StringField(_l("Room name"), filters=[clean], validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Room name in English"), filters=[clean], validators=[Optional(), Length(max=200)],
+                          description=IN_ENGLISH)
     capacity = IntegerField(_l("Seats"), validators=[InputRequired(), POSITIVE])  # 0 is a number, refused as such
     floor = StringField(_l("Floor"), filters=[clean], validators=[Optional(), Length(max=100)])
     address = StringField(_l("Address of an off-site venue"), filters=[clean], validators=[Optional(), Length(max=300)],
                           description=_l("Leave empty for a room at the main venue."))
+    address_en = StringField(_l("Address in English"), filters=[clean], validators=[Optional(), Length(max=300)],
+                             description=IN_ENGLISH)
     sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(min=-10_000, max=10_000)])
 
     def room_data(self) -> dict:
         return {"name": self.name.data, "capacity": self.capacity.data, "floor": self.floor.data or "",
-                "address": self.address.data or "", "sort_order": self.sort_order.data or 0}
+                "address": self.address.data or "", "sort_order": self.sort_order.data or 0,
+                "name_en": self.name_en.data or "", "address_en": self.address_en.data or ""}
 
 
 class SessionForm(FlaskForm):
     title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(), Length(max=300)])
+    title_en = StringField(_l("Title in English"), filters=[clean], validators=[Optional(), Length(max=300)],
+                           description=IN_ENGLISH)
     kind = SelectField(_l("Format"), choices=list(KIND_LABELS.items()))
     description = TextAreaField(_l("Description"), filters=[clean], validators=[Optional(), Length(max=5000)])
+    description_en = TextAreaField(_l("Description in English"), filters=[clean],
+                                   validators=[Optional(), Length(max=5000)], description=IN_ENGLISH)
     room_id = SelectField(_l("Room"), coerce=int, validators=[DataRequired(message=_l("Choose a room."))])
     day = DateField(_l("Day"), validators=[DataRequired(message=_l("Enter the day.")), plausible_year])
     start_time = TimeField(_l("Starts"), validators=[DataRequired(message=_l("Enter a time such as 10:00."))])
@@ -64,6 +75,10 @@ class SessionForm(FlaskForm):
     external_position = StringField(_l("Position"), filters=[clean], validators=[Optional(), Length(max=200)])
     external_organization = StringField(_l("Organization"), filters=[clean],
                                         validators=[Optional(), Length(max=300)])
+    external_position_en = StringField(_l("Position in English"), filters=[clean],
+                                       validators=[Optional(), Length(max=200)])
+    external_organization_en = StringField(_l("Organization in English"), filters=[clean],
+                                           validators=[Optional(), Length(max=300)])
 
     def __init__(self, event, session=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,7 +106,9 @@ class SessionForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         # Checked here, not in validate_external_name: Optional() stops that field's own checks when it is empty.
-        if not self.external_name.data and (self.external_position.data or self.external_organization.data):
+        if not self.external_name.data and any(field.data for field in (
+                self.external_position, self.external_organization, self.external_position_en,
+                self.external_organization_en)):
             self.external_name.errors = [*self.external_name.errors, _l("Enter the external speaker's name.")]
             valid = False
         return valid
@@ -100,6 +117,7 @@ class SessionForm(FlaskForm):
         zone = self.event.timezone
         start, end = to_zone(session.starts_at, zone), to_zone(session.ends_at, zone)
         self.title.data, self.kind.data, self.description.data = session.title, session.kind, session.description
+        self.title_en.data, self.description_en.data = session.title_en, session.description_en
         self.room_id.data, self.capacity.data = session.room_id, session.capacity
         self.is_public.data = session.is_public
         self.day.data, self.start_time.data, self.end_time.data = start.date(), start.time(), end.time()
@@ -111,10 +129,13 @@ class SessionForm(FlaskForm):
         zone = self.event.timezone
         external = []
         if self.external_name.data:
-            external.append((self.external_name.data, self.external_position.data or "",
-                             self.external_organization.data or ""))
+            external.append(ExternalSpeaker(self.external_name.data, self.external_position.data or "",
+                                            self.external_organization.data or "",
+                                            self.external_position_en.data or "",
+                                            self.external_organization_en.data or ""))
         return SessionData(
             title=self.title.data, kind=self.kind.data, description=self.description.data or "",
+            title_en=self.title_en.data or "", description_en=self.description_en.data or "",
             room_id=self.room_id.data,
             starts_at=local_to_utc(datetime.combine(self.day.data, self.start_time.data), zone),
             ends_at=local_to_utc(datetime.combine(self.day.data, self.end_time.data), zone),

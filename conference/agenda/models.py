@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.events.models import Event
 from conference.extensions import db
+from conference.i18n import InEnglishToo
 from conference.registration.models import Participant
 from conference.timeutil import UTCDateTime, utcnow
 from conference.vocabularies import Vocabulary
@@ -28,7 +29,7 @@ class SignupStatus(Vocabulary):
 SIGNUP_STATUSES = SignupStatus.values()
 
 
-class Room(db.Model):
+class Room(InEnglishToo, db.Model):
     """A hall at the venue, or an off-site venue with its own address."""
 
     __tablename__ = "room"
@@ -44,12 +45,14 @@ class Room(db.Model):
     capacity: Mapped[int]
     floor: Mapped[str] = mapped_column(String(100), default="")
     address: Mapped[str] = mapped_column(String(300), default="")  # set for an off-site venue
+    name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    address_en: Mapped[str] = mapped_column(String(300), default="", server_default="")
     sort_order: Mapped[int] = mapped_column(default=0)
 
     event: Mapped[Event] = relationship()
 
 
-class AgendaSession(db.Model):
+class AgendaSession(InEnglishToo, db.Model):
     """One item of the program. (Not called Session: that name belongs to db.session and flask.session.)"""
 
     __tablename__ = "agenda_session"
@@ -70,6 +73,8 @@ class AgendaSession(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(Text, default="")
+    title_en: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int | None]  # None: the room's capacity
@@ -96,7 +101,7 @@ class AgendaSession(db.Model):
         return [person for person in self.people if person.role == role]
 
 
-class SessionPerson(db.Model):
+class SessionPerson(InEnglishToo, db.Model):
     """A speaker or moderator: a registered participant, or an external guest named on the session form."""
 
     __tablename__ = "session_person"
@@ -113,6 +118,8 @@ class SessionPerson(db.Model):
     external_name: Mapped[str] = mapped_column(String(200), default="")
     external_position: Mapped[str] = mapped_column(String(200), default="")
     external_organization: Mapped[str] = mapped_column(String(300), default="")
+    external_position_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    external_organization_en: Mapped[str] = mapped_column(String(300), default="", server_default="")
     sort_order: Mapped[int] = mapped_column(default=0)
 
     session: Mapped[AgendaSession] = relationship(back_populates="people")
@@ -124,11 +131,12 @@ class SessionPerson(db.Model):
 
     @property
     def position(self) -> str:
-        return self.participant.position if self.participant else self.external_position
+        """(A participant's own words, in the language they registered in; an external speaker's in the page's.)"""
+        return self.participant.position if self.participant else self.localized("external_position")
 
     @property
     def organization(self) -> str:
-        return self.participant.organization if self.participant else self.external_organization
+        return self.participant.organization if self.participant else self.localized("external_organization")
 
 
 class SessionSignup(db.Model):

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -83,6 +84,16 @@ def delete_room(room: Room) -> None:
 
 # ---- sessions --------------------------------------------------------------------------------------------
 
+class ExternalSpeaker(NamedTuple):
+    """A speaker who is not a participant, as the session form adds them."""
+
+    name: str
+    position: str = ""
+    organization: str = ""
+    position_en: str = ""
+    organization_en: str = ""
+
+
 @dataclass
 class SessionData:
     """A session as the organizer's form describes it; times already in UTC."""
@@ -93,11 +104,13 @@ class SessionData:
     starts_at: datetime
     ends_at: datetime
     description: str = ""
+    title_en: str = ""
+    description_en: str = ""
     capacity: int | None = None
     is_public: bool = True
     speaker_ids: list[int] = field(default_factory=list)
     moderator_ids: list[int] = field(default_factory=list)
-    external_speakers: list[tuple[str, str, str]] = field(default_factory=list)  # name, position, organization
+    external_speakers: list["ExternalSpeaker"] = field(default_factory=list)
     keep_external_ids: list[int] | None = None  # None: keep every external speaker the session has
 
 
@@ -153,12 +166,13 @@ def save_session(event: Event, session: AgendaSession, data: SessionData) -> Ses
     if other is not None:
         raise AgendaError("room_id", str(_l(
             "%(room)s is taken at this time by «%(title)s» (%(span)s). Choose another room or time.",
-            room=room.name, title=other.title, span=time_span(other))))
+            room=room.localized("name"), title=other.localized("title"), span=time_span(other))))
 
     was = (time_span(session), session.room.name) if session.id is not None else None
     moved = was is not None and (session.starts_at, session.ends_at, session.room_id) != \
         (data.starts_at, data.ends_at, room.id)
-    for name in ("title", "kind", "description", "starts_at", "ends_at", "capacity", "is_public"):
+    for name in ("title", "kind", "description", "title_en", "description_en", "starts_at", "ends_at", "capacity",
+                 "is_public"):
         setattr(session, name, getattr(data, name))
     session.event_id, session.room_id = event.id, room.id
     were_on_stage = {person.participant_id for person in session.people if person.participant_id is not None}
@@ -192,7 +206,7 @@ def session_moved_letter(participant: int, session: int, was_span: str, was_room
     holder, moved = db.session.get(Participant, participant), db.session.get(AgendaSession, session)
     if holder is None or moved is None:
         return None  # the session has been deleted since: its own letter says so
-    return Draft(str(_l("Session moved: %(title)s", title=moved.title)), "agenda/email_session_moved", {
+    return Draft(str(_l("Session moved: %(title)s", title=moved.localized("title"))), "agenda/email_session_moved", {
         "participant": holder, "event": moved.event, "session": moved, "span": time_span(moved),
         "was_span": was_span, "was_room": was_room, "link": self_service_url(holder)})
 
@@ -211,9 +225,11 @@ def _set_people(session: AgendaSession, data: SessionData) -> None:
         for participant_id in dict.fromkeys(ids):  # the order the organizer chose, without repeats
             people.append(staying.get((participant_id, role))
                           or SessionPerson(role=role, participant_id=participant_id))
-    for name, position, organization in data.external_speakers:
-        people.append(SessionPerson(role="speaker", external_name=name, external_position=position,
-                                    external_organization=organization))
+    for speaker in data.external_speakers:
+        people.append(SessionPerson(role="speaker", external_name=speaker.name, external_position=speaker.position,
+                                    external_organization=speaker.organization,
+                                    external_position_en=speaker.position_en,
+                                    external_organization_en=speaker.organization_en))
     for order, person in enumerate(people):
         person.sort_order = order
     session.people = people
@@ -262,14 +278,16 @@ def delete_session(session: AgendaSession) -> tuple[int, list[str]]:
         .options(joinedload(SessionSignup.participant))
     ).all()
     people = [signup.participant for signup in signups]
-    title, span, event = session.title, time_span(session), session.event
+    titles = {language: session.localized("title", language) for language in ("ru", "en")}  # for the letters
+    span, event = time_span(session), session.event
     on_stage = {person.participant_id for person in session.people if person.participant_id is not None}
     db.session.delete(session)
     db.session.flush()
     warnings = reprint_warnings(settle_categories(on_stage))
     for participant in people:
         queue_letter("session_cancelled", participant.email, participant.language, event_id=event.id,
-                     participant_id=participant.id, participant=participant.id, title=title, span=span)
+                     participant_id=participant.id, participant=participant.id,
+                     title=titles.get(participant.language, titles["ru"]), span=span)
     db.session.flush()
     return len(people), warnings
 
@@ -307,16 +325,16 @@ def warnings_for(session: AgendaSession, others: list[AgendaSession] | None = No
     local_start, local_end = to_zone(session.starts_at, event.timezone), to_zone(session.ends_at, event.timezone)
     if local_start.date() < first_day or local_end.date() > last_day:
         problems.append(Problem("outside_dates", session, str(_l(
-            "«%(title)s» is outside the event's dates.", title=session.title))))
+            "«%(title)s» is outside the event's dates.", title=session.localized("title")))))
     if session.capacity and session.capacity > session.room.capacity:
         problems.append(Problem("over_capacity", session, str(_l(
-            "«%(title)s» expects %(capacity)d people, but %(room)s seats %(seats)d.", title=session.title,
-            capacity=session.capacity, room=session.room.name, seats=session.room.capacity))))
+            "«%(title)s» expects %(capacity)d people, but %(room)s seats %(seats)d.", title=session.localized("title"),
+            capacity=session.capacity, room=session.room.localized("name"), seats=session.room.capacity))))
     taken = (taken_seats([session.id]) if seated is None else seated).get(session.id, 0)
     if taken > session.seats:
         problems.append(Problem("overbooked", session, str(_l(
             "«%(title)s» has %(taken)d people seated and %(seats)d seats: nobody loses a seat, and nobody else gets "
-            "one until seats free up.", title=session.title, taken=taken, seats=session.seats))))
+            "one until seats free up.", title=session.localized("title"), taken=taken, seats=session.seats))))
     others = sessions_of(event) if others is None else others
     mine = {person.participant_id: person for person in session.people if person.participant_id}
     for other in others:
@@ -326,7 +344,8 @@ def warnings_for(session: AgendaSession, others: list[AgendaSession] | None = No
             if person.participant_id in mine:
                 problems.append(Problem("person_clash", session, str(_l(
                     "%(name)s is in «%(title)s» and «%(other)s» at the same time (%(span)s).",
-                    name=person.name, title=session.title, other=other.title, span=time_span(other))), other))
+                    name=person.name, title=session.localized("title"), other=other.localized("title"),
+                    span=time_span(other))), other))
     return problems
 
 
@@ -340,8 +359,8 @@ def all_problems(event: Event) -> list[Problem]:
         for earlier, later in zip(in_room, in_room[1:], strict=False):
             if overlaps(earlier.starts_at, earlier.ends_at, later.starts_at, later.ends_at):
                 problems.append(Problem("room_clash", later, str(_l(
-                    "«%(title)s» and «%(other)s» overlap in %(room)s.", title=later.title, other=earlier.title,
-                    room=later.room.name)), earlier))
+                    "«%(title)s» and «%(other)s» overlap in %(room)s.", title=later.localized("title"),
+                    other=earlier.localized("title"), room=later.room.localized("name"))), earlier))
     seated = taken_seats([session.id for session in sessions])
     for session in sessions:
         for problem in warnings_for(session, sessions, seated):
@@ -377,11 +396,13 @@ def program_json(event: Event, sessions: list[AgendaSession]) -> dict:
                   "starts_on": event.starts_on.isoformat(), "ends_on": event.ends_on.isoformat(),
                   "city": event.city, "city_en": event.city_en, "venue": event.venue, "venue_en": event.venue_en,
                   "timezone": event.timezone},
-        "rooms": [{"id": room.id, "name": room.name, "capacity": room.capacity, "floor": room.floor,
-                   "address": room.address} for room in rooms(event)],
+        "rooms": [{"id": room.id, "name": room.name, "name_en": room.name_en, "capacity": room.capacity,
+                   "floor": room.floor, "address": room.address, "address_en": room.address_en}
+                  for room in rooms(event)],
         "sessions": [{
-            "id": session.id, "title": session.title, "kind": session.kind, "description": session.description,
-            "room_id": session.room_id, "room": session.room.name,
+            "id": session.id, "title": session.title, "title_en": session.title_en, "kind": session.kind,
+            "description": session.description, "description_en": session.description_en,
+            "room_id": session.room_id, "room": session.room.name, "room_en": session.room.name_en,
             "starts_at": to_zone(session.starts_at, event.timezone).isoformat(),
             "ends_at": to_zone(session.ends_at, event.timezone).isoformat(),
             "capacity": session.seats,
@@ -444,14 +465,16 @@ def calendar(event: Event, sessions: list[AgendaSession], name: str, language: s
         entry.add("dtstamp", stamp)
         entry.add("dtstart", to_zone(session.starts_at, event.timezone))
         entry.add("dtend", to_zone(session.ends_at, event.timezone))
-        entry.add("summary", _one_line(session.title))
-        location = session.room.name + (f", {session.room.address}" if session.room.address else "")
-        if event.venue and not session.room.address:
+        entry.add("summary", _one_line(session.localized("title", language)))
+        room, address = session.room.localized("name", language), session.room.localized("address", language)
+        location = room + (f", {address}" if address else "")
+        if event.venue and not address:
             location += f", {event.localized('venue', language)}"
         entry.add("location", _one_line(location))
         people = [f"{person.name} ({person.organization})" if person.organization else person.name
                   for person in session.people]
-        entry.add("description", "\n".join(filter(None, [session.description, "; ".join(people)])))
+        entry.add("description", "\n".join(filter(None, [session.localized("description", language),
+                                                          "; ".join(people)])))
         cal.add_component(entry)
     cal.add_missing_timezones()
     return cal.to_ical()
@@ -480,14 +503,16 @@ def sign_up(participant: Participant, session: AgendaSession, wait: bool = False
     if session.event_id != participant.event_id or not session.is_public:
         raise SignupError(str(_l("This session is not part of your event's program.")))
     if not session.takes_signups:
-        raise SignupError(str(_l("«%(title)s» is open to everybody: no sign-up is needed.", title=session.title)))
+        raise SignupError(str(_l("«%(title)s» is open to everybody: no sign-up is needed.",
+                                 title=session.localized("title"))))
     if participant.status not in ACTIVE_STATUSES:
         raise SignupError(str(_l("Only participants with an active registration can sign up for sessions.")))
     mine = signups_of(participant)
     if session.id in mine:
         return mine[session.id]
     if session.starts_at <= utcnow():
-        raise SignupError(str(_l("«%(title)s» has already begun: sign-ups are closed.", title=session.title)))
+        raise SignupError(str(_l("«%(title)s» has already begun: sign-ups are closed.",
+                                 title=session.localized("title"))))
     for signup in mine.values():
         other = signup.session
         if not overlaps(session.starts_at, session.ends_at, other.starts_at, other.ends_at):
@@ -496,14 +521,17 @@ def sign_up(participant: Participant, session: AgendaSession, wait: bool = False
         if signup.status == SignupStatus.WAITING:
             raise SignupError(str(_l(
                 "«%(title)s» overlaps with «%(other)s» (%(span)s), whose waiting list you are on. "
-                "Leave that waiting list first.", title=session.title, other=other.title, span=time_span(other))))
+                "Leave that waiting list first.", title=session.localized("title"), other=other.localized("title"),
+                span=time_span(other))))
         raise SignupError(str(_l(
             "«%(title)s» overlaps with «%(other)s» (%(span)s), which you have already chosen. "
-            "Cancel that one first.", title=session.title, other=other.title, span=time_span(other))))
+            "Cancel that one first.", title=session.localized("title"), other=other.localized("title"),
+            span=time_span(other))))
     lock_row(AgendaSession, session.id)  # the seats are counted and taken under the session's lock
     full = taken_seats([session.id]).get(session.id, 0) >= session.seats
     if full and not wait:
-        raise SignupError(str(_l("«%(title)s» is full. You can join its waiting list.", title=session.title)))
+        raise SignupError(str(_l("«%(title)s» is full. You can join its waiting list.",
+                                 title=session.localized("title"))))
     signup = SessionSignup(session_id=session.id, participant_id=participant.id,
                            status=SignupStatus.WAITING if full else SignupStatus.REGISTERED)
     try:
@@ -557,7 +585,7 @@ def seat_promoted_letter(participant: int, session: int) -> Draft | None:
     if holder is None or seated is None or signups_of(holder).get(seated.id) is None \
             or signups_of(holder)[seated.id].status != SignupStatus.REGISTERED:
         return None  # left the session since: no seat to announce
-    return Draft(str(_l("A seat is yours: %(title)s", title=seated.title)), "agenda/email_promoted", {
+    return Draft(str(_l("A seat is yours: %(title)s", title=seated.localized("title"))), "agenda/email_promoted", {
         "participant": holder, "event": seated.event, "session": seated, "span": time_span(seated),
         "link": self_service_url(holder)})
 

@@ -83,14 +83,15 @@ def edit_session(session_id: int | None = None):
         if session_id or source:
             form.fill_from(session if session_id else source)
         if source:
-            form.title.data = source.title
+            form.title.data, form.title_en.data = source.title, source.title_en
         else:
             form.day.data = form.day.data or event.starts_on
     elif form.validate_on_submit():
         data = form.session_data()
         if source:  # the copy gets its own external speakers
             data.external_speakers += [
-                (person.external_name, person.external_position, person.external_organization)
+                services.ExternalSpeaker(person.external_name, person.external_position, person.external_organization,
+                                         person.external_position_en, person.external_organization_en)
                 for person in source.people if person.participant_id is None and person.id in data.keep_external_ids]
             data.keep_external_ids = []
         try:
@@ -225,7 +226,7 @@ def session_calendar(slug: str, session_id: int):
     session = services.session_of(event, session_id)
     if session is None or not session.is_public:  # an internal session is not there for the public
         abort(404)
-    return ics(services.calendar(event, [session], session.title, current_language()),
+    return ics(services.calendar(event, [session], session.localized("title"), current_language()),
                f"{event.slug}-session-{session.id}.ics")
 
 
@@ -261,12 +262,12 @@ def change_my_session(token: str, session_id: int):
     try:
         if action in ("join", "wait"):
             signup = services.sign_up(participant, session, wait=action == "wait")
-            flash(_("You are on the waiting list for «%(title)s».", title=session.title)
+            flash(_("You are on the waiting list for «%(title)s».", title=session.localized("title"))
                   if signup.status == SignupStatus.WAITING
-                  else _("You are signed up for «%(title)s».", title=session.title), "success")
+                  else _("You are signed up for «%(title)s».", title=session.localized("title")), "success")
         elif action == "leave":
             services.cancel_signup(participant, session)
-            flash(_("You are no longer signed up for «%(title)s».", title=session.title), "info")
+            flash(_("You are no longer signed up for «%(title)s».", title=session.localized("title")), "info")
         else:
             abort(400)
     except services.SignupError as refused:

@@ -4,10 +4,14 @@ from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from conference.extensions import db
+from conference.i18n import InEnglishToo
 from conference.timeutil import UTCDateTime, local_to_utc, utcnow
 
 
-class Event(db.Model):
+class Event(InEnglishToo, db.Model):
+    """An edition of the conference. Its title, description, city, venue and consent text may be given in English
+    too (`localized`)."""
+
     __tablename__ = "event"
     __table_args__ = (
         CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
@@ -41,12 +45,6 @@ class Event(db.Model):
     consent_text_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     consent_version: Mapped[str] = mapped_column(String(40), default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    def localized(self, name: str, language: str) -> str:
-        """One of the texts organizers write in Russian and may also give in English (`name` and `name`_en: title,
-        description, city, venue, consent_text), in `language`: Russian where no English was given."""
-        english = (getattr(self, f"{name}_en") or "").strip() if language == "en" else ""
-        return english or getattr(self, name) or ""
 
     def display_title(self, language: str) -> str:
         return self.localized("title", language)

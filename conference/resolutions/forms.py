@@ -42,6 +42,10 @@ class RecommendationForm(FlaskForm):
                                      Length(max=20_000)],
                          render_kw={"rows": 10},
                          description=_l("Separate paragraphs with an empty line."))
+    text_en = TextAreaField(_l("Text in English"), filters=[clean], validators=[Optional(), Length(max=20_000)],
+                            render_kw={"rows": 6},
+                            description=_l("Optional: the English pages and the English report show it; they show "
+                                           "the Russian text where it is empty."))
     status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), default="draft")
     adopted_on = DateField(_l("Adopted on"), validators=[Optional(), plausible_year],
                            description=_l("Required when the status is «Adopted»."))
@@ -55,15 +59,16 @@ class RecommendationForm(FlaskForm):
 
     def fill_from(self, recommendation) -> None:
         self.text.data, self.status.data = recommendation.text, recommendation.status
+        self.text_en.data = recommendation.text_en
         self.adopted_on.data = recommendation.adopted_on
         self.body_ids.data = [addressee.body_id for addressee in recommendation.addressees]
         self.session_ids.data = [session.id for session in recommendation.sessions]
         self.project_ids.data = [project.id for project in recommendation.projects]
 
     def recommendation_data(self) -> RecommendationData:
-        return RecommendationData(text=self.text.data, status=self.status.data, adopted_on=self.adopted_on.data,
-                                  body_ids=self.body_ids.data or [], session_ids=self.session_ids.data or [],
-                                  project_ids=self.project_ids.data or [])
+        return RecommendationData(text=self.text.data, text_en=self.text_en.data or "", status=self.status.data,
+                                  adopted_on=self.adopted_on.data, body_ids=self.body_ids.data or [],
+                                  session_ids=self.session_ids.data or [], project_ids=self.project_ids.data or [])
 
 
 class FollowUpForm(FlaskForm):

@@ -7,6 +7,7 @@ from conference.agenda.models import AgendaSession
 from conference.directories.models import LocalizedName
 from conference.events.models import Event
 from conference.extensions import db
+from conference.i18n import InEnglishToo
 from conference.timeutil import UTCDateTime, utcnow
 
 BODY_KINDS = ("government", "ministry", "agency", "duma_committee", "federation_council", "region", "association",
@@ -56,7 +57,7 @@ recommendation_project = Table(
 )
 
 
-class Recommendation(db.Model):
+class Recommendation(InEnglishToo, db.Model):
     """One numbered recommendation of an event's resolution. `position` orders them (1, 2, 3 …)."""
 
     __tablename__ = "recommendation"
@@ -70,6 +71,7 @@ class Recommendation(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     text: Mapped[str] = mapped_column(Text)  # paragraphs separated by blank lines
+    text_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default="draft")
     adopted_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -84,7 +86,9 @@ class Recommendation(db.Model):
 
     @property
     def paragraphs(self) -> list[str]:
-        return [part.strip() for part in self.text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+        """The text in the page's (or the report's, the letter's) language, paragraph by paragraph."""
+        text = self.localized("text")
+        return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
 
 
 class Addressee(db.Model):

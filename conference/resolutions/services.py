@@ -137,6 +137,7 @@ def recommendations_of(event: Event, adopted_only: bool = False) -> list[Recomme
 @dataclass
 class RecommendationData:
     text: str
+    text_en: str = ""
     status: str = "draft"
     adopted_on: date | None = None
     body_ids: list[int] = field(default_factory=list)
@@ -144,11 +145,16 @@ class RecommendationData:
     project_ids: list[int] = field(default_factory=list)
 
 
+def _paragraphs_joined(text: str) -> str:
+    """The text as it is kept: paragraphs trimmed, one empty line between them."""
+    return "\n\n".join(part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip())
+
+
 def save_recommendation(event: Event, recommendation: Recommendation, data: RecommendationData) -> Recommendation:
     """Creates (at the end of the list) or updates a recommendation. Addressees already followed up keep their
     dates and notes. An addressee removed from the list goes, unless its follow-up holds something (a letter
     sent, an answer, a note): that is refused rather than lost, and the organizer clears it first."""
-    text = "\n\n".join(part.strip() for part in data.text.replace("\r\n", "\n").split("\n\n") if part.strip())
+    text = _paragraphs_joined(data.text)
     if not text:
         raise RecommendationError("text", "empty")
     wanted = list(dict.fromkeys(data.body_ids))
@@ -169,6 +175,7 @@ def save_recommendation(event: Event, recommendation: Recommendation, data: Reco
             Recommendation.event_id == event.id)) or 0) + 1
         db.session.add(recommendation)
     recommendation.text = text
+    recommendation.text_en = _paragraphs_joined(data.text_en)
     recommendation.status = data.status
     # A withdrawn recommendation keeps the date it was adopted on (if it was): the record of it stays whole.
     recommendation.adopted_on = data.adopted_on if data.status != "draft" else None

@@ -31,8 +31,9 @@ def manage():
 def recommendation_form(event: Event) -> RecommendationForm:
     form = RecommendationForm()
     form.body_ids.choices = [(body.id, body.name) for body in services.bodies()]
-    form.session_ids.choices = [(session.id, f"{numeric_datetime(session.starts_at, event.timezone)} — {session.title}")
-                                for session in sessions_of(event)]
+    form.session_ids.choices = [
+        (session.id, f"{numeric_datetime(session.starts_at, event.timezone)} — {session.localized('title')}")
+        for session in sessions_of(event)]
     # A federal project is listed under its national one.
     form.project_ids.choices = [(project.id, f"{'— ' if project.parent_id else ''}{project.name}")
                                 for project in services.projects()]
