@@ -112,8 +112,13 @@ def _font_config() -> FontConfiguration:
     return config
 
 
-def render_pdf(html: str, user_agent_css: str | None = None) -> bytes:
-    """HTML to PDF; relative links (css/print.css, img/…) resolve inside static/.
+def render_pdf(html: str, user_agent_css: str | None = None, tagged: bool = False) -> bytes:
+    """HTML to PDF; relative links (css/print.css, img/…) resolve inside static/. The PDF's Title, Author and Lang
+    come from the document's <title>, <meta name="author"> and <html lang>; its Producer is WeasyPrint.
+
+    `tagged`: the PDF carries its structure (headings, paragraphs, lists, tables in reading order: WeasyPrint's
+    PDF/UA tagging), which screen readers read. For documents people read (the program, the report); badges,
+    drawn by the thousand to be printed, are not.
 
     A document that opens with an XML declaration (`<?xml version="1.0"?>`) is well-formed XHTML without a
     namespace, and is parsed as XML: more than forty times faster than as HTML (see _xml_tree).
@@ -122,7 +127,7 @@ def render_pdf(html: str, user_agent_css: str | None = None) -> bytes:
     are matched against every box, and 16 page-margin boxes styled on every page. It is for documents whose markup
     we write entirely and whose stylesheet says all they need (badges, rendered by the thousand: a fifth faster)."""
     return _HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticOnlyFetcher(),
-                 user_agent_css=user_agent_css).write_pdf(font_config=_font_config())
+                 user_agent_css=user_agent_css).write_pdf(font_config=_font_config(), pdf_tags=tagged)
 
 
 # ---- public PDFs, rendered once per version ------------------------------------------------------------------
@@ -140,8 +145,13 @@ def _renderer_digest() -> bytes:
     return digest.digest()
 
 
+# How the cached (public) PDFs are rendered: a change here is a change of renderer, and so of every digest.
+CACHED_PDF_OPTIONS = {"tagged": True}
+
+
 def pdf_digest(html: str) -> str:
-    return hashlib.sha256(_renderer_digest() + html.encode()).hexdigest()
+    options = repr(sorted(CACHED_PDF_OPTIONS.items())).encode()
+    return hashlib.sha256(_renderer_digest() + options + b"\0" + html.encode()).hexdigest()
 
 
 def cached_pdf(html: str, folder: Path) -> tuple[str, bytes]:
@@ -158,7 +168,7 @@ def cached_pdf(html: str, folder: Path) -> tuple[str, bytes]:
         return digest, path.read_bytes()
     except FileNotFoundError:
         pass
-    pdf = render_pdf(html)
+    pdf = render_pdf(html, **CACHED_PDF_OPTIONS)
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".", suffix=".tmp", delete=False) as temporary:
         try:
@@ -275,23 +285,41 @@ class Sheet:
 SHEETS_COMPOSED_AT_ONCE = 250
 
 
-def compose_pdf(pages: list[tuple[bytes, int]], sheet: Sheet | None = None) -> bytes:
+@dataclass(frozen=True)
+class Metadata:
+    """What a PDF says it is: readers show its title and author, screen readers choose their voice by its language
+    (document information and the catalog's /Lang). WeasyPrint takes them from <title>, <meta name="author"> and
+    <html lang>."""
+
+    title: str
+    author: str
+    lang: str
+
+
+def compose_pdf(pages: list[tuple[bytes, int]], sheet: Sheet | None = None, metadata: Metadata | None = None) \
+        -> bytes:
     """One PDF of the given pages (a PDF's bytes and a page's index in it), in order: as they are, or with `sheet`,
     several to a sheet, each scaled to fit its place keeping its proportions. qpdf (through pikepdf) composes
-    5,000 badges in one to two seconds, where pypdf merged them in 4 s and half as much memory again."""
+    5,000 badges in one to two seconds, where pypdf merged them in 4 s and half as much memory again.
+
+    Its title, author and language are `metadata`, or else those of the first page's PDF; its Producer is that
+    of the first page's PDF."""
     if not pages:
         raise ValueError("no pages to compose")
     first = pages[0][0]
-    if sheet is None and all(source is first for source, _index in pages) and \
-            [index for _source, index in pages] == list(range(len(pikepdf.open(io.BytesIO(first)).pages))):
-        return first  # one PDF, whole: as it is
+    if sheet is None and all(source is first for source, _index in pages):
+        whole = pikepdf.open(io.BytesIO(first))
+        if [index for _source, index in pages] == list(range(len(whole.pages))) and \
+                metadata in (None, _metadata(whole)):
+            return first  # one PDF, whole: as it is
     chunk = SHEETS_COMPOSED_AT_ONCE * len(sheet.places) if sheet else len(pages)
     if len(pages) > chunk:
         # In chunks of sheets, each saved before the next is started, then merged: qpdf holds every PDF it copies
         # from until the one it composes is saved (5,000 badges on sheets of four: 280 MB at the peak, not 320).
-        chunks = [compose_pdf(pages[start:start + chunk], sheet) for start in range(0, len(pages), chunk)]
+        chunks = [compose_pdf(pages[start:start + chunk], sheet, metadata) for start in range(0, len(pages), chunk)]
         sheets = [-(-len(pages[start:start + chunk]) // len(sheet.places)) for start in range(0, len(pages), chunk)]
-        return compose_pdf([(pdf, index) for pdf, count in zip(chunks, sheets, strict=True) for index in range(count)])
+        return compose_pdf([(pdf, index) for pdf, count in zip(chunks, sheets, strict=True) for index in range(count)],
+                           metadata=metadata)
     sources = {}  # each PDF opened once; the composed pages refer to their sources' objects until it is saved
 
     def opened(source: bytes) -> pikepdf.Pdf:
@@ -310,10 +338,26 @@ def compose_pdf(pages: list[tuple[bytes, int]], sheet: Sheet | None = None) -> b
                 target.add_overlay(_form(opened(source), index), pikepdf.Rectangle(*place))
             if sheet.marks:
                 target.contents_add(composed.make_stream(sheet.marks))
+    _set_metadata(composed, metadata or _metadata(opened(first)), opened(first))
     buffer = io.BytesIO()
     # At least the version of its sources (WeasyPrint's 1.7): qpdf would write 1.3, too old for their transparency.
     composed.save(buffer, min_version=max(source.pdf_version for source in sources.values()))
     return buffer.getvalue()
+
+
+def _metadata(pdf: pikepdf.Pdf) -> Metadata:
+    return Metadata(str(pdf.docinfo.get("/Title", "")), str(pdf.docinfo.get("/Author", "")),
+                    str(pdf.Root.get("/Lang", "")))
+
+
+def _set_metadata(composed: pikepdf.Pdf, metadata: Metadata, source: pikepdf.Pdf) -> None:
+    """qpdf starts a new PDF bare: no title, author, language nor producer."""
+    for key, value in (("/Title", metadata.title), ("/Author", metadata.author),
+                       ("/Producer", str(source.docinfo.get("/Producer", "")))):
+        if value:
+            composed.docinfo[key] = pikepdf.String(value)
+    if metadata.lang:
+        composed.Root.Lang = pikepdf.String(metadata.lang)
 
 
 def _form(pdf: pikepdf.Pdf, index: int) -> pikepdf.Object:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import tinyhtml5
+import weasyprint
 import zxingcpp
 from flask_babel import force_locale
 from PIL import Image
@@ -19,9 +20,11 @@ from conference.badges.layouts import LAYOUTS
 from conference.badges.models import Badge, BadgeRender
 from conference.downloads.models import Download
 from conference.extensions import db
+from conference.pdf import merge_pdfs
 from conference.registration.models import Participant
 
 from .conftest import ON_POSTGRES, action, sent_mail
+from .pdf_checks import metadata, qpdf_check
 
 LONG_ORGANIZATION = ("Федеральное государственное унитарное предприятие «Центральный научно-исследовательский "
                      "институт конструкционных материалов «Прометей» имени И. В. Горынина Национального "
@@ -100,6 +103,33 @@ def test_each_badge_speaks_its_holders_language(app, event, people):
                              ("Сахалинская область", "Sakhalin Oblast")):
         assert text.count(russian) == 1 and text.count(english) == 1, (russian, english)
     assert text.index("Sakhalin Oblast") > text.index("Петрова") > text.index("Сахалинская область")
+
+
+@pytest.mark.parametrize("layout_key", ["a6", "a4x4", "label-90x54"])
+def test_every_badge_pdf_has_a_title_a_language_an_author_and_a_producer(app, event, people, organizer_client,
+                                                                           layout_key):
+    """One badge (rendered, or kept from the letter and placed), a batch on sheets or labels, a batch merged from
+    steps: each says what it is and in which language, and qpdf finds it well formed."""
+    with app.test_request_context():
+        participants = load(people)
+        participants[1].language = "en"
+        db.session.commit()
+        layout = LAYOUTS[layout_key]
+        mixed = services.render_badges(event, participants[1::-1] + participants[2:], layout)  # English first
+        english = services.render_badges(event, participants[1:2], layout)
+        steps = merge_pdfs([services.render_badges(event, participants[:2], layout),
+                            services.render_badges(event, participants[2:], layout)])
+        headings = {language: services.badge_heading(event, language) for language in ("ru", "en")}
+    single = organizer_client.get(f"/manage/events/{event.slug}/participants/{people[0]}/badge.pdf?layout={layout_key}")
+    producer = f"WeasyPrint {weasyprint.__version__}"
+    for pdf in (mixed, steps, single.get_data()):
+        assert metadata(pdf) == {"Title": headings["ru"], "Author": f"Оргкомитет «{event.title}»",
+                                 "Producer": producer, "Lang": "ru", "tagged": False}
+        qpdf_check(pdf)
+    assert metadata(english) == {"Title": headings["en"],
+                                 "Author": f"Organizing committee of «{event.title_en}»", "Producer": producer,
+                                 "Lang": "en", "tagged": False}
+    qpdf_check(english)
 
 
 @pytest.fixture

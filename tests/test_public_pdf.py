@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 import pytest
+import weasyprint
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from conference.registration.models import Participant
 
 from .agenda_helpers import at, make_room, make_session
 from .conftest import log_in
+from .pdf_checks import metadata, qpdf_check, structure_types
 
 
 @pytest.fixture
@@ -33,9 +35,9 @@ def renders(monkeypatch) -> list[str]:
     """The HTML documents WeasyPrint was given."""
     given = []
 
-    def counted(html, user_agent_css=None):
+    def counted(html, user_agent_css=None, **options):
         given.append(html)
-        return real(html, user_agent_css)
+        return real(html, user_agent_css, **options)
 
     real = pdf.render_pdf
     monkeypatch.setattr(pdf, "render_pdf", counted)
@@ -160,3 +162,24 @@ def test_staff_logged_in_are_not_limited(limited, make_user, event, plenary):
     assert [client.get(f"/events/{event.slug}/program.pdf").status_code for _ in range(5)] == [200] * 5
     visitor = limited.test_client()  # from the same address, and limited
     assert [visitor.get(f"/events/{event.slug}/program.pdf").status_code for _ in range(4)] == [200] * 3 + [429]
+
+
+def test_the_program_is_tagged_for_screen_readers_and_says_what_it_is_in_each_language(client, event, plenary):
+    for language, title, author in (
+            ("ru", f"Программа — {event.title}", f"Оргкомитет «{event.title}»"),
+            ("en", f"Program — {event.title_en}", f"Organizing committee of «{event.title_en}»")):
+        client.get(f"/lang/{language}")
+        program = client.get(f"/events/{event.slug}/program.pdf").get_data()
+        assert metadata(program) == {"Title": title, "Author": author, "Lang": language, "tagged": True,
+                                     "Producer": f"WeasyPrint {weasyprint.__version__}"}
+        assert {"/H1", "/H2", "/P"} <= structure_types(program)
+        qpdf_check(program)
+
+
+def test_new_rendering_options_render_the_cached_pdf_anew(app, client, event, plenary, renders, monkeypatch):
+    """The options are part of the digest: after a deployment that changes them no PDF of the old kind is served."""
+    client.get(f"/events/{event.slug}/program.pdf")
+    monkeypatch.setitem(pdf.CACHED_PDF_OPTIONS, "tagged", False)
+    untagged = client.get(f"/events/{event.slug}/program.pdf").get_data()
+    assert len(renders) == 2 and len(cached_files(app)) == 2
+    assert metadata(untagged)["tagged"] is False

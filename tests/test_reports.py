@@ -6,6 +6,7 @@ import re
 import subprocess
 
 import pytest
+import weasyprint
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -22,6 +23,7 @@ from conference.resolutions.services import RecommendationData, load_defaults, s
 from conference.timeutil import to_zone
 
 from .agenda_helpers import at, make_room, make_session
+from .pdf_checks import metadata, qpdf_check, structure_types
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -101,6 +103,20 @@ def test_the_demo_report_reads_like_the_seed(app, demo, demo_pdf, artifacts, tmp
     assert len(list(artifacts.glob("report-ru-*.png"))) == len(PdfReader(io.BytesIO(demo_pdf)).pages)
 
 
+def test_the_report_is_tagged_for_screen_readers_and_says_what_it_is_in_each_language(app, demo, demo_pdf):
+    with app.test_request_context():
+        event = get_event(demo)
+        english = services.render_report_pdf(event, "en")
+    producer = f"WeasyPrint {weasyprint.__version__}"
+    assert metadata(demo_pdf) == {"Title": f"Итоговый отчёт · {event.title}", "Author": f"Оргкомитет «{event.title}»",
+                                  "Producer": producer, "Lang": "ru", "tagged": True}
+    assert metadata(english) == {"Title": f"Post-event report · {event.title_en}", "Lang": "en", "tagged": True,
+                                 "Author": f"Organizing committee of «{event.title_en}»", "Producer": producer}
+    for pdf in (demo_pdf, english):
+        assert {"/H1", "/H2", "/H3", "/P", "/L", "/Table"} <= structure_types(pdf)
+        qpdf_check(pdf)
+
+
 def test_the_english_report_has_no_russian_labels(app, demo):
     with app.test_request_context():
         event = get_event(demo)
@@ -161,7 +177,7 @@ def test_organizers_download_the_report_and_the_tables(app, demo, organizer_clie
     xlsx = organizer_client.get(f"/manage/events/{demo}/report.xlsx")
     workbook = load_workbook(io.BytesIO(xlsx.data))
     assert workbook.sheetnames == ["Итоги", "Федеральные округа", "Регионы", "Типы организаций", "Категории",
-                                   "Мероприятия программы", "Прибытие участников", "Рекомендации"]
+                                   "Сессии программы", "Прибытие участников", "Рекомендации"]
     regions = list(workbook["Регионы"].iter_rows(min_row=2, values_only=True))
     with app.test_request_context():
         report = services.build_report(get_event(demo))
@@ -193,7 +209,7 @@ def test_the_report_workbook_is_typed_and_carries_every_line_of_the_pdfs_summary
         assert all(sheet.column_dimensions[cell.column_letter].width >= 8 for cell in sheet[1]), sheet.title
     shares = [row[3] for row in workbook["Федеральные округа"].iter_rows(min_row=2)]
     assert all(cell.data_type == "n" and cell.number_format == "0.0%" and 0 <= cell.value <= 1 for cell in shares)
-    sessions = list(workbook["Мероприятия программы"].iter_rows(min_row=2))
+    sessions = list(workbook["Сессии программы"].iter_rows(min_row=2))
     assert all(row[2].is_date and row[2].value.date() == event.starts_on for row in sessions)
     assert all(row[4].data_type == "n" and row[7].number_format == "0.0%" for row in sessions)
     plenary = next(line for line in report.sessions)

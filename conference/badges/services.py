@@ -30,7 +30,7 @@ from conference.events.services import event_saved
 from conference.extensions import db
 from conference.i18n import date_range
 from conference.jobs import enqueue_after_commit
-from conference.pdf import STATIC_DIR, compose_pdf, merge_pdfs, render_pdfs, workers
+from conference.pdf import STATIC_DIR, Metadata, compose_pdf, merge_pdfs, render_pdfs, workers
 from conference.registration.labels import CATEGORY_LABELS
 from conference.registration.models import Participant, RegistrationStatus
 from conference.registration.services import (
@@ -238,6 +238,7 @@ class BadgeFace:
     qr: str  # a data: URI
     name_size: int
     organization_size: int
+    language: str  # its holder's, in which it is written
 
 
 def face(participant: Participant, badge: Badge) -> BadgeFace:
@@ -254,6 +255,7 @@ def face(participant: Participant, badge: Badge) -> BadgeFace:
         qr="data:image/png;base64," + base64.b64encode(badge.qr_png).decode("ascii"),
         name_size=size_class(participant.last_name, (12, 16, 22, 30)),
         organization_size=size_class(participant.organization, (45, 90, 150)),
+        language=language,
     )
 
 
@@ -299,11 +301,21 @@ def render_badges(event: Event, participants: list[Participant], layout: Layout)
         keep_render(participants[missing[0]].id, digests[missing[0]], pages[missing[0]][0])
     # Composed once every part is rendered and the workers are gone: composing needs memory in proportion to the
     # whole batch (about 130 MB for 5,000 badges on sheets), the workers about 50 MB each, and never both at once.
-    return compose_pdf(pages, layout.sheet() if layout.imposed else None)
+    return compose_pdf(pages, layout.sheet() if layout.imposed else None, badges_metadata(event, faces))
+
+
+def badges_metadata(event: Event, faces: list[BadgeFace]) -> Metadata:
+    """What a PDF of these badges says it is: in English when every badge is, or else in Russian, the event's own
+    language (a batch mixes them; badges rendered apart are composed into one)."""
+    language = "en" if all(shown.language == "en" for shown in faces) else "ru"
+    with force_locale(language):
+        author = str(_l("Organizing committee of «%(title)s»", title=event.display_title(language)))
+    return Metadata(title=badge_heading(event, language), author=author, lang=language)
 
 
 def _sheet(event: Event, layout: Layout, faces: list[BadgeFace]) -> str:
-    return render_template("badges/sheet.html", event=event, layout=layout, faces=faces, colours=CATEGORY_COLOURS)
+    return render_template("badges/sheet.html", layout=layout, faces=faces, colours=CATEGORY_COLOURS,
+                           metadata=badges_metadata(event, faces))
 
 
 def render_faces(event: Event, faces: list[BadgeFace], layout: Layout) -> list[tuple[bytes, int]]:

@@ -44,7 +44,9 @@ def read_scan(data) -> tuple[dict, dict]:
     if "body" in errors:
         return {}, errors
     scanned_at = None
-    if "scanned_at" in data and "scanned_at" not in errors:
+    # Only a request the schema took: its validator tells the first fault alone, so with one fault found, another
+    # field may still be of any type (a number for scanned_at).
+    if "scanned_at" in data and not errors:
         try:
             scanned_at = datetime.fromisoformat(data["scanned_at"].replace("Z", "+00:00"))
             scanned_at = scanned_at.astimezone(UTC) if scanned_at.tzinfo else scanned_at

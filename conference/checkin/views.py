@@ -107,14 +107,18 @@ def api_caller(slug: str, changes: bool = True):
     """The event of an API call and who makes it: a device with a token of that event, or a staff session, which
     must also prove with the page's CSRF token that a call that `changes` something came from our page.
     Returns (event, scanner, None), or (None, None, the error response)."""
-    header = request.headers.get("Authorization", "")
-    device = services.device_for_token(header[len("Bearer "):].strip()) if header.startswith("Bearer ") else None
+    header = request.headers.get("Authorization", "").strip()
+    scheme, _space, key = header.partition(" ")
+    # RFC 9110: a scheme's name is case-insensitive.
+    device = services.device_for_token(key.strip()) if scheme.lower() == "bearer" else None
     if device is not None and device.event.slug == slug:  # a device's scan, the busiest call: one query
         return device.event, Scanner(device_id=device.id, device_name=device.name), None
     event = services.event_ref(slug)
     if event is None:
         return None, None, api_error(404, "unknown_event", _("No such event."))
-    if header.startswith("Bearer "):
+    # An Authorization header alone says who calls: one that is not a known device's (another scheme, an unknown key,
+    # nothing) is refused, never passed over for a staff session the same client may also hold.
+    if "Authorization" in request.headers:
         if device is None:
             return None, None, api_error(401, "unauthorized", _("Unknown or revoked device token."))
         return None, None, api_error(403, "forbidden", _("This device is registered for another event."))

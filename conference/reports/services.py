@@ -289,7 +289,7 @@ def render_report_pdf(event: Event, language: str) -> bytes:
         report = build_report(event)
         html = render_template("reports/report.html", report=report, summary=summary(report),
                                city=event_city(event, current_language()), generated=datetime.now(UTC))
-    return render_pdf(html)
+    return render_pdf(html, tagged=True)
 
 
 def render_report_xlsx(event: Event, language: str) -> bytes:
