@@ -16,6 +16,7 @@ from conference.timeutil import to_zone, utcnow
 
 from .agenda_helpers import at, make_room, make_session
 from .conftest import action, free_port, mail_text, sent_mail
+from .live import written_participants
 
 
 @pytest.fixture
@@ -166,13 +167,13 @@ def test_a_session_made_internal_stays_with_those_who_chose_it_and_hidden_from_t
         db.session.get(AgendaSession, seminar["seminar"]).is_public = False
         db.session.commit()
     page = client.get(f"{chose}/sessions").get_data(as_text=True)
-    assert "Семинар" in page and "Вы записаны" in page and "Вы выбрали 1 мероприятие" in page
+    assert "Семинар" in page and "Вы записаны" in page and "Вы выбрали 1 сессию" in page
     assert client.get(f"{other}/sessions").get_data(as_text=True).count("Семинар") == 0
     # Those who never chose it learn nothing of it, not even its title; joining it is refused to everybody.
     for choice in ("join", "wait", "leave"):
         assert client.post(f"{other}/sessions/{seminar['seminar']}", data={"action": choice}).status_code == 404
     refused = client.post(f"{chose}/sessions/{seminar['seminar']}", data={"action": "wait"}, follow_redirects=True)
-    assert "Этого мероприятия нет в программе" in refused.get_data(as_text=True)
+    assert "Этой сессии нет в программе" in refused.get_data(as_text=True)
     left = client.post(f"{chose}/sessions/{seminar['seminar']}", data={"action": "leave"}, follow_redirects=True)
     assert "Запись на «Семинар» отменена" in left.get_data(as_text=True)
     assert "Семинар" not in client.get(f"{chose}/sessions").get_data(as_text=True)
@@ -192,11 +193,13 @@ def test_deleting_a_session_asks_first_and_tells_those_signed_up(app, client, or
                                                                   seminar):
     client.post(f"{people['Алексеева']}/sessions/{seminar['seminar']}", data={"action": "join"})
     url = f"/manage/events/{event.slug}/agenda/sessions/{seminar['seminar']}/delete"
-    assert "Каждый получит письмо об отмене" in organizer_client.get(url).get_data(as_text=True)
+    page = organizer_client.get(url).get_data(as_text=True)
+    assert "Записался 1 участник." in page
+    assert re.search(r'<input type="checkbox" name="tell" value="yes" checked>', page)  # told, unless unticked
     before = len(sent_mail(app))
-    organizer_client.post(url)
+    organizer_client.post(url, data={"tell": "yes"})
     [letter] = sent_mail(app)[before:]
-    assert "отменено" in letter["Subject"] and "Семинар" in mail_text(letter)
+    assert "отменена" in letter["Subject"] and "Семинар" in mail_text(letter)
     with action(app):
         assert db.session.get(AgendaSession, seminar["seminar"]) is None
         assert db.session.scalars(select(SessionSignup)).all() == []
@@ -217,21 +220,27 @@ def test_moving_a_session_tells_those_signed_up_and_editing_its_text_does_not(ap
     response = organizer_client.post(url, data=dict(form, description="Новое описание"), follow_redirects=True)
     assert response.status_code == 200 and len(sent_mail(app)) == before  # the same time and room: no letter
 
-    response = organizer_client.post(url, data=dict(form, room_id=hall, start_time="17:00", end_time="18:30"),
-                                     follow_redirects=True)
+    moved = dict(form, room_id=hall, start_time="17:00", end_time="18:30")
+    asked = organizer_client.post(url, data=moved).get_data(as_text=True)  # first: who is told what
+    assert "На эту сессию записались 2 участника" in asked
+    assert "Сессия перенесена: Семинар" in asked and "17:00–18:30, Большой зал" in asked and "/my/" not in asked
+    assert len(sent_mail(app)) == before
+    with action(app):
+        assert to_zone(db.session.get(AgendaSession, seminar["seminar"]).starts_at, event.timezone).hour == 14
+    response = organizer_client.post(url, data=dict(moved, tell="yes"), follow_redirects=True)
     assert "Записавшимся (2) поставлены в очередь письма с новым временем и залом." in response.get_data(as_text=True)
     letters = sent_mail(app)[before:]
     assert sorted(letter["To"] for letter in letters) == ["алексеева@example.org", "борисова@example.org"]
     text = mail_text(letters[0])
-    assert "Семинар" in letters[0]["Subject"] and "перенесено" in letters[0]["Subject"]
+    assert "Семинар" in letters[0]["Subject"] and "перенесена" in letters[0]["Subject"]
     assert "17:00–18:30, Большой зал" in text and "14:00–16:00, Малый зал" in text and "/my/" in text
     assert "Ваша запись сохраняется." in text  # true for a seat and for a place in the waiting list alike
 
     # The mail server down: the move is saved all the same; the letters wait for their next try, and the
     # organizers' list of letters says why.
     app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
-    response = organizer_client.post(url, data=dict(form, room_id=hall, start_time="09:00", end_time="10:00"),
-                                     follow_redirects=True)
+    response = organizer_client.post(url, data=dict(form, room_id=hall, start_time="09:00", end_time="10:00",
+                                                    tell="yes"), follow_redirects=True)
     assert "Записавшимся (2) поставлены в очередь письма" in response.get_data(as_text=True)
     with action(app):
         assert to_zone(db.session.get(AgendaSession, seminar["seminar"]).starts_at, event.timezone).hour == 9
@@ -240,6 +249,39 @@ def test_moving_a_session_tells_those_signed_up_and_editing_its_text_does_not(ap
         assert len(waiting) == 2 and all(letter.attempts == 1 for letter in waiting)
     letters_page = organizer_client.get(f"/manage/events/{event.slug}/letters/?status=queued").get_data(as_text=True)
     assert letters_page.count("MailServerUnreachable") == 2
+
+
+def test_a_change_to_an_event_that_is_over_tells_nobody_unless_asked(app, organizer_client, make_event, refs):
+    """Moving or deleting a session of a forum that ended long ago: the organizer sees who would be told and
+    what, and nobody is told by default."""
+    past = make_event(starts_on=utcnow().date() - timedelta(days=400), ends_on=utcnow().date() - timedelta(days=399))
+    with action(app):
+        [attendee] = written_participants(past, refs, 1, "a")
+        room, hall = make_room(past, "Малый зал", 20), make_room(past, "Большой зал", 200)
+        seminar = make_session(past, room, at(past, 0, 14), at(past, 0, 16), title="Семинар", kind="seminar")
+        db.session.add(SessionSignup(session_id=seminar, participant_id=attendee.id))
+        db.session.commit()
+    url = f"/manage/events/{past.slug}/agenda/sessions/{seminar}"
+    moved = {"title": "Семинар", "kind": "seminar", "room_id": hall, "day": past.starts_on.isoformat(),
+             "start_time": "15:00", "end_time": "16:00", "is_public": "y"}
+    asked = organizer_client.post(url, data=moved).get_data(as_text=True)
+    assert "Мероприятие завершилось" in asked
+    assert asked.index('value="no"') < asked.index('value="yes"')  # «without letters» comes first, as the default
+    organizer_client.post(url, data=dict(moved, tell="no"))
+    with action(app):
+        assert to_zone(db.session.get(AgendaSession, seminar).starts_at, past.timezone).hour == 15  # saved
+        assert db.session.scalars(select(Letter).where(Letter.kind == "session_moved")).all() == []
+
+    back = organizer_client.post(url, data=dict(moved, start_time="11:00", end_time="12:00", tell="back"))
+    assert back.status_code == 200 and 'value="11:00"' in back.get_data(as_text=True)  # the form, as it was typed
+
+    delete = f"{url}/delete"
+    assert re.search(r'<input type="checkbox" name="tell" value="yes" >', organizer_client.get(delete).get_data(
+        as_text=True))  # unticked
+    organizer_client.post(delete)
+    with action(app):
+        assert db.session.get(AgendaSession, seminar) is None
+        assert db.session.scalars(select(Letter).where(Letter.kind == "session_cancelled")).all() == []
 
 
 def test_seats_added_go_to_the_waiting_list_first(app, ctx, event, people, seminar):
@@ -309,4 +351,4 @@ def test_a_cancelled_participant_is_offered_no_sign_up(app, client, people, semi
     client.post(f"{people['Борисова']}/cancel")
     page = client.get(f"{people['Борисова']}/sessions").get_data(as_text=True)
     assert "Записаться" not in page and "Встать в лист ожидания" not in page
-    assert "вы не можете записываться на мероприятия программы" in page
+    assert "вы не можете записываться на сессии программы" in page

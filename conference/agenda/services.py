@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from flask import url_for
+from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -149,9 +149,8 @@ class SessionSaved:
     told: int = 0  # people signed up to whom a letter was queued: the session moved
 
 
-def save_session(event: Event, session: AgendaSession, data: SessionData) -> SessionSaved:
-    """Saves the session, or refuses it with an AgendaError (nothing half-saved). When a session that people
-    signed up for moves (another time or room), each of them is emailed where and when it is now."""
+def checked_room(event: Event, session: AgendaSession, data: SessionData) -> Room:
+    """The session's room, once the session as `data` describes it is found possible; an AgendaError if not."""
     room = room_of(event, data.room_id)
     if room is None:
         raise AgendaError("room_id", str(_l("Choose a room of this event.")))
@@ -167,10 +166,23 @@ def save_session(event: Event, session: AgendaSession, data: SessionData) -> Ses
         raise AgendaError("room_id", str(_l(
             "%(room)s is taken at this time by «%(title)s» (%(span)s). Choose another room or time.",
             room=room.localized("name"), title=other.localized("title"), span=time_span(other))))
+    return room
 
+
+def moves(session: AgendaSession, data: SessionData) -> bool:
+    """Whether saving `data` gives a session that exists another time or room."""
+    return session.id is not None and (session.starts_at, session.ends_at, session.room_id) != \
+        (data.starts_at, data.ends_at, data.room_id)
+
+
+def save_session(event: Event, session: AgendaSession, data: SessionData, tell: bool = True) -> SessionSaved:
+    """Saves the session, or refuses it with an AgendaError (nothing half-saved). When a session that people
+    signed up for moves (another time or room), each of them is emailed where and when it is now, unless the
+    organizer chose not to `tell` them (see the view's confirmation)."""
+    room = checked_room(event, session, data)
+    people_ids = set(data.speaker_ids) | set(data.moderator_ids)
     was = (time_span(session), session.room.name) if session.id is not None else None
-    moved = was is not None and (session.starts_at, session.ends_at, session.room_id) != \
-        (data.starts_at, data.ends_at, room.id)
+    moved = moves(session, data)
     for name in ("title", "kind", "description", "title_en", "description_en", "starts_at", "ends_at", "capacity",
                  "is_public"):
         setattr(session, name, getattr(data, name))
@@ -184,16 +196,24 @@ def save_session(event: Event, session: AgendaSession, data: SessionData) -> Ses
     db.session.refresh(session)
     saved = SessionSaved([problem.message for problem in warnings_for(session)] + reprint_warnings(recategorized))
     promote_waiting(session)  # more seats (a bigger room or capacity) go to those waiting, before anyone new
-    if moved:
+    if moved and tell:
         saved.told = _tell_signups_it_moved(session, *was)
     return saved
+
+
+def people_signed_up(session: AgendaSession) -> list[Participant]:
+    """Those a change of the session concerns: everyone signed up, seated or waiting, still registered."""
+    if session.id is None:
+        return []
+    return list(db.session.scalars(select(Participant).join(SessionSignup).where(
+        SessionSignup.session_id == session.id, Participant.status.in_(ACTIVE_STATUSES))
+        .order_by(Participant.last_name, Participant.id)))
 
 
 def _tell_signups_it_moved(session: AgendaSession, was_span: str, was_room: str) -> int:
     """Queues a letter to everyone signed up (seated or waiting) with the session's new time and room; returns
     how many."""
-    people = db.session.scalars(select(Participant).join(SessionSignup).where(
-        SessionSignup.session_id == session.id, Participant.status.in_(ACTIVE_STATUSES))).all()
+    people = people_signed_up(session)
     for participant in people:
         queue_letter("session_moved", participant.email, participant.language, event_id=session.event_id,
                      participant_id=participant.id, participant=participant.id, session=session.id,
@@ -206,9 +226,25 @@ def session_moved_letter(participant: int, session: int, was_span: str, was_room
     holder, moved = db.session.get(Participant, participant), db.session.get(AgendaSession, session)
     if holder is None or moved is None:
         return None  # the session has been deleted since: its own letter says so
+    return _moved_draft(holder, moved, was_span, was_room, self_service_url(holder))
+
+
+def _moved_draft(holder: Participant, moved: AgendaSession, was_span: str, was_room: str, link: str) -> Draft:
     return Draft(str(_l("Session moved: %(title)s", title=moved.localized("title"))), "agenda/email_session_moved", {
         "participant": holder, "event": moved.event, "session": moved, "span": time_span(moved),
-        "was_span": was_span, "was_room": was_room, "link": self_service_url(holder)})
+        "was_span": was_span, "was_room": was_room, "link": link})
+
+
+def moved_letter_preview(event: Event, session: AgendaSession, data: SessionData, to: Participant) -> tuple[str, str]:
+    """The letter `to` would get if the session moved as `data` says: (subject, text), in the page's language,
+    with nothing saved. (The private link is shown as a placeholder: it is the participant's, not the
+    organizer's.)"""
+    after = AgendaSession(title=data.title, title_en=data.title_en, starts_at=data.starts_at, ends_at=data.ends_at,
+                          room_id=data.room_id)
+    after.event, after.room = event, room_of(event, data.room_id)  # (a transient copy: never added to the session)
+    draft = _moved_draft(to, after, time_span(session), session.room.localized("name"),
+                         str(_l("‹the participant's private link›")))
+    return draft.subject, render_template(f"{draft.template}.txt", **draft.context)
 
 
 def _set_people(session: AgendaSession, data: SessionData) -> None:
@@ -270,9 +306,10 @@ def reprint_warnings(recategorized: list[Participant]) -> list[str]:
             for participant in recategorized]
 
 
-def delete_session(session: AgendaSession) -> tuple[int, list[str]]:
-    """Deletes the session and tells everyone signed up for it. Returns how many were told, and whose badge
-    category changed (see settle_categories) as warnings for the organizer."""
+def delete_session(session: AgendaSession, tell: bool = True) -> tuple[int, list[str]]:
+    """Deletes the session and tells everyone signed up for it (unless the organizer chose not to `tell`).
+    Returns how many were told, and whose badge category changed (see settle_categories) as warnings for the
+    organizer."""
     signups = db.session.scalars(
         select(SessionSignup).where(SessionSignup.session_id == session.id)
         .options(joinedload(SessionSignup.participant))
@@ -284,6 +321,8 @@ def delete_session(session: AgendaSession) -> tuple[int, list[str]]:
     db.session.delete(session)
     db.session.flush()
     warnings = reprint_warnings(settle_categories(on_stage))
+    if not tell:
+        return 0, warnings
     for participant in people:
         queue_letter("session_cancelled", participant.email, participant.language, event_id=event.id,
                      participant_id=participant.id, participant=participant.id,
@@ -451,14 +490,16 @@ def _one_line(text: str) -> str:
     return " ".join(text.splitlines())
 
 
-def calendar(event: Event, sessions: list[AgendaSession], name: str, language: str) -> bytes:
+def calendar(event: Event, sessions: list[AgendaSession], name: str, language: str,
+             stamp: datetime | None = None) -> bytes:
+    """`stamp`: when what the calendar says last changed (its DTSTAMP, RFC 5545), by default now."""
     cal = Calendar()
     cal.add("prodid", "-//conference//program//RU")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", _one_line(name))
     cal.add("x-wr-timezone", event.timezone)
-    stamp = utcnow()
+    stamp = stamp or utcnow()
     for session in sessions:
         entry = CalendarEvent()
         entry.add("uid", f"session-{session.id}@{event.slug}.conference")

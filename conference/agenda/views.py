@@ -86,7 +86,7 @@ def edit_session(session_id: int | None = None):
             form.title.data, form.title_en.data = source.title, source.title_en
         else:
             form.day.data = form.day.data or event.starts_on
-    elif form.validate_on_submit():
+    elif form.validate_on_submit() and request.form.get("tell") != "back":
         data = form.session_data()
         if source:  # the copy gets its own external speakers
             data.external_speakers += [
@@ -94,8 +94,14 @@ def edit_session(session_id: int | None = None):
                                          person.external_position_en, person.external_organization_en)
                 for person in source.people if person.participant_id is None and person.id in data.keep_external_ids]
             data.keep_external_ids = []
+        tell = request.form.get("tell")  # the answer of the confirmation below: "yes" or "no"
         try:
-            saved = services.save_session(event, session, data)
+            if tell not in ("yes", "no") and services.moves(session, data):
+                people = services.people_signed_up(session)
+                if people:  # who will be told what, before anything is saved or sent
+                    services.checked_room(event, session, data)  # (a move that cannot be is refused first)
+                    return _confirm_move(event, session, data, people)
+            saved = services.save_session(event, session, data, tell=tell != "no")
         except services.AgendaError as refused:
             getattr(form, refused.field).errors.append(refused.message)
         else:
@@ -111,16 +117,28 @@ def edit_session(session_id: int | None = None):
                            signups=services.signup_count(session) if session.id else 0)
 
 
+def _confirm_move(event: Event, session: AgendaSession, data: services.SessionData, people: list) -> str:
+    """The page that shows the letter those signed up would get, and asks whether to send it; the form's fields
+    go back with the answer."""
+    subject, text = services.moved_letter_preview(event, session, data, people[0])
+    fields = [(name, value) for name, value in request.form.items(multi=True) if name not in ("csrf_token", "tell")]
+    return render_template("agenda/confirm_move.html", event=event, session=session, people=people,
+                           subject=subject, text=text, fields=fields)
+
+
 @editor_bp.route("/sessions/<int:session_id>/delete", methods=["GET", "POST"])
 def delete_session(session_id: int):
     event = g.event
     session = of_event_or_404(AgendaSession, session_id, event)
     signups = services.signup_count(session)
     if request.method == "POST":
-        told, warnings = services.delete_session(session)
-        flash(ngettext("The session has been deleted; a letter was queued for the %(num)d participant signed up.",
-                       "The session has been deleted; letters were queued for the %(num)d participants signed up.",
-                       told), "success")
+        told, warnings = services.delete_session(session, tell=request.form.get("tell") == "yes")
+        if told:
+            flash(ngettext("The session has been deleted; a letter was queued for the %(num)d participant signed up.",
+                           "The session has been deleted; letters were queued for the %(num)d participants signed "
+                           "up.", told), "success")
+        else:
+            flash(_("The session has been deleted."), "success")
         for warning in warnings:
             flash(warning, "warning")
         return redirect(url_for(".manage"))

@@ -53,3 +53,7 @@ class Event(InEnglishToo, db.Model):
     def ended_at(self) -> datetime:
         """The moment the event is over: midnight after its last day, where it takes place (UTC)."""
         return local_to_utc(datetime.combine(self.ends_on + timedelta(days=1), time()), self.timezone)
+
+    @property
+    def is_over(self) -> bool:
+        return utcnow() >= self.ended_at
