@@ -1,7 +1,6 @@
 """conference: registration, agenda, badges, check-in, recommendations and reports for an industrial forum."""
 
 import logging
-import os
 
 from babel import Locale
 from flask import Flask, Response, g, has_request_context, jsonify, render_template, request, session
@@ -13,7 +12,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import INSTANCE_DIR, PROJECT_ROOT, load_config
+from .config import INSTANCE_DIR, PROJECT_ROOT, keep_private, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .ids import IdConverter
 from .transactions import is_busy
@@ -258,18 +257,6 @@ def _add_security_headers(app: Flask) -> None:
         if request.path.startswith(("/manage", "/my/", "/login")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-
-def keep_private(path, mode: int) -> None:
-    """Gives a file or folder of personal data `mode` (our user's alone) if others may read it; one that is not
-    ours to change is logged, and one that is not there is left alone."""
-    try:
-        if os.stat(path).st_mode & 0o077:
-            os.chmod(path, mode)
-    except FileNotFoundError:
-        pass
-    except PermissionError:
-        logging.getLogger(__name__).warning("%s is open to others and not ours to change", path)
 
 
 @sa_event.listens_for(Engine, "connect")

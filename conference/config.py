@@ -1,5 +1,6 @@
 """Settings, read once from the environment (see the table in README.md)."""
 
+import logging
 import os
 import secrets
 from datetime import timedelta
@@ -121,3 +122,15 @@ def load_config() -> dict:
         # How long a file prepared by a job (a batch of badges, a report) is kept for download.
         "PREPARED_FILE_HOURS": int(os.environ.get("PREPARED_FILE_HOURS", "24")),
     }
+
+
+def keep_private(path, mode: int) -> None:
+    """Gives a file or folder of personal data `mode` (our user's alone) if others may read it; one that is not
+    ours to change is logged, and one that is not there is left alone."""
+    try:
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, mode)
+    except FileNotFoundError:
+        pass
+    except PermissionError:
+        logging.getLogger(__name__).warning("%s is open to others and not ours to change", path)

@@ -18,7 +18,7 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import AppGroup
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
-from .config import INSTANCE_DIR, jobs_url
+from .config import INSTANCE_DIR, jobs_url, keep_private
 from .extensions import db
 from .transactions import after_commit
 
@@ -31,7 +31,10 @@ def _make_queue(url: str):
     if url == "immediate":
         return MemoryHuey("conference", immediate=True)
     path = url.removeprefix("sqlite:///") if url else str(INSTANCE_DIR / "jobs.db")
-    return SqliteHuey("conference", filename=path)
+    storage = SqliteHuey("conference", filename=path)
+    for file in (path, f"{path}-wal", f"{path}-shm"):  # jobs carry addresses and names: for our user alone
+        keep_private(file, 0o600)
+    return storage
 
 
 queue = _make_queue(jobs_url())

@@ -65,3 +65,16 @@ def test_the_database_file_is_for_our_user_alone(app_config, tmp_path):
         db.session.execute(text("SELECT 1"))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(os.stat(instance).st_mode) == 0o700
+
+
+def test_the_job_queue_file_is_for_our_user_alone(tmp_path):
+    """The embedded queue (instance/jobs.db) holds jobs with addresses and names, as the database does."""
+    from conference.jobs import _make_queue
+
+    path = tmp_path / "jobs.db"
+    path.touch()
+    os.chmod(path, 0o644)  # as a queue made before this rule
+    _make_queue(f"sqlite:///{path}").storage.enqueue(b"a job")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for companion in (tmp_path / "jobs.db-wal", tmp_path / "jobs.db-shm"):  # made with the database's mode
+        assert not companion.exists() or stat.S_IMODE(companion.stat().st_mode) == 0o600, companion
