@@ -22,12 +22,13 @@ from xml.etree import ElementTree
 import cssselect2
 import pikepdf
 import weasyprint
-from flask import Response, current_app, request
+from flask import Response, current_app
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .config import PROJECT_ROOT
+from .http_cache import conditional_response
 
 STATIC_DIR = (PROJECT_ROOT / "static").resolve()
 
@@ -195,16 +196,12 @@ def _drop_old_versions(folder: Path) -> None:
 def cached_pdf_response(html: str, document: str, filename: str) -> Response:
     """A public PDF from the cache under instance/cache/pdf/<document>/, its digest as ETag. A browser that holds
     this version is answered 304 and nothing is read or rendered; one that holds another gets the new one."""
-    digest = pdf_digest(html)
-    if request.if_none_match.contains_weak(digest):
-        response = Response(status=304)
-    else:
-        digest, pdf = cached_pdf(html, Path(current_app.instance_path, "cache", "pdf", document))
-        response = Response(pdf, mimetype="application/pdf",
-                            headers={"Content-Disposition": f"inline; filename={filename}"})
-    response.set_etag(digest)
-    response.headers["Cache-Control"] = "no-cache"  # a browser may keep it but asks each time: programs change
-    return response
+    def build() -> Response:
+        _digest, pdf = cached_pdf(html, Path(current_app.instance_path, "cache", "pdf", document))
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f"inline; filename={filename}"})
+
+    return conditional_response(pdf_digest(html), build)
 
 
 def workers() -> int:

@@ -1,4 +1,6 @@
-from datetime import date
+import hashlib
+import json
+from datetime import UTC, date, datetime
 
 from flask import (
     Blueprint,
@@ -21,6 +23,7 @@ from conference.events.access import event_blueprint, event_or_404, of_event_or_
 from conference.events.models import Event
 from conference.events.services import get_event
 from conference.extensions import limiter
+from conference.http_cache import conditional_response, first_served
 from conference.i18n import current_language, translated
 from conference.ids import database_id
 from conference.pdf import cached_pdf_response
@@ -28,10 +31,12 @@ from conference.registration.access import participant_or_abort
 from conference.registration.models import ACTIVE_STATUSES
 from conference.timeutil import utcnow
 
-from . import services
+from . import schedule, services
 from .forms import RoomForm, SessionForm
 from .labels import KIND_LABELS
 from .models import AgendaSession, Room, SignupStatus
+
+VERSION_STAMP = datetime(2000, 1, 1, tzinfo=UTC)  # see public_calendar
 
 bp = Blueprint("agenda", __name__)  # the public program, and the sessions a participant chose
 editor_bp = event_blueprint("agenda_editor", __name__, "/agenda")
@@ -225,17 +230,52 @@ def program_api(slug: str):
     return jsonify(services.program_json(event, services.sessions_of(event, public_only=True)))
 
 
+# Any site's page may read the schedule (a schedule app in the browser, a partner's site): without credentials, so
+# nobody's log-in or language is carried along. If-None-Match and If-Modified-Since make a fetch "non-simple",
+# hence the preflight (OPTIONS) that allows them.
+OPEN_TO_ALL_SITES = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET",
+                     "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since",
+                     "Access-Control-Expose-Headers": "ETag"}
+
+
+@bp.route("/events/<slug>/schedule.json", methods=["GET", "OPTIONS"])
+def schedule_json(slug: str):
+    """The program for schedule apps (frab's format); ?lang=en for its English texts."""
+    event = event_or_404(slug)
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={**OPEN_TO_ALL_SITES, "Access-Control-Max-Age": "86400"})
+    language = request.args.get("lang", "")
+    language = language if language in current_app.config["LANGUAGES"] else current_language()
+    data = schedule.schedule_json(event, services.sessions_of(event, public_only=True), language)
+    body = json.dumps(data, ensure_ascii=False, indent=1).encode()
+    digest = hashlib.sha256(body).hexdigest()
+    response = conditional_response(digest, lambda: Response(body, mimetype="application/json"),
+                                    first_served(f"schedule-{event.id}-{language}.json", digest))
+    response.headers.update(OPEN_TO_ALL_SITES)
+    return response
+
+
 def ics(body: bytes, filename: str) -> Response:
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
+def public_calendar(event: Event, sessions: list[AgendaSession], name: str, document: str,
+                    filename: str) -> Response:
+    """A public calendar with ETag and Last-Modified; its DTSTAMP is the Last-Modified (RFC 5545: when what it says
+    last changed), so the version is told by a rendering at a fixed stamp."""
+    language = current_language()
+    digest = hashlib.sha256(services.calendar(event, sessions, name, language, stamp=VERSION_STAMP)).hexdigest()
+    modified = first_served(f"{document}-{language}.ics", digest)
+    return conditional_response(
+        digest, lambda: ics(services.calendar(event, sessions, name, language, stamp=modified), filename), modified)
+
+
 @bp.route("/events/<slug>/program.ics")
 def program_calendar(slug: str):
     event = event_or_404(slug)
-    sessions = services.sessions_of(event, public_only=True)
-    language = current_language()
-    return ics(services.calendar(event, sessions, event.display_title(language), language), f"{event.slug}.ics")
+    return public_calendar(event, services.sessions_of(event, public_only=True),
+                           event.display_title(current_language()), f"program-{event.id}", f"{event.slug}.ics")
 
 
 @bp.route("/events/<slug>/sessions/<int:session_id>.ics")
@@ -244,8 +284,8 @@ def session_calendar(slug: str, session_id: int):
     session = services.session_of(event, session_id)
     if session is None or not session.is_public:  # an internal session is not there for the public
         abort(404)
-    return ics(services.calendar(event, [session], session.localized("title"), current_language()),
-               f"{event.slug}-session-{session.id}.ics")
+    return public_calendar(event, [session], session.localized("title"), f"session-{session.id}",
+                           f"{event.slug}-session-{session.id}.ics")
 
 
 # ---- participants: choosing sessions through the private link ------------------------------------------
