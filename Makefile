@@ -35,6 +35,7 @@ lock: $(BIN)/uv
 
 # The scanner page's QR decoder for phone cameras, from npm into static/vendor (never committed). Without npm the
 # page says that the camera is off; USB scanners and the search by name work all the same.
+# `npm ci` also puts axe-core in node_modules, for the accessibility tests (tests/test_accessibility.py).
 $(CAMERA_LIBRARY): package.json package-lock.json
 	@if command -v npm >/dev/null; then \
 	  npm ci --no-audit --no-fund --silent && mkdir -p $(@D) && \
