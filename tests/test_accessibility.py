@@ -125,7 +125,9 @@ def test_a_participants_pages(app, live_server, page, event, demo, axe):
     audit.visit(f"/my/{demo['token']}/sessions")  # a past forum: sessions shown, sign-ups closed
     audit.visit("/my/not-a-valid-link", status=404)
     audit.visit("/no-such-page", status=404)
-    audit.visit(f"/lang/en?next=/events/{event.slug}/register", status=200)
+    audit.visit(f"/lang/en?next=/events/{event.slug}/register")  # English from here on
+    audit.visit(private)
+    audit.visit(f"{private}/sessions")
     audit.assert_clean()
 
 
@@ -180,7 +182,11 @@ def test_an_organizers_pages(app, live_server, page, demo, make_user, axe, artif
     audit.assert_clean()
 
 
-def test_a_checkin_volunteers_pages(app, live_server, page, demo, make_user, axe):
+def test_a_checkin_volunteers_pages(app, live_server, browser, demo, make_user, axe):
+    """On the phone a volunteer holds at the door."""
+    context = browser.new_context(locale="ru-RU", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, bypass_csp=True)
+    page = context.new_page()
     log_in(page, live_server.url, make_user("checkin"))
     audit = Audit(page, live_server.url)
     audit.visit("/checkin/")
