@@ -44,7 +44,7 @@ def test_a_session_id_no_column_can_hold_is_a_field_error(app, event, organizer_
         "text": "Рекомендовать Минпромторгу России расширить программы поддержки.", "status": "draft",
         "session_ids": "99999999999999999999999"})
     assert answer.status_code == 200  # the form again, with the field's error
-    assert "одного из выбранных в ней нет" in answer.get_data(as_text=True)
+    assert "одной из выбранных в его программе нет" in answer.get_data(as_text=True)
 
 
 def test_line_breaks_in_a_title_stay_out_of_the_calendar(app, event, client):
