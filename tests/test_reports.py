@@ -16,6 +16,7 @@ from conference.checkin.models import CheckIn
 from conference.demo import DEMO_SLUG, create_demo
 from conference.events.services import get_event
 from conference.extensions import db
+from conference.pdf import render_pdf
 from conference.registration.models import Participant
 from conference.reports import services
 from conference.resolutions.models import Recommendation
@@ -115,6 +116,45 @@ def test_the_report_is_tagged_for_screen_readers_and_says_what_it_is_in_each_lan
     for pdf in (demo_pdf, english):
         assert {"/H1", "/H2", "/H3", "/P", "/L", "/Table"} <= structure_types(pdf)
         qpdf_check(pdf)
+
+
+def test_column_titles_wrap_between_words_and_never_inside_one(app, demo, demo_pdf, tmp_path):
+    """«Подтвержде-но», «Доля пришед-ших» were hyphenated; a title wider than its column ran into the next one."""
+    with app.test_request_context():
+        english = services.render_report_pdf(get_event(demo), "en")
+    for pdf, titles, sessions in (
+            (demo_pdf, ["Подтверждено", "Пришли", "Доля пришедших"],
+             ["Количество мест", "Записались", "Пришли", "Заполняемость"]),
+            (english, ["Confirmed registrations", "Attended", "Share attended"],
+             ["Capacity", "Signed up", "Attended", "Fill rate"])):
+        raw = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        hyphenated = {before + after for before, after in re.findall("(\\w+)\u2010\n(\\w+)", raw)}
+        assert not hyphenated & {word for title in titles + sessions for word in title.split()}
+        source = tmp_path / "report.pdf"
+        source.write_bytes(pdf)
+        layout = subprocess.run(["pdftotext", "-layout", str(source), "-"], capture_output=True, text=True,
+                                check=True).stdout
+        # The sessions table's titles on one line, in order, each apart from the next (not run into it).
+        assert re.search(r"\s.*?".join(title.split()[0] for title in sessions), layout), sessions
+
+
+@pytest.mark.parametrize("follows", ["chart", "table"])
+def test_a_heading_never_stays_alone_at_the_foot_of_a_page(follows):
+    """Whatever comes before it, a section's heading and its introduction share a page with their chart or with
+    the table's column titles and first row (the report's stylesheet, rendered as the report is)."""
+    block = ('<svg class="chart" viewBox="0 0 180 40" width="180mm" height="40mm"><text x="0" y="20" font-size="5">'
+             'Диаграмма</text></svg>' if follows == "chart" else
+             '<div class="grid"><div class="row head"><span class="name">Столбец</span></div>'
+             + "".join(f'<div class="row"><span class="name">Строка {n}</span></div>' for n in range(1, 30))
+             + "</div>")
+    first = "Диаграмма" if follows == "chart" else "Строка 1"
+    for filler in range(170, 262, 3):  # mm: the heading falls at every height of a page's foot, then beyond
+        pdf = render_pdf(f'<!doctype html><html lang="ru"><head><link rel="stylesheet" href="css/report-pdf.css">'
+                         f'</head><body><section><div style="height: {filler}mm"></div></section>'
+                         f'<section><h2>Заголовок</h2><p>Вводная фраза.</p>{block}</section></body></html>')
+        pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+        heading = next(page for page in pages if "Заголовок" in page)
+        assert "Вводная фраза." in heading and first in heading, (filler, pages)
 
 
 def test_the_english_report_has_no_russian_labels(app, demo):
