@@ -5,6 +5,7 @@ import re
 import subprocess
 import uuid
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,10 +14,12 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from conference.badges import services as badges
+from conference.demo import DEMO_SLUG
 from conference.extensions import db
 from conference.registration.models import Participant
 
 from .conftest import PASSWORD, action
+from .test_arrivals import second_day_of_the_demo
 
 pytestmark = pytest.mark.browser
 SCANNER_ROOT = Path(__file__).parent.parent / "static/vendor/zxing-wasm/reader/index.js"
@@ -205,3 +208,34 @@ def test_the_door_and_the_arrivals_fit_a_phone(app, live_server, browser, event,
         page.screenshot(path=str(artifacts / f"phone-{role}.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, role
         context.close()
+
+
+def test_the_arrivals_of_two_days_are_charted_apart(app, live_server, browser, make_user, artifacts):
+    """Two days of arrivals: a chart per day, named by its date, on an axis of its own with its empty quarter
+    hours, its hours labelled apart from each other; the same after the page's refresh from the server."""
+    second_day_of_the_demo(app)
+    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, live_server.url, make_user("organizer"))
+    page.goto(f"{live_server.url}/manage/events/{DEMO_SLUG}/checkin/arrivals")
+    updated = page.locator("#arrivals-updated").inner_text()
+    for moment in ("first paint", "refresh"):
+        days = page.locator("#arrivals-chart h3")
+        assert [text.replace("\u202f", " ") for text in days.all_inner_texts()] == [
+            "23 ноября 2018 г.", "24 ноября 2018 г."], moment
+        first, second = page.locator("#arrivals-chart svg").all()
+        hours = [svg.locator("text.hour") for svg in (first, second)]
+        assert hours[0].all_text_contents() == [f"{hour:02}:00" for hour in range(8, 15)], moment
+        assert hours[1].all_text_contents() == [f"{hour:02}:00" for hour in range(13, 18)], moment
+        for labels in hours:  # drawn, they stand apart
+            boxes = [label.bounding_box() for label in labels.all()]
+            assert all(left["x"] + left["width"] + 10 < right["x"] for left, right in pairwise(boxes)), moment
+        # A quarter hour is a column on both days, the empty ones too: the first day's lull, 10:45 to 13:00.
+        assert first.locator("rect").count() == 6 * 4 and second.locator("rect").count() == 4 * 4, moment
+        heights = [float(rect.get_attribute("height")) for rect in first.locator("rect").all()]
+        assert heights[11:20] == [0] * 9 and heights[10] > 0 and heights[20] > 0, moment
+        if moment == "first paint":
+            page.screenshot(path=str(artifacts / "checkin-arrivals-two-days.png"), full_page=True)
+            expect(page.locator("#arrivals-updated")).not_to_have_text(updated)  # redrawn from arrivals.json
+    context.close()

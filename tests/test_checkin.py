@@ -514,7 +514,7 @@ def test_live_arrivals_count_against_expected(app, event, people, organizer_clie
     entrance = figures["checkpoints"][0]
     # Confirmed: Иванов, Петрова, Сидоров (the others are pending, cancelled, declined).
     assert (entrance["key"], entrance["checked_in"], entrance["expected"]) == ("entrance", 2, 3)
-    assert sum(bucket["count"] for bucket in figures["buckets"]) == 2
+    assert sum(slot["count"] for day in figures["days"] for slot in day["slots"]) == 2
     assert figures["refused"] == 0  # "already" is not a refusal
     page = organizer_client.get(f"/manage/events/{event.slug}/checkin/arrivals").get_data(as_text=True)
     assert json.loads(page.split('id="arrivals-data">')[1].split("</script>")[0])["checkpoints"][0]["checked_in"] == 2

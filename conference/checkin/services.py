@@ -17,11 +17,12 @@ import threading
 from collections import namedtuple
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache, wraps
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, func, null, select
+from sqlalchemy import BigInteger, Integer, bindparam, cast, delete, extract, func, literal_column, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
@@ -661,22 +662,65 @@ def expected_at(event: Event, checkpoint: Checkpoint) -> int:
 
 
 ARRIVAL_MINUTES = 15
+# At most so many hours marked on a day's axis (every hour, else every 2, 3, … hours): a chart as wide as the page
+# or the dashboard holds that many «HH:MM» labels well apart, however many days and hours it shows.
+ARRIVAL_LABELS = 12
 
 
-def arrivals_at_entrance(event: Event) -> list[tuple[datetime, int]]:
-    """Arrivals at the entrance per ARRIVAL_MINUTES: (UTC start, count), empty slots included within a day so that
-    a chart's time axis is even (an event of several days lists its non-empty slots only)."""
+@dataclass(frozen=True)
+class ArrivalDay:
+    """A day of arrivals at the entrance, in the event's time zone, as its chart draws it: a count per
+    ARRIVAL_MINUTES (`slots`: UTC start, count) from the whole hour before the day's first arrival to the whole hour
+    after its last, empty intervals included, and the axis's labels (`labels`: the index of the interval boundary,
+    0 to len(slots), and its time «HH:MM»)."""
+
+    day: date
+    slots: list[tuple[datetime, int]]
+    labels: list[tuple[int, str]]
+
+
+def _interval_number(moment):
+    """The number of the ARRIVAL_MINUTES interval since 1970 (UTC) in which a stored UTC time falls, computed by the
+    database: the dashboard asks every few seconds, and reading 16,000 arrival times to count them in Python took
+    0.24 s against 0.04 s for the database's count (bench/report.py's forum). (The step is written into the SQL, so
+    that GROUP BY repeats the SELECT's expression exactly: PostgreSQL compares them as written, parameters included.)"""
+    step = literal_column(str(ARRIVAL_MINUTES * 60), Integer)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(extract("epoch", moment) / step), BigInteger)  # a naive timestamp, read as UTC
+    return cast(func.strftime("%s", moment), Integer) // step
+
+
+def arrival_days(event: Event) -> list[ArrivalDay]:
+    """The entrance's arrivals day by day: the one place that cuts them into intervals, for the live dashboard
+    (and its refresh) and the report. Days apart, because the intervals of two days on one axis read as one morning;
+    empty intervals kept, because leaving them out makes 10:30 → 13:00 look continuous."""
     step = ARRIVAL_MINUTES * 60
-    buckets: dict[int, int] = {}
-    for moment in db.session.scalars(select(CheckIn.checked_in_at).where(
-            CheckIn.event_id == event.id, CheckIn.checkpoint == ENTRANCE)):
-        slot = int(moment.timestamp()) // step * step
-        buckets[slot] = buckets.get(slot, 0) + 1
-    if not buckets:
-        return []
-    first, last = min(buckets), max(buckets)
-    slots = sorted(buckets) if last - first > 24 * 3600 else range(first, last + step, step)
-    return [(datetime.fromtimestamp(slot, UTC), buckets.get(slot, 0)) for slot in slots]
+    number = _interval_number(CheckIn.checked_in_at).label("number")
+    counts = dict(db.session.execute(select(number, func.count()).where(
+        CheckIn.event_id == event.id, CheckIn.checkpoint == ENTRANCE).group_by(number)).all())
+    zone = ZoneInfo(event.timezone)
+
+    def local(second: int) -> datetime:
+        return datetime.fromtimestamp(second, zone)
+
+    spans: dict[date, list[int]] = {}  # the first and the last interval's start (seconds since 1970) of each day
+    for start in sorted(number * step for number in counts):
+        spans.setdefault(local(start).date(), [start, start])[1] = start
+    days = []
+    for day, (first, last) in spans.items():
+        # Out to whole hours, so that each day's axis begins and ends with a labelled hour. (Time zones are whole
+        # quarter hours away from UTC, so the event's hours fall on interval boundaries.)
+        begin = first - local(first).minute * 60
+        end = last + step + (60 - local(last + step).minute) % 60 * 60
+        days.append((day, range(begin, end, step)))
+    longest = max((len(seconds) for _day, seconds in days), default=0) * ARRIVAL_MINUTES / 60
+    every = next(hours for hours in (1, 2, 3, 4, 6, 12, 24) if longest / hours <= ARRIVAL_LABELS)
+    return [ArrivalDay(
+        day=day,
+        slots=[(datetime.fromtimestamp(start, UTC), counts.get(start // step, 0)) for start in seconds],
+        labels=[(index, local(start).strftime("%H:%M")) for index, start in enumerate([*seconds, seconds.stop])
+                if local(start).minute == 0 and local(start).hour % every == 0])
+        for day, seconds in days]
 
 
 def arrivals(event: Event) -> dict:
@@ -687,5 +731,5 @@ def arrivals(event: Event) -> dict:
                "expected": expected_at(event, point)} for point in checkpoints(event)]
     refused = db.session.scalar(select(func.count()).select_from(Scan).where(
         Scan.event_id == event.id, Scan.outcome.not_in(ADMITTED))) or 0
-    return {"checkpoints": points, "buckets": arrivals_at_entrance(event), "refused": refused}
+    return {"checkpoints": points, "days": arrival_days(event), "refused": refused}
 

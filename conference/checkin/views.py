@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -288,9 +289,12 @@ def arrivals_data(event: Event) -> dict:
              "starts": local_datetime(point["session"].starts_at, event.timezone, "HH:mm") if point["session"] else "",
              "checked_in": point["checked_in"], "expected": point["expected"]}
             for point in figures["checkpoints"]],
-        "buckets": [{"start": to_zone(start, event.timezone).strftime("%H:%M"),
-                     "day": to_zone(start, event.timezone).strftime("%d.%m"), "count": count}
-                    for start, count in figures["buckets"]],
+        # Each day its own chart, named once by its date; the labels are the hours its axis marks.
+        "days": [{"date": format_date(day.day, format="long"),
+                  "slots": [{"start": to_zone(start, event.timezone).strftime("%H:%M"), "count": count}
+                            for start, count in day.slots],
+                  "labels": [{"at": index, "text": text} for index, text in day.labels]}
+                 for day in figures["days"]],
         "refused": figures["refused"],
     }
 

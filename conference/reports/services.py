@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, select
 from conference.agenda.labels import KIND_LABELS
 from conference.agenda.models import AgendaSession, Room, SessionSignup, SignupStatus
 from conference.checkin.models import CheckIn
-from conference.checkin.services import NOT_CHECKPOINTS, arrivals_at_entrance
+from conference.checkin.services import NOT_CHECKPOINTS, ArrivalDay, arrival_days
 from conference.directories.models import Country, FederalDistrict, FederalSubject, OrganizationType
 from conference.downloads.services import download_kind
 from conference.events.models import Event
@@ -79,7 +79,7 @@ class Report:
     organization_types: list[Line]
     categories: list[Line]
     sessions: list[SessionLine]
-    arrivals: list[tuple[str, int]]
+    arrival_days: list[ArrivalDay]  # the entrance's, a chart per day
     east: FederalSubject | None
     west: FederalSubject | None
     subject_count: int
@@ -87,6 +87,11 @@ class Report:
     recommendations: list = field(default_factory=list)  # adopted ones, numbered, grouped by addressee
     adopted_count: int = 0
     without_addressee: int = 0
+
+    @property
+    def arrivals(self) -> list[tuple[datetime, int]]:
+        """Every interval of the arrival days, day after day, as (UTC start, count): for tables."""
+        return [slot for day in self.arrival_days for slot in day.slots]
 
     @property
     def registered(self) -> int:
@@ -177,7 +182,7 @@ def build_report(event: Event) -> Report:
     report = Report(
         event=event, statuses=statuses, attended=attended, has_check_ins=has_check_ins, districts=districts,
         countries=countries, organization_types=organization_types, categories=categories,
-        sessions=_session_lines(event), arrivals=_arrivals(event),
+        sessions=_session_lines(event), arrival_days=arrival_days(event),
         east=max(places, key=lambda subject: subject.longitude) if places else None,
         west=min(places, key=lambda subject: subject.longitude) if places else None,
         subject_count=len(places), recommendations=by_addressee(recommendations),
@@ -204,14 +209,6 @@ def _session_lines(event: Event) -> list[SessionLine]:
                         signups.get((session.id, SignupStatus.WAITING), 0),
                         attended.get(session.id, 0))
             for session, room, capacity in rows]
-
-
-def _arrivals(event: Event) -> list[tuple[str, int]]:
-    """The entrance's arrivals over time as («09:15», count) in the event's time zone («23.11 09:15» over days)."""
-    slots = arrivals_at_entrance(event)
-    several_days = len({to_zone(start, event.timezone).date() for start, _count in slots}) > 1
-    return [(to_zone(start, event.timezone).strftime("%d.%m %H:%M" if several_days else "%H:%M"), count)
-            for start, count in slots]
 
 
 # ---- the words of the report ------------------------------------------------------------------------------
@@ -330,7 +327,7 @@ def render_report_xlsx(event: Event, language: str) -> bytes:
                     line.attended, share(line.fill_rate)] for line in report.sessions])
         # The slots' start times themselves, not the chart's labels: a time a spreadsheet can sort and plot.
         add_table(workbook, _("Arrivals"), [_("Time"), _("Arrivals")],
-                  [[local(start), count] for start, count in arrivals_at_entrance(event)])
+                  [[local(start), count] for start, count in report.arrivals])
         add_table(workbook, _("Recommendations"), [_("Addressee"), _("No."), _("Recommendation")],
                   [[body.name if body else _("No addressee given"), number, recommendation.text]
                    for body, items in report.recommendations for number, recommendation in items])

@@ -32,46 +32,65 @@
       cell(row, bar, "bar-cell");
     }
     document.getElementById("arrivals-refused").textContent = root.dataset.refused + ": " + data.refused;
-    chart(data.buckets);
+    chart(data.days);
     document.getElementById("arrivals-updated").textContent =
       root.dataset.updated + " " + clockTime(root);
   }
 
-  function chart(buckets) {
-    const svg = document.getElementById("arrivals-chart");
-    svg.replaceChildren();
-    if (!buckets.length) {
-      const note = document.createElementNS(svgNS, "text");
-      note.setAttribute("x", 20); note.setAttribute("y", 110);
+  // A chart per day, all on the same scales (a quarter of an hour is as wide, an arrival as tall, on every day),
+  // so that days compare at a glance and a second day never continues the first one's axis.
+  function chart(days) {
+    const place = document.getElementById("arrivals-chart");
+    place.replaceChildren();
+    if (!days.length) {
+      const note = document.createElement("p");
+      note.className = "meta";
       note.textContent = root.dataset.empty;
-      svg.append(note);
+      place.append(note);
       return;
     }
-    const highest = Math.max(...buckets.map((bucket) => bucket.count));
-    const width = Math.min(860 / buckets.length, 48);
-    buckets.forEach((bucket, index) => {
-      const height = Math.max(1, 170 * bucket.count / highest);
-      const x = 30 + index * width;
-      const bar = document.createElementNS(svgNS, "rect");
-      bar.setAttribute("x", x + 1); bar.setAttribute("y", 190 - height);
-      bar.setAttribute("width", Math.max(1, width - 2)); bar.setAttribute("height", height);
-      const title = document.createElementNS(svgNS, "title");
-      title.textContent = bucket.day + " " + bucket.start + ": " + bucket.count;
-      bar.append(title);
-      svg.append(bar);
-      const count = document.createElementNS(svgNS, "text");
-      count.setAttribute("x", x + width / 2); count.setAttribute("y", 185 - height);
-      count.setAttribute("text-anchor", "middle");
-      count.textContent = bucket.count;
-      svg.append(count);
-      if (buckets.length <= 16 || index % Math.ceil(buckets.length / 16) === 0) {
-        const label = document.createElementNS(svgNS, "text");
-        label.setAttribute("x", x + width / 2); label.setAttribute("y", 206);
-        label.setAttribute("text-anchor", "middle");
-        label.textContent = bucket.start;
-        svg.append(label);
+    const highest = Math.max(1, ...days.flatMap((day) => day.slots.map((slot) => slot.count)));
+    const width = Math.min(830 / Math.max(...days.map((day) => day.slots.length)), 48);
+    for (const day of days) {
+      const heading = document.createElement("h3");
+      heading.textContent = day.date;
+      const scroll = document.createElement("div");
+      scroll.className = "chart-scroll";
+      const svg = document.createElementNS(svgNS, "svg");
+      svg.setAttribute("class", "chart");
+      svg.setAttribute("viewBox", "0 0 900 220");
+      svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", day.date + ": " + root.dataset.chart);
+      const axis = element("line", {x1: 35, y1: 190, x2: 35 + day.slots.length * width, y2: 190});
+      svg.append(axis);
+      day.slots.forEach((slot, index) => {
+        const x = 35 + index * width;
+        const height = slot.count ? Math.max(1, 170 * slot.count / highest) : 0;
+        const bar = element("rect", {x: x + 1, y: 190 - height, width: Math.max(1, width - 2), height: height});
+        const title = document.createElementNS(svgNS, "title");
+        title.textContent = day.date + " " + slot.start + ": " + slot.count;
+        bar.append(title);
+        svg.append(bar);
+        // The count over its bar when the bar is wide enough for its digits (the bar's title tells it anyway).
+        if (slot.count && width >= 9 * String(slot.count).length) {
+          svg.append(element("text", {x: x + width / 2, y: 185 - height, "text-anchor": "middle"}, slot.count));
+        }
+      });
+      for (const label of day.labels) {  // at interval boundaries: whole hours, as the server chose them
+        const x = 35 + label.at * width;
+        svg.append(element("line", {x1: x, y1: 190, x2: x, y2: 194}));
+        svg.append(element("text", {x: x, y: 208, "text-anchor": "middle", class: "hour"}, label.text));
       }
-    });
+      scroll.append(svg);
+      place.append(heading, scroll);
+    }
+  }
+
+  function element(name, attributes, text) {
+    const node = document.createElementNS(svgNS, name);
+    for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+    if (text !== undefined) node.textContent = text;
+    return node;
   }
 
   draw(JSON.parse(document.getElementById("arrivals-data").textContent));
