@@ -2,6 +2,7 @@
 odd event still gets a report, the English one has no Russian labels, and organizers (only) can download it."""
 
 import io
+import itertools
 import re
 import subprocess
 
@@ -136,6 +137,32 @@ def test_column_titles_wrap_between_words_and_never_inside_one(app, demo, demo_p
                                 check=True).stdout
         # The sessions table's titles on one line, in order, each apart from the next (not run into it).
         assert re.search(r"\s.*?".join(title.split()[0] for title in sessions), layout), sessions
+
+
+def test_the_english_report_sets_russian_it_quotes_ragged_right_not_justified(app, event, tmp_path):
+    """English hyphenation cannot break Russian words: justified, what the English report quotes in Russian (a
+    recommendation given only in Russian, the sessions it was discussed at) opened wide gaps between words. Ragged
+    right, its lines end where their words do."""
+    with app.test_request_context():
+        live = get_event(event.slug)
+        load_defaults()
+        save_recommendation(live, Recommendation(), RecommendationData(
+            text="Ассоциации кластеров и технопарков России совместно с Министерством промышленности и торговли "
+                 "Российской Федерации проработать вопрос о расширении поддержки экспортно ориентированных "
+                 "промышленных предприятий, включая предоставление субсидий на компенсацию затрат.",
+            status="adopted", adopted_on=live.starts_on))
+        (tmp_path / "report.pdf").write_bytes(services.render_report_pdf(live, "en"))
+    boxes = subprocess.run(["pdftotext", "-bbox-layout", str(tmp_path / "report.pdf"), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    words = [(float(y), float(x0), float(x1), text) for x0, y, x1, text in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]+)</word>', boxes)]
+    top = next(y for y, _x0, _x1, text in words if text == "Ассоциации")
+    bottom = next(y for y, _x0, _x1, text in words if text == "затрат.")
+    gaps = []
+    for line in sorted({y for y, *_ in words if top <= y <= bottom}):
+        spans = sorted((x0, x1) for y, x0, x1, _text in words if y == line)
+        gaps += [after[0] - before[1] for before, after in itertools.pairwise(spans)]
+    assert len(gaps) > 20 and max(gaps) < 6, gaps  # a space is about 3 pt; justified, some were 20 pt and more
 
 
 @pytest.mark.parametrize("follows", ["chart", "table"])
