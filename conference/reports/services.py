@@ -200,15 +200,16 @@ def _session_lines(event: Event) -> list[SessionLine]:
     attended = dict(db.session.execute(select(CheckIn.session_id, func.count()).where(
         CheckIn.event_id == event.id, CheckIn.session_id.is_not(None)).group_by(CheckIn.session_id)).all())
     labels = translated(KIND_LABELS)
-    rows = db.session.execute(select(AgendaSession, Room.name, Room.capacity).join(
+    rows = db.session.execute(select(AgendaSession, Room).join(
         Room, and_(Room.id == AgendaSession.room_id)).where(
         AgendaSession.event_id == event.id, AgendaSession.kind.not_in(NOT_CHECKPOINTS))
         .order_by(AgendaSession.starts_at, AgendaSession.id))
-    return [SessionLine(session.title, labels[session.kind], session.starts_at, room, session.capacity or capacity,
+    return [SessionLine(session.localized("title"), labels[session.kind], session.starts_at, room.localized("name"),
+                        session.capacity or room.capacity,
                         signups.get((session.id, SignupStatus.REGISTERED), 0),
                         signups.get((session.id, SignupStatus.WAITING), 0),
                         attended.get(session.id, 0))
-            for session, room, capacity in rows]
+            for session, room in rows]
 
 
 # ---- the words of the report ------------------------------------------------------------------------------
