@@ -212,6 +212,8 @@ def test_agenda_and_recommendations_given_in_english_show_on_english_pages_and_f
     from conference.reports.services import render_report_pdf
 
     base = f"/manage/events/{event.slug}"
+    assert "часовом поясе мероприятия (Москва (МСК))" in organizer_client.get(f"{base}/agenda/sessions/new").get_data(
+        as_text=True)  # not «Europe/Moscow»
     assert organizer_client.post(f"{base}/agenda/rooms/new", data={
         "name": "Большой зал", "name_en": "Main hall", "capacity": 300, "address": "Москва, Большой бульвар, 42",
         "address_en": "42 Bolshoy Blvd., Moscow"}).status_code == 302
