@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale, refresh
+from flask_login import current_user
 
 from .timeutil import to_zone
 
@@ -95,7 +96,8 @@ def init_app(app: Flask) -> None:
 
 def speak_the_language_of(language: str) -> None:
     """A page reached through a participant's private link speaks the language they registered in, unless this
-    browser has chosen one: the link in an English letter opens English pages in a fresh browser."""
-    if "lang" not in session and language in current_app.config["LANGUAGES"]:
+    browser has chosen one: the link in an English letter opens English pages in a fresh browser. (Staff opening
+    it from a participant's page keep theirs.)"""
+    if "lang" not in session and language in current_app.config["LANGUAGES"] and not current_user.is_authenticated:
         session["lang"] = language
         refresh()  # (the page's locale may have been chosen already)

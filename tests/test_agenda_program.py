@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -209,7 +210,7 @@ def test_agenda_and_recommendations_given_in_english_show_on_english_pages_and_f
     """Rooms, sessions, an external speaker's position and a recommendation typed in both languages through the
     organizer's forms: English pages, calendars, the program PDF and the report read the English, Russian ones
     the Russian; what has no English falls back to Russian."""
-    from conference.reports.services import render_report_pdf
+    from conference.reports.services import render_report_pdf, render_report_xlsx
 
     base = f"/manage/events/{event.slug}"
     assert "часовом поясе мероприятия (Москва (МСК))" in organizer_client.get(f"{base}/agenda/sessions/new").get_data(
@@ -261,3 +262,6 @@ def test_agenda_and_recommendations_given_in_english_show_on_english_pages_and_f
         russian_report = PdfReader(io.BytesIO(render_report_pdf(db.session.merge(event), "ru")))
         russian_text = " ".join(page.extract_text() for page in russian_report.pages)
         assert "Министерству промышленности" in russian_text and "Opening plenary" not in russian_text
+        english_book = load_workbook(io.BytesIO(render_report_xlsx(db.session.merge(event), "en")))
+        assert [row[2] for row in english_book["Recommendations"].iter_rows(min_row=2, values_only=True)] == [
+            "The Ministry of Industry is to receive proposals."]

@@ -251,6 +251,23 @@ def test_moving_a_session_tells_those_signed_up_and_editing_its_text_does_not(ap
     assert letters_page.count("MailServerUnreachable") == 2
 
 
+def test_a_moved_sessions_letter_names_both_rooms_in_the_participants_language(app, client, organizer_client, event,
+                                                                                form_data, seminar):
+    with action(app):
+        for session_key, english in (("seminar", "Small hall"), ("plenary", "Main hall")):
+            db.session.get(AgendaSession, seminar[session_key]).room.name_en = english
+        hall = db.session.get(AgendaSession, seminar["plenary"]).room_id
+    client.get("/lang/en")
+    client.post(f"/events/{event.slug}/register", data=form_data(email="guest@example.org"))
+    link = re.search(r"http://localhost(/my/[\w.\-]+)", mail_text(sent_mail(app)[-1])).group(1)
+    client.post(f"{link}/sessions/{seminar['seminar']}", data={"action": "join"})
+    organizer_client.post(f"/manage/events/{event.slug}/agenda/sessions/{seminar['seminar']}", data={
+        "title": "Семинар", "kind": "seminar", "room_id": hall, "day": event.starts_on.isoformat(),
+        "start_time": "17:00", "end_time": "18:30", "is_public": "y", "tell": "yes"})
+    text = mail_text(sent_mail(app)[-1])
+    assert "17:00–18:30, Main hall" in text and "14:00–16:00, Small hall" in text and "Малый зал" not in text
+
+
 def test_a_change_to_an_event_that_is_over_tells_nobody_unless_asked(app, organizer_client, make_event, refs):
     """Moving or deleting a session of a forum that ended long ago: the organizer sees who would be told and
     what, and nobody is told by default."""

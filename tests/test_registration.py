@@ -157,14 +157,20 @@ def test_the_same_email_twice_answers_as_the_resend_page_does_and_sends_that_add
 
 def test_letters_to_a_registered_address_from_the_registration_form_keep_the_per_address_limit(
         app_config, event, form_data):
+    """One budget per address for every letter with a link, whichever page asks for it: «send the link again» and a
+    second registration share it, and the registration form refuses quietly."""
     from conference import create_app
 
     limited = create_app(dict(app_config, RATELIMIT_ENABLED=True, RESEND_LINK_RATE_LIMIT="2 per hour"))
     limited.test_client().post(f"/events/{event.slug}/register", data=form_data())
-    answers = [limited.test_client().post(f"/events/{event.slug}/register", data=form_data()) for _ in range(4)]
+    assert limited.test_client().post(f"/events/{event.slug}/link",
+                                      data={"email": "anna.sidorova@example.org"}).status_code == 200
+    answers = [limited.test_client().post(f"/events/{event.slug}/register", data=form_data()) for _ in range(3)]
     assert {answer.status_code for answer in answers} == {200}  # never a 429: that would tell the address is known
     assert all("Проверьте почту" in answer.get_data(as_text=True) for answer in answers)
     assert len(sent_mail(limited)) == 1 + 2  # the registration's letter, then two links: the budget
+    assert limited.test_client().post(f"/events/{event.slug}/link",
+                                      data={"email": "Anna.Sidorova@example.org"}).status_code == 429
 
 
 def test_resend_page_does_not_tell_whether_an_address_is_registered(app, client, event):

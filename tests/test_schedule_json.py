@@ -110,6 +110,11 @@ def test_days_rooms_and_the_same_people_across_sessions(app, client, event, form
     assert speaker_1 == speaker_2 and speaker_1["public_name"] == "Кузнецов Анна Петровна"
     assert (guest_1["id"], guest_1["guid"]) == (guest_2["id"], guest_2["guid"]) != (speaker_1["id"], speaker_1["guid"])
     assert uuid.UUID(guest_1["guid"]).version == 5
+    # A participant's guid is keyed with the site's secret: not one anybody can compute from row numbers 1, 2, …
+    with app.test_request_context():
+        from conference.agenda.schedule import _namespace
+        guessed = {str(uuid.uuid5(_namespace(), f"person/participant/{number}")) for number in range(1, 1000)}
+    assert speaker_1["guid"] not in guessed
     rooms = {room["name"]: room for room in conference["rooms"]}
     assert rooms["Завод «Северсталь»"]["description"] == "Череповец, ул. Мира, 30"
 

@@ -2,6 +2,7 @@
 it (schedule → conference → days → rooms → events), checked in the tests against c3voc's JSON schema."""
 
 import hashlib
+import hmac
 import json
 import uuid
 from collections import defaultdict
@@ -28,6 +29,11 @@ def _namespace() -> uuid.UUID:
                       f"{current_app.config['PREFERRED_URL_SCHEME']}://{current_app.config['SERVER_NAME']}/")
 
 
+def _keyed(text: str) -> str:
+    secret = current_app.config["SECRET_KEY"]
+    return hmac.new(secret.encode() if isinstance(secret, str) else secret, text.encode(), hashlib.sha256).hexdigest()
+
+
 def _guid(kind: str, key: object) -> str:
     return str(uuid.uuid5(_namespace(), f"{kind}/{key}"))
 
@@ -49,8 +55,9 @@ def _acronym(event: Event) -> str:
 def person(entry: SessionPerson, event: Event) -> dict:
     """frab's person: the same id and guid in every session of the event, whether a registered participant or a
     guest named on the session form (known by their name). The id is the guid's first 52 bits: a number that
-    JavaScript holds exactly, and no participant's row number."""
-    key = (f"participant/{entry.participant_id}" if entry.participant_id is not None
+    JavaScript holds exactly. A participant's is keyed with the site's secret: nobody can try row numbers 1, 2, …
+    to learn whose it is."""
+    key = (_keyed(f"participant/{entry.participant_id}") if entry.participant_id is not None
            else f"guest/{event.id}/{' '.join(entry.external_name.casefold().split())}")
     guid = uuid.UUID(_guid("person", key))
     return {"id": guid.int >> 76, "guid": str(guid), "public_name": entry.name}

@@ -181,7 +181,9 @@ def save_session(event: Event, session: AgendaSession, data: SessionData, tell: 
     organizer chose not to `tell` them (see the view's confirmation)."""
     room = checked_room(event, session, data)
     people_ids = set(data.speaker_ids) | set(data.moderator_ids)
-    was = (time_span(session), session.room.name) if session.id is not None else None
+    # (the room it leaves, named in each letter's language)
+    was = (time_span(session), {language: session.room.localized("name", language) for language in ("ru", "en")}) \
+        if session.id is not None else None
     moved = moves(session, data)
     for name in ("title", "kind", "description", "title_en", "description_en", "starts_at", "ends_at", "capacity",
                  "is_public"):
@@ -210,14 +212,14 @@ def people_signed_up(session: AgendaSession) -> list[Participant]:
         .order_by(Participant.last_name, Participant.id)))
 
 
-def _tell_signups_it_moved(session: AgendaSession, was_span: str, was_room: str) -> int:
+def _tell_signups_it_moved(session: AgendaSession, was_span: str, was_rooms: dict[str, str]) -> int:
     """Queues a letter to everyone signed up (seated or waiting) with the session's new time and room; returns
     how many."""
     people = people_signed_up(session)
     for participant in people:
         queue_letter("session_moved", participant.email, participant.language, event_id=session.event_id,
                      participant_id=participant.id, participant=participant.id, session=session.id,
-                     was_span=was_span, was_room=was_room)
+                     was_span=was_span, was_room=was_rooms.get(participant.language, was_rooms["ru"]))
     return len(people)
 
 
@@ -242,9 +244,13 @@ def moved_letter_preview(event: Event, session: AgendaSession, data: SessionData
     after = AgendaSession(title=data.title, title_en=data.title_en, starts_at=data.starts_at, ends_at=data.ends_at,
                           room_id=data.room_id)
     after.event, after.room = event, room_of(event, data.room_id)  # (a transient copy: never added to the session)
-    draft = _moved_draft(to, after, time_span(session), session.room.localized("name"),
-                         str(_l("‹the participant's private link›")))
-    return draft.subject, render_template(f"{draft.template}.txt", **draft.context)
+    try:
+        draft = _moved_draft(to, after, time_span(session), session.room.localized("name"),
+                             str(_l("‹the participant's private link›")))
+        return draft.subject, render_template(f"{draft.template}.txt", **draft.context)
+    finally:
+        if after in db.session:  # (were a relationship ever to cascade it in, it must not be saved with the page)
+            db.session.expunge(after)
 
 
 def _set_people(session: AgendaSession, data: SessionData) -> None:

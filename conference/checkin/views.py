@@ -63,7 +63,7 @@ def full_name(participant: dict) -> str:
 def checkpoint_label(checkpoint: Checkpoint, language: str | None = None) -> str:
     if checkpoint.session is None:
         return answer_words(language or current_language())["entrance"]
-    return checkpoint.session.localized("title")
+    return checkpoint.session.localized("title", language)
 
 
 def present(event, checkpoint: Checkpoint, reply: dict) -> dict:

@@ -3,7 +3,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from limits import parse as parse_limit
 
-from conference import tokens
 from conference.events.access import event_blueprint, event_or_404, of_event_or_404
 from conference.extensions import limiter
 from conference.formtools import clean
@@ -63,27 +62,30 @@ def register(slug: str):
 
 
 def _link_letter_allowed(email: str) -> bool:
-    """RESEND_LINK_RATE_LIMIT for the link letters the registration form sends to an address already registered.
-    Counted here rather than by a decorator: a refusal (429) would tell that the address is registered."""
+    """One budget per address (RESEND_LINK_RATE_LIMIT) for every letter with a private link that goes to an address
+    somebody typed: «send the link again», a second registration with a registered address, a new address on the
+    edit form. Nobody can flood a mailbox from many machines, by any of the three. Counted here rather than by
+    decorators, so that the three share one count, and so that the registration form refuses quietly (a 429 there
+    would tell that the address is registered). The address as the form reads it: «a%01b@x» is «ab@x». A counter
+    that cannot be reached refuses."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return True
     budget = parse_limit(current_app.config["RESEND_LINK_RATE_LIMIT"])
-    return limiter.limiter.hit(budget, "link-letter", clean(email).lower())
-
-
-def _email_in_form() -> str:
-    """The address the form names, as the form reads it (control characters dropped: «a%01b@x» is «ab@x»)."""
-    return "resend:" + clean(request.form.get("email", "")).lower()
+    try:
+        return limiter.limiter.hit(budget, "link-letter", clean(email).strip().lower())
+    except Exception:  # noqa: BLE001 - the storage's errors (Redis down) come in many classes
+        current_app.logger.exception("the per-address counter of link letters could not be reached")
+        return False
 
 
 @public_bp.route("/events/<slug>/link", methods=["GET", "POST"])
 @limiter.limit(_registration_limit, methods=["POST"])
-# Per address as well: nobody can flood one participant's mailbox with links from many machines.
-@limiter.limit(lambda: current_app.config["RESEND_LINK_RATE_LIMIT"], methods=["POST"], key_func=_email_in_form)
 def resend_link(slug: str):
     event = event_or_404(slug)
     form = ResendLinkForm()
     if form.validate_on_submit():
+        if not _link_letter_allowed(form.email.data):
+            abort(429)
         services.resend_link(event, form.email.data)
         # The same answer whether or not the address is registered: this page tells no one who is.
         return render_template("registration/link_sent.html", event=event, email=form.email.data)
@@ -107,20 +109,7 @@ def registered(token: str):
                            status_labels=STATUS_LABELS)
 
 
-def _keeps_the_email() -> bool:
-    """Whether a posted edit leaves the email as it is (a new one is sent a letter: see edit_own's limits)."""
-    try:
-        participant = services.participant_from_token(request.view_args["token"])
-    except tokens.InvalidToken:
-        return True
-    return participant is None or clean(request.form.get("email", "")).lower() == participant.email
-
-
 @public_bp.route("/my/<token>/edit", methods=["GET", "POST"])
-# A new email gets a letter with the new link: limited per address as «send the link again» is, so that nobody
-# can flood a mailbox by switching the email back and forth; edits that keep the email are not counted.
-@limiter.limit(lambda: current_app.config["RESEND_LINK_RATE_LIMIT"], methods=["POST"], key_func=_email_in_form,
-               exempt_when=_keeps_the_email)
 def edit_own(token: str):
     participant = participant_or_abort(token)
     if participant.status in services.WITHDRAWN:
@@ -130,6 +119,10 @@ def edit_own(token: str):
     if request.method == "GET":
         form.fill_from(participant)
     elif form.validate_on_submit():
+        # A new email gets a letter with the new link: counted per address, so that nobody can flood a mailbox by
+        # switching the email back and forth; edits that keep the email are not counted.
+        if form.email.data.strip().lower() != participant.email and not _link_letter_allowed(form.email.data):
+            abort(429)
         try:
             services.update_details(participant, form.participant_data())
         except services.DuplicateRegistration:

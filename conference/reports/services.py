@@ -330,7 +330,7 @@ def render_report_xlsx(event: Event, language: str) -> bytes:
         add_table(workbook, _("Arrivals"), [_("Time"), _("Arrivals")],
                   [[local(start), count] for start, count in report.arrivals])
         add_table(workbook, _("Recommendations"), [_("Addressee"), _("No."), _("Recommendation")],
-                  [[body.name if body else _("No addressee given"), number, recommendation.text]
+                  [[body.name if body else _("No addressee given"), number, recommendation.localized("text")]
                    for body, items in report.recommendations for number, recommendation in items])
         buffer = io.BytesIO()
         workbook.save(buffer)
