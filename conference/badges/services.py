@@ -15,7 +15,7 @@ import weasyprint
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -126,6 +126,15 @@ def reissue(participant: Participant) -> Badge:
     db.session.flush()
     _draw_pictures_later([badge])
     return badge
+
+
+def revoke_for_erasure(participant_ids: list[int]) -> None:
+    """Erasure (conference.privacy): badges in force are revoked (a scan says so; the rows stay, as check-ins
+    point at them), and the kept renders, which show the name, are deleted."""
+    db.session.execute(update(Badge).where(Badge.participant_id.in_(participant_ids), Badge.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.execute(delete(BadgeRender).where(BadgeRender.participant_id.in_(participant_ids))
+                       .execution_options(synchronize_session=False))
 
 
 def participants_to_print(event: Event, criteria: ParticipantFilter, only_unprinted: bool) -> list[Participant]:

@@ -62,6 +62,13 @@ class EventForm(FlaskForm):
     )
     consent_version = StringField(_l("Consent text version"), filters=[clean],
                                   validators=[DataRequired(), Length(max=40)])
+    retention_months = IntegerField(
+        _l("Keep participants' personal data for (months after the event)"), default=12,
+        validators=[Optional(), NumberRange(min=1, max=120, message=_l("Enter a whole number from 1 to 120."))],
+        description=_l("Then names, contacts, organizations and positions are erased for good and only anonymous "
+                       "statistics stay (the report does not change). Name this period in the consent text. "
+                       "Empty: 12 months."),
+    )
 
     def validate_city_en(self, field):
         if field.data and not self.city.data:

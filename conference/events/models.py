@@ -1,3 +1,4 @@
+from calendar import monthrange
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import CheckConstraint, String, Text
@@ -44,6 +45,9 @@ class Event(InEnglishToo, db.Model):
     # What a participant registering in English reads; the Russian text is the one in force, of the same version.
     consent_text_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     consent_version: Mapped[str] = mapped_column(String(40), default="1")
+    # How long the participants' personal data is kept after the event ends; then it is anonymised
+    # (conference.privacy.tasks), the statistics kept.
+    retention_months: Mapped[int] = mapped_column(default=12, server_default="12")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def display_title(self, language: str) -> str:
@@ -53,6 +57,14 @@ class Event(InEnglishToo, db.Model):
     def ended_at(self) -> datetime:
         """The moment the event is over: midnight after its last day, where it takes place (UTC)."""
         return local_to_utc(datetime.combine(self.ends_on + timedelta(days=1), time()), self.timezone)
+
+    @property
+    def retained_until(self) -> datetime:
+        """When the participants' personal data is anonymised: retention_months after the event ends."""
+        ended = self.ended_at
+        months = ended.month - 1 + self.retention_months
+        year, month = ended.year + months // 12, months % 12 + 1
+        return ended.replace(year=year, month=month, day=min(ended.day, monthrange(year, month)[1]))
 
     @property
     def is_over(self) -> bool:

@@ -90,6 +90,7 @@ def _save_event_form(form: EventForm, event: Event):
             data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
             for name in OPTIONAL_TEXTS:  # a field left out of the form (an older page, a script) is empty, not NULL
                 data[name] = data[name] or ""
+            data["retention_months"] = data["retention_months"] or 12
             services.save_event(event, data)
             flash(_("The event has been saved."), "success")
             if data["consent_text"] != services.DEFAULT_CONSENT_TEXT and \

@@ -197,6 +197,17 @@ def recover_interrupted() -> None:
     db.session.commit()
 
 
+def forget_participants(participant_ids: list[int]) -> None:
+    """Erasure (conference.privacy): letters still queued to these registrations never leave (their address is
+    erased now), and the outbox keeps of every letter its kind, date and outcome, not the address."""
+    db.session.execute(update(Letter).where(Letter.participant_id.in_(participant_ids),
+                                            Letter.status == LetterStatus.QUEUED)
+                       .values(status=LetterStatus.DROPPED, last_answer="personal data erased")
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(Letter).where(Letter.participant_id.in_(participant_ids)).values(recipient="")
+                       .execution_options(synchronize_session=False))
+
+
 # ---- the organizers' view --------------------------------------------------------------------------------
 
 def letters_of(event_id: int, status: str = "", limit: int = 500) -> list[Letter]:

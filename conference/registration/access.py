@@ -1,4 +1,5 @@
-"""The guard of every page reached through a participant's private link."""
+"""The guard of every page reached through a participant's private link (an erased registration's pages say only
+that its data is erased)."""
 
 from flask import abort, make_response, render_template
 
@@ -20,6 +21,8 @@ def participant_or_abort(token: str) -> Participant:
     if participant is None:
         _link_refused(404)
     speak_the_language_of(participant.language)
+    if participant.erased_at is not None:  # nothing is left to show or change: every page of the link says so
+        abort(make_response(render_template("registration/erased.html", event=participant.event), 410))
     return participant
 
 

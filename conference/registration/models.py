@@ -116,6 +116,9 @@ class Participant(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the personal fields were erased (withdrawn consent, or the event's retention period over): the row
+    # stays for the statistics, nobody can be told from it (conference.privacy).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
     organization_type: Mapped[OrganizationType] = relationship()
@@ -139,4 +142,5 @@ class Participant(db.Model):
 @event.listens_for(Participant, "before_insert")
 @event.listens_for(Participant, "before_update")
 def _keep_search_text_current(mapper, connection, participant: Participant) -> None:
-    participant.refresh_search_text()
+    if participant.erased_at is None:  # an erased row's search text is the neutral word alone (privacy.services)
+        participant.refresh_search_text()

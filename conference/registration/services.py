@@ -167,6 +167,22 @@ def cancel(participant: Participant) -> None:
     db.session.flush()
 
 
+def withdraw(participants: list[Participant]) -> None:
+    """Cancels these registrations without a letter each (erasure writes its own): their seats are freed and the
+    waiting lists move, as for any cancellation."""
+    _change_status([participant for participant in participants if participant.status in ACTIVE_STATUSES],
+                   RegistrationStatus.CANCELLED)
+    db.session.flush()
+
+
+def replace_link(participant: Participant) -> None:
+    """A leaked private link replaced by its owner: every link made so far stops working at once, the new one is
+    sent to the registration's address."""
+    participant.link_key = new_link_key()
+    notify(participant, "new_link")
+    db.session.flush()
+
+
 def self_service_token(participant: Participant) -> str:
     return tokens.sign(SELF_SERVICE, {"p": participant.id, "k": participant.link_key})
 
@@ -268,6 +284,7 @@ NOTICE_SUBJECTS = {
     "rejected": _l("Registration declined: %(title)s"),
     "cancelled": _l("Registration cancelled: %(title)s"),
     "link": _l("Your private link: %(title)s"),
+    "new_link": _l("Your new private link: %(title)s"),
     "email_changed": _l("Your new private link: %(title)s"),
     "email_changed_away": _l("The email of your registration was changed: %(title)s"),
 }

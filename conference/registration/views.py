@@ -146,6 +146,18 @@ def cancel_own(token: str):
                            token=token)
 
 
+@public_bp.route("/my/<token>/new-link", methods=["POST"])
+def replace_link(token: str):
+    participant = participant_or_abort(token)
+    # The same per-address budget as every letter with a link: replacing it again and again floods no mailbox.
+    if not _link_letter_allowed(participant.email):
+        abort(429)
+    services.replace_link(participant)
+    flash(_("A new private link has been sent to %(email)s; the old one no longer works. This page has moved to "
+            "the new link: bookmark it again.", email=participant.email), "success")
+    return redirect(url_for(".self_service", token=services.self_service_token(participant)))
+
+
 # ---- organizers: the participant list --------------------------------------------------------------------
 
 def _filter_form() -> ParticipantFilterForm:

@@ -1,0 +1,152 @@
+"""What the privacy capability does: tells a participant everything held about them, erases registrations (the
+statistics kept, the person dropped), and anonymises the events whose retention period is over."""
+
+import logging
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, cast, literal, select, update
+
+from conference.agenda.models import AgendaSession, SessionSignup
+from conference.badges.services import revoke_for_erasure
+from conference.checkin.models import CheckIn
+from conference.events.models import Event
+from conference.extensions import db
+from conference.i18n import current_language
+from conference.mail.models import Letter
+from conference.mail.services import Draft, forget_participants, letter_kind, queue_letter
+from conference.registration.models import Participant
+from conference.registration.services import withdraw
+from conference.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# What an erased name reads as; every other personal field becomes empty.
+ERASED = "удалено"
+# Why a registration was erased (logged): the participant withdrew consent, the event's retention period passed,
+# or an organizer anonymised the event early.
+REASONS = ("withdrawn", "retention", "organizer")
+# Ids per UPDATE: well under the bound parameters SQLite (32,766) and PostgreSQL (65,535) take in one statement.
+CHUNK = 5000
+
+
+def anonymise(participants: list[Participant], reason: str) -> int:
+    """Erases these registrations in the current transaction (the caller commits): final, and in bulk UPDATEs.
+
+    A registration of an event still to come is cancelled first, through the ordinary withdrawal (its seats freed,
+    the waiting lists moved). Of an event that is over, the status stays what it was: it is history, and the
+    report counts it. Kept, identifying nobody: region or country, organization type, category, status and its
+    dates, language, consent version and time, sign-ups, check-ins. Erased: names, email (a unique placeholder:
+    one registration per address and event), phone, organization, position, city, the search text, the badge's
+    kept render; the badge is revoked; letters still queued are dropped and every letter's address forgotten."""
+    assert reason in REASONS, reason
+    participants = [participant for participant in participants if participant.erased_at is None]
+    if not participants:
+        return 0
+    withdraw([participant for participant in participants if not participant.event.is_over])
+    ids = [participant.id for participant in participants]
+    now = utcnow()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        db.session.execute(
+            update(Participant).where(Participant.id.in_(chunk)).values(
+                last_name=ERASED, first_name="", patronymic="", phone="", organization="", position="", city="",
+                email=literal("erased-", String) + cast(Participant.id, String) + literal("@invalid", String),
+                search_text=ERASED, erased_at=now, updated_at=now)
+            .execution_options(synchronize_session=False))
+        revoke_for_erasure(chunk)
+        forget_participants(chunk)
+    for participant in participants:  # what the session holds of them is stale now
+        db.session.expire(participant)
+    log.info("anonymised %d registrations (%s)", len(ids), reason)
+    return len(ids)
+
+
+def withdraw_consent(participant: Participant) -> None:
+    """The participant's own «withdraw consent and erase»: a letter confirms it, queued to the address before the
+    address is erased (its params carry all it needs, so it leaves after the commit all the same)."""
+    event = participant.event
+    queue_letter("erasure", participant.email, participant.language, event_id=event.id, event=event.id)
+    anonymise([participant], "withdrawn")
+
+
+@letter_kind("erasure")
+def erasure_letter(event: int) -> Draft | None:
+    held = db.session.get(Event, event)
+    if held is None:
+        return None
+    # (Written in the letter's own language: the outbox sets it.)
+    return Draft(subject=str(_l("Your personal data has been erased: %(title)s"))
+                 % {"title": held.display_title(current_language())},
+                 template="privacy/erased_email", context={"event": held})
+
+
+# ---- retention -------------------------------------------------------------------------------------------
+
+def anonymise_event(event: Event, reason: str) -> int:
+    return anonymise(list(db.session.scalars(select(Participant).where(
+        Participant.event_id == event.id, Participant.erased_at.is_(None)))), reason)
+
+
+def anonymise_expired(now: datetime | None = None) -> int:
+    """Every registration of every event whose retention period is over (the daily job)."""
+    now = now or utcnow()
+    erased = 0
+    for event in db.session.scalars(select(Event).order_by(Event.id)).all():
+        if event.retained_until <= now:
+            erased += anonymise_event(event, "retention")
+    return erased
+
+
+# ---- what is held about a participant (subject access) ------------------------------------------------------
+
+def held_data(participant: Participant) -> dict:
+    """Everything held about a participant, for their «My data» page and its JSON download (one source for both).
+    Times are aware UTC datetimes; the page shows them in the event's zone, the JSON in ISO 8601."""
+    event = participant.event
+    language = participant.language
+    sessions = db.session.execute(
+        select(AgendaSession, SessionSignup).join(SessionSignup, SessionSignup.session_id == AgendaSession.id)
+        .where(SessionSignup.participant_id == participant.id).order_by(AgendaSession.starts_at)).all()
+    check_ins = db.session.execute(
+        select(CheckIn, AgendaSession).outerjoin(AgendaSession, AgendaSession.id == CheckIn.session_id)
+        .where(CheckIn.participant_id == participant.id).order_by(CheckIn.checked_in_at)).all()
+    letters = db.session.scalars(select(Letter).where(Letter.participant_id == participant.id)
+                                 .order_by(Letter.id)).all()
+    consent_text = event.consent_text if participant.consent_version == event.consent_version else None
+    return {
+        "event": {"title": event.display_title(language), "starts_on": event.starts_on.isoformat(),
+                  "ends_on": event.ends_on.isoformat(), "personal_data_kept_until": event.retained_until},
+        "registration": {
+            "last_name": participant.last_name, "first_name": participant.first_name,
+            "patronymic": participant.patronymic, "email": participant.email, "phone": participant.phone,
+            "organization": participant.organization, "organization_type": participant.organization_type.name,
+            "position": participant.position,
+            "federal_subject": participant.subject.name if participant.subject else None,
+            "country": participant.country.name if participant.country else None,
+            "city": participant.city, "category": participant.category, "status": participant.status,
+            "language": participant.language, "registered_at": participant.created_at,
+            "status_changed_at": participant.status_changed_at,
+        },
+        "consent": {"version": participant.consent_version, "given_at": participant.consent_given_at,
+                    "text": consent_text},
+        "sessions": [{"title": session.localized("title", language), "starts_at": session.starts_at,
+                      "status": signup.status, "signed_up_at": signup.created_at}
+                     for session, signup in sessions],
+        "check_ins": [{"at": check_in.checked_in_at,
+                       "where": session.localized("title", language) if session else check_in.checkpoint}
+                      for check_in, session in check_ins],
+        "letters": [{"kind": letter.kind, "subject": letter.subject, "queued_at": letter.created_at,
+                     "sent_at": letter.sent_at, "status": letter.status} for letter in letters],
+    }
+
+
+def as_json(value):
+    """held_data's values as JSON takes them: times in ISO 8601 (UTC)."""
+    if isinstance(value, dict):
+        return {key: as_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_json(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

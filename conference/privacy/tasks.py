@@ -1,0 +1,12 @@
+from huey import crontab
+
+from conference.jobs import periodic_job
+
+from . import services
+
+
+@periodic_job(crontab(hour="4", minute="10"))
+def anonymise_expired_events() -> int:
+    """Daily: the registrations of every event whose retention period is over are anonymised (152-FZ: personal
+    data is destroyed once its purpose is reached), the statistics kept."""
+    return services.anonymise_expired()
