@@ -15,7 +15,7 @@ import weasyprint
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -128,7 +128,7 @@ def reissue(participant: Participant) -> Badge:
     return badge
 
 
-def revoke_for_erasure(participant_ids: list[int]) -> None:
+def revoke_for_erasure(participant_ids: list[int] | Select) -> None:
     """Erasure (conference.privacy): badges in force are revoked (a scan says so; the rows stay, as check-ins
     point at them), and the kept renders, which show the name, are deleted."""
     db.session.execute(update(Badge).where(Badge.participant_id.in_(participant_ids), Badge.revoked_at.is_(None))

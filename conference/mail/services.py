@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from conference.extensions import db
 from conference.timeutil import utcnow
@@ -197,7 +197,7 @@ def recover_interrupted() -> None:
     db.session.commit()
 
 
-def forget_participants(participant_ids: list[int]) -> None:
+def forget_participants(participant_ids: list[int] | Select) -> None:
     """Erasure (conference.privacy): letters still queued to these registrations never leave (their address is
     erased now), and the outbox keeps of every letter its kind, date and outcome, not the address."""
     db.session.execute(update(Letter).where(Letter.participant_id.in_(participant_ids),
