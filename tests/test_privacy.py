@@ -104,6 +104,11 @@ def test_withdrawing_consent_erases_the_person_frees_the_seat_and_keeps_the_stat
             assert registration.count_matching(event, criteria) == 0
         # Erasing again changes nothing and erases nothing more.
         assert services.anonymise([erased], "withdrawn") == 0
+    # The letter that confirmed it keeps her address only until the next daily run.
+    with app.app_context():
+        anonymise_expired_events.call_local()
+    with action(app):
+        assert db.session.scalars(select(Letter.recipient).where(Letter.kind == "erasure")).all() == [""]
 
 
 def _by_id(value):

@@ -208,6 +208,14 @@ def forget_participants(participant_ids: list[int] | Select) -> None:
                        .execution_options(synchronize_session=False))
 
 
+def forget_recipients(kind: str) -> None:
+    """Letters of this kind that have left (or will never leave) keep no address: those that go to an address whose
+    registration is erased (conference.privacy)."""
+    db.session.execute(update(Letter).where(Letter.kind == kind, Letter.recipient != "",
+                                            Letter.status.in_((LetterStatus.SENT, LetterStatus.DROPPED)))
+                       .values(recipient="").execution_options(synchronize_session=False))
+
+
 # ---- the organizers' view --------------------------------------------------------------------------------
 
 def letters_of(event_id: int, status: str = "", limit: int = 500) -> list[Letter]:
