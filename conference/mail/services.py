@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, case, func, select, update
 
 from conference.extensions import db
 from conference.timeutil import utcnow
@@ -200,12 +200,11 @@ def recover_interrupted() -> None:
 def forget_participants(participant_ids: list[int] | Select) -> None:
     """Erasure (conference.privacy): letters still queued to these registrations never leave (their address is
     erased now), and the outbox keeps of every letter its kind, date and outcome, not the address."""
-    db.session.execute(update(Letter).where(Letter.participant_id.in_(participant_ids),
-                                            Letter.status == LetterStatus.QUEUED)
-                       .values(status=LetterStatus.DROPPED, last_answer="personal data erased")
-                       .execution_options(synchronize_session=False))
-    db.session.execute(update(Letter).where(Letter.participant_id.in_(participant_ids)).values(recipient="")
-                       .execution_options(synchronize_session=False))
+    queued = Letter.status == LetterStatus.QUEUED
+    db.session.execute(update(Letter).where(Letter.participant_id.in_(participant_ids)).values(
+        recipient="", status=case((queued, LetterStatus.DROPPED.value), else_=Letter.status),
+        last_answer=case((queued, "personal data erased"), else_=Letter.last_answer))
+        .execution_options(synchronize_session=False))  # one pass over the letters, however many
 
 
 def forget_recipients(kind: str) -> None:
