@@ -182,6 +182,9 @@ def create_demo() -> str:
         consent_text=DEFAULT_CONSENT_TEXT,
         consent_text_en=DEFAULT_CONSENT_TEXT_EN,
         consent_version="2018-09",
+        # The demo forum is long over: kept for 20 years, so that the daily retention job leaves the demo (and a
+        # visitor's own trial registration) to be tried. A real event keeps the default 12 months.
+        retention_months=240,
     )
     db.session.add(event)
     db.session.flush()
