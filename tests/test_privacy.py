@@ -271,3 +271,25 @@ def test_a_registration_can_be_made_again_after_erasure(app, client, event, peop
     with action(app):
         assert person("Алексеева").erased_at is None
         assert re.fullmatch(r"erased-\d+@invalid", person("удалено").email)
+
+
+def test_the_event_form_sets_and_explains_the_retention_period(app, organizer_client):
+    from .test_events import event_form
+
+    form = organizer_client.get("/manage/events/new").get_data(as_text=True)
+    assert "Срок хранения персональных данных" in form and "Укажите этот срок в тексте согласия" in form
+    organizer_client.post("/manage/events/new", data=event_form(retention_months="36"))
+    assert organizer_client.post("/manage/events/industrial-russia-2019/edit",
+                                 data=event_form(retention_months="0")).status_code == 200  # refused: 1 to 120
+    with action(app):
+        event = get_event("industrial-russia-2019")
+        assert event.retention_months == 36
+        assert event.retained_until.isoformat() == "2022-11-23T21:00:00+00:00"  # midnight after 23 Nov 2019, МСК
+    organizer_client.post("/manage/events/industrial-russia-2019/edit", data=event_form())  # an older page's post
+    with action(app):
+        assert get_event("industrial-russia-2019").retention_months == 36  # keeps what was set
+    organizer_client.post("/manage/events/industrial-russia-2019/edit", data=event_form(retention_months=""))
+    with action(app):
+        assert get_event("industrial-russia-2019").retention_months == 12  # left empty: the default
+    dashboard = organizer_client.get("/manage/events/industrial-russia-2019").get_data(as_text=True)
+    assert "хранятся до 24 ноября 2020, 00:00" in dashboard  # the midnight after the last day, 12 months on
