@@ -186,6 +186,10 @@ def test_the_organizer_sees_the_date_and_anonymises_the_event_now(app, event, pe
             assert_erased(participant)
     listing = organizer_client.get(f"/manage/events/{event.slug}/participants/").get_data(as_text=True)
     assert "удалено" in listing and "Алексеева" not in listing
+    exported = organizer_client.get(f"/manage/events/{event.slug}/participants/export.csv").get_data(as_text=True)
+    assert exported.count("удалено") == 3 and "@example.org" not in exported and "Сахалинская" in exported
+    detail = organizer_client.get(f"/manage/events/{event.slug}/participants/{participants[0].id}")
+    assert detail.status_code == 200 and "Алексеева" not in detail.get_data(as_text=True)
     assert checkin_client.post(f"/manage/events/{event.slug}/privacy/anonymise").status_code == 403
 
 
