@@ -50,7 +50,8 @@ def test_the_check_in_api_needs_the_csrf_header_with_a_staff_session_but_not_wit
     from conference.events.services import get_event
 
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    client.post("/login", data={"email": make_user("checkin", events=(event,)), "password": PASSWORD, "csrf_token": token})
+    client.post("/login", data={"email": make_user("checkin", events=(event,)), "password": PASSWORD,
+                                "csrf_token": token})
     url = f"/api/v1/events/{event.slug}/checkins"
     refused = client.post(url, json={"token": "1" * 40, "nonce": "n1"})
     assert refused.status_code == 400 and refused.get_json()["result"] == "csrf_failed"
@@ -77,7 +78,8 @@ def test_team_forms_need_the_csrf_token(app, make_user, event):
     assert volunteer not in team_of(app, event)
     page = client.get(f"/manage/events/{event.slug}/team").get_data(as_text=True)
     assert page.count('name="csrf_token"') >= 2
-    assert client.post(f"/manage/events/{event.slug}/team/add", data={"email": volunteer, "csrf_token": token}).status_code == 302
+    added = client.post(f"/manage/events/{event.slug}/team/add", data={"email": volunteer, "csrf_token": token})
+    assert added.status_code == 302
     assert volunteer in team_of(app, event)
 
 
