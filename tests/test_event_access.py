@@ -124,3 +124,13 @@ def test_a_device_works_at_its_own_event_alone(app, client, events):
         assert refused(response, api=True), (method, url, response.status_code)
     # Pages never take a device's token: at B as anywhere, it is an anonymous visitor sent to log in.
     assert client.get(f"/manage/events/{b.slug}", headers=headers).status_code == 302
+
+
+def test_the_shared_lists_name_only_the_callers_own_events(app, make_user, events):
+    """The addressees and national projects are shared by every event; their way back to an event (?event=slug)
+    names one the organizer works on, never another."""
+    a, b, _ids = events
+    client = client_of(app, make_user, "organizer", a)
+    for lists in ("/manage/recommendations/bodies/", "/manage/recommendations/projects/"):
+        assert a.title in client.get(lists, query_string={"event": a.slug}).get_data(as_text=True)
+        assert b.title not in client.get(lists, query_string={"event": b.slug}).get_data(as_text=True)
