@@ -21,7 +21,7 @@ from conference.accounts.services import add_member, create_user, find_user
 from conference.directories.models import Country, FederalSubject, OrganizationType
 from conference.directories.services import load_reference_data
 from conference.events.models import Event
-from conference.events.services import DEFAULT_CONSENT_TEXT
+from conference.events.services import DEFAULT_CONSENT_TEXT, get_event
 from conference.extensions import db
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -217,11 +217,11 @@ def form_data(refs):
 @pytest.fixture
 def make_user(app):
     """A staff account, member of `events` (organizers and check-in staff act on those alone; admins on all)."""
-    def make(role: str, email: str | None = None, events: tuple[Event, ...] = ()):
+    def make(role: str, email: str | None = None, events: tuple[Event | str, ...] = ()):
         with app.app_context():
             user = create_user(email or f"{role}{next(_numbers)}@example.com", PASSWORD, role)
-            for event in events:
-                add_member(event.id, user)
+            for event in events:  # an Event, or the slug of one (the demo's)
+                add_member((get_event(event) if isinstance(event, str) else event).id, user)
             db.session.commit()
             return user.email
 
