@@ -35,9 +35,9 @@ def test_an_existing_account_joins_and_then_opens_the_event(app, organizer_clien
 
 def test_adding_an_unknown_email_or_an_admin_says_why(app, organizer_client, event, make_user):
     unknown = organizer_client.post(f"{team_url(event)}/add", data={"email": "nobody@example.org"})
-    assert unknown.status_code == 422 and "пригласите" in unknown.get_data(as_text=True).lower()
+    assert unknown.status_code == 200 and "пригласите" in unknown.get_data(as_text=True).lower()
     admin = organizer_client.post(f"{team_url(event)}/add", data={"email": make_user("admin")})
-    assert admin.status_code == 422 and "Администраторы" in admin.get_data(as_text=True)
+    assert admin.status_code == 200 and "Администраторы" in admin.get_data(as_text=True)
 
 
 def test_an_invitation_makes_the_account_and_its_link_sets_the_password_once(app, organizer_client, event):
@@ -75,12 +75,12 @@ def test_an_invitation_makes_the_account_and_its_link_sets_the_password_once(app
 def test_an_organizer_invites_only_roles_they_may_give_and_never_an_existing_address(app, organizer_client, event,
                                                                                      make_user):
     assert organizer_client.post(f"{team_url(event)}/invite", data={
-        "email": "boss@example.org", "role": "admin"}).status_code == 422
+        "email": "boss@example.org", "role": "admin"}).status_code == 200
     assert organizer_client.post(f"{team_url(event)}/invite", data={
-        "email": "co-organizer@example.org", "role": "organizer"}).status_code == 422  # as on the staff page
+        "email": "co-organizer@example.org", "role": "organizer"}).status_code == 200  # as on the staff page
     existing = make_user("checkin")
     response = organizer_client.post(f"{team_url(event)}/invite", data={"email": existing, "role": "checkin"})
-    assert response.status_code == 422 and "добавьте" in response.get_data(as_text=True).lower()
+    assert response.status_code == 200 and "добавьте" in response.get_data(as_text=True).lower()
     with app.app_context():
         assert find_user("boss@example.org") is None and find_user("co-organizer@example.org") is None
 

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from conference.events.models import Event
 from conference.extensions import db
 from conference.i18n import current_language
 from conference.mail.services import Draft, letter_kind, queue_letter
@@ -152,7 +153,7 @@ INVITATION_DAYS = 7
 
 def invite(event_id: int, email: str, role: str, full_name: str, language: str) -> User:
     """A new account for a new member of the event, with a password nobody knows: the letter queued here carries
-    a link to set one (password_link)."""
+    a link to set one (password_token)."""
     user = create_user(email, secrets.token_urlsafe(32), role, full_name)
     add_member(event_id, user)
     queue_letter("staff_invitation", user.email, language, event_id=event_id, user=user.id, event=event_id)
@@ -171,7 +172,8 @@ def user_for_password_token(token: str) -> User | None:
         payload = unsign("set_password", token, INVITATION_DAYS * 24 * 3600)
     except InvalidToken:
         return None
-    user = db.session.get(User, payload.get("user")) if isinstance(payload, dict) else None
+    user_id = payload.get("user") if isinstance(payload, dict) else None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or not user.is_enabled or payload.get("mark") != user.password_mark:
         return None
     return user
@@ -181,8 +183,6 @@ def user_for_password_token(token: str) -> User | None:
 def invitation_letter(user: int, event: int) -> Draft | None:
     """Written when sent: the link carries the password mark of that moment, so a letter sent after the person
     already set a password (through an earlier letter) holds a link that no longer works, as it should."""
-    from conference.events.models import Event  # (events leans on accounts, not the other way round at import)
-
     account, occasion = db.session.get(User, user), db.session.get(Event, event)
     if account is None or occasion is None or not account.is_enabled:
         return None

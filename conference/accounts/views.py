@@ -140,12 +140,12 @@ def staff_edit(user_id: int):
 team_bp = event_blueprint("team", __name__, "/team")  # the event's organizers (and admins) manage who works on it
 
 
-def _team_page(member_form: MemberForm | None = None, invitation_form: InvitationForm | None = None, status=200):
+def _team_page(member_form: MemberForm | None = None, invitation_form: InvitationForm | None = None):
     invitation_form = invitation_form or InvitationForm(formdata=None)
     return render_template("accounts/team.html", event=g.event, members=members_of(g.event.id),
                            member_form=member_form or MemberForm(formdata=None),
                            invitation_form=invitation_form.for_editor(roles_managed_by(current_user)),
-                           role_labels=ROLE_LABELS), status
+                           role_labels=ROLE_LABELS)
 
 
 @team_bp.route("")
@@ -168,7 +168,7 @@ def add_to_team():
             else:
                 flash(_("%(email)s is in the team already.", email=user.email), "info")
             return redirect(url_for("team.team"))
-    return _team_page(member_form=form, status=422)
+    return _team_page(member_form=form)
 
 
 @team_bp.route("/invite", methods=["POST"])
@@ -182,7 +182,7 @@ def invite_to_team():
             flash(_("%(email)s is invited: a letter with a link to set the password is on its way.",
                     email=user.email), "success")
             return redirect(url_for("team.team"))
-    return _team_page(invitation_form=form, status=422)
+    return _team_page(invitation_form=form)
 
 
 @team_bp.route("/<int:user_id>/remove", methods=["POST"])
