@@ -164,7 +164,7 @@ def printed_count(app) -> int:
 
 def test_a_print_its_client_gave_up_on_marks_nothing_printed_and_can_be_printed_again(app, make_event, refs, live,
                                                                                        organizer):
-    event = make_event()
+    event = make_event(members=(organizer.email,))
     confirmed_with_badges(app, event, refs, 8)  # small enough for the page to answer with the PDF itself
     path = f"/manage/events/{event.slug}/participants/"
     token = organizer.csrf_token(organizer.get(path)[1])
@@ -183,7 +183,7 @@ def test_a_print_its_client_gave_up_on_marks_nothing_printed_and_can_be_printed_
 
 def test_a_big_batch_is_prepared_by_a_job_with_its_progress_and_marked_printed_on_request(app, make_event, refs,
                                                                                          live, organizer):
-    event = make_event()
+    event = make_event(members=(organizer.email,))
     confirmed_with_badges(app, event, refs, 24)
     path = f"/manage/events/{event.slug}/participants/"
     status, page = organizer.post(f"/manage/events/{event.slug}/badges", {"layout": "a4x4"}, token_from=path)
