@@ -157,6 +157,7 @@ def _select_locale() -> Locale:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .accounts.views import team_bp
     from .agenda.views import bp as agenda_bp
     from .agenda.views import editor_bp as agenda_editor_bp
     from .badges.views import bp as badges_bp
@@ -183,7 +184,7 @@ def _register_blueprints(app: Flask) -> None:
                       checkin_start_bp, checkin_api_bp, resolutions_lists_bp, resolutions_public_bp,
                       # an event's staff pages, under /manage/events/<slug>/…: see events/access.py
                       events_manage_bp, participants_bp, agenda_editor_bp, badges_bp, checkin_scanner_bp, checkin_bp,
-                      reports_bp, resolutions_bp, letters_bp, downloads_bp, privacy_manage_bp):
+                      reports_bp, resolutions_bp, letters_bp, downloads_bp, privacy_manage_bp, team_bp):
         app.register_blueprint(blueprint)
 
 

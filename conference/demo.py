@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from .accounts.models import User
+from .accounts.services import add_member
 from .directories.models import FederalSubject, OrganizationType
 from .events.models import Event
 from .events.services import DEFAULT_CONSENT_TEXT, DEFAULT_CONSENT_TEXT_EN
@@ -223,10 +224,13 @@ def create_demo() -> str:
     create_demo_program(event, rng)
 
     for role, email, password in DEMO_LOGINS:
-        if db.session.scalar(select(User).where(User.email == email)) is None:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
             user = User(email=email, role=role, full_name=f"Демо: {role}")
             user.set_password(password)
             db.session.add(user)
+            db.session.flush()
+        add_member(event.id, user)  # the demo's staff work on the demo event (access is per event)
     db.session.commit()
     create_demo_checkins(event, rng)
     create_demo_recommendations(event)

@@ -1,6 +1,6 @@
 """Every table of the application, imported in one place so that Alembic and `flask shell` see them all."""
 
-from .accounts.models import User  # noqa: F401
+from .accounts.models import EventMember, User  # noqa: F401
 from .agenda.models import AgendaSession, Room, SessionPerson, SessionSignup  # noqa: F401
 from .badges.models import Badge  # noqa: F401
 from .checkin.models import CheckIn, CheckinDevice, Scan  # noqa: F401

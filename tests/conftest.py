@@ -17,11 +17,11 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from conference import create_app
-from conference.accounts.services import create_user
+from conference.accounts.services import add_member, create_user, find_user
 from conference.directories.models import Country, FederalSubject, OrganizationType
 from conference.directories.services import load_reference_data
 from conference.events.models import Event
-from conference.events.services import DEFAULT_CONSENT_TEXT
+from conference.events.services import DEFAULT_CONSENT_TEXT, get_event
 from conference.extensions import db
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -138,7 +138,8 @@ def ctx(app):
 
 @pytest.fixture
 def make_event(app):
-    def make(**fields) -> Event:
+    def make(members: tuple[str, ...] = (), **fields) -> Event:
+        """An event; `members` are emails of staff accounts who work on it (see make_user)."""
         number = next(_numbers)
         values = {
             "slug": f"forum-{number}",
@@ -157,6 +158,9 @@ def make_event(app):
         with app.app_context():
             event = Event(**values)
             db.session.add(event)
+            db.session.flush()
+            for email in members:
+                add_member(event.id, find_user(email))
             db.session.commit()
             db.session.refresh(event)
             db.session.expunge(event)
@@ -212,13 +216,24 @@ def form_data(refs):
 
 @pytest.fixture
 def make_user(app):
-    def make(role: str, email: str | None = None):
+    """A staff account, member of `events` (organizers and check-in staff act on those alone; admins on all)."""
+    def make(role: str, email: str | None = None, events: tuple[Event | str, ...] = ()):
         with app.app_context():
             user = create_user(email or f"{role}{next(_numbers)}@example.com", PASSWORD, role)
+            for event in events:  # an Event, or the slug of one (the demo's)
+                add_member((get_event(event) if isinstance(event, str) else event).id, user)
             db.session.commit()
             return user.email
 
     return make
+
+
+def join(app, email: str, *events: Event) -> None:
+    """Makes a staff account a member of more events (an organizer_client's `email`, say)."""
+    with app.app_context():
+        for event in events:
+            add_member(event.id, find_user(email))
+        db.session.commit()
 
 
 def log_in(client, email: str) -> None:
@@ -226,18 +241,24 @@ def log_in(client, email: str) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
-@pytest.fixture
-def organizer_client(app, make_user):
+def staff_client(app, email: str):
+    """A test client logged in as `email`, which it remembers (`client.email`)."""
     client = app.test_client()
-    log_in(client, make_user("organizer"))
+    log_in(client, email)
+    client.email = email
     return client
 
 
 @pytest.fixture
-def checkin_client(app, make_user):
-    client = app.test_client()
-    log_in(client, make_user("checkin"))
-    return client
+def organizer_client(app, make_user, event):
+    """An organizer of the `event` fixture (and of no other event unless a test adds them: join)."""
+    return staff_client(app, make_user("organizer", events=(event,)))
+
+
+@pytest.fixture
+def checkin_client(app, make_user, event):
+    """A check-in volunteer at the `event` fixture."""
+    return staff_client(app, make_user("checkin", events=(event,)))
 
 
 # ---- mail written by the file backend -------------------------------------------------------------------

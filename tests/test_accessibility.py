@@ -133,7 +133,7 @@ def test_a_participants_pages(app, live_server, page, event, demo, axe):
 
 def test_an_organizers_pages(app, live_server, page, demo, make_user, axe, artifacts):
     slug, manage = demo["slug"], f"/manage/events/{demo['slug']}"
-    log_in(page, live_server.url, make_user("organizer"))
+    log_in(page, live_server.url, make_user("organizer", events=(slug,)))
     audit = Audit(page, live_server.url)
     for path in ["/manage/", "/manage/events/new", manage, f"{manage}/edit", f"{manage}/participants/",
                  f"{manage}/participants/?text=%D0%B8&status=confirmed", f"{manage}/agenda/",
@@ -187,7 +187,7 @@ def test_a_checkin_volunteers_pages(app, live_server, browser, demo, make_user, 
     context = browser.new_context(locale="ru-RU", viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True, bypass_csp=True)
     page = context.new_page()
-    log_in(page, live_server.url, make_user("checkin"))
+    log_in(page, live_server.url, make_user("checkin", events=(demo["slug"],)))
     audit = Audit(page, live_server.url)
     audit.visit("/checkin/")
     audit.visit(f"/manage/events/{demo['slug']}/checkin/")

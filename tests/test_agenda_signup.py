@@ -271,7 +271,8 @@ def test_a_moved_sessions_letter_names_both_rooms_in_the_participants_language(a
 def test_a_change_to_an_event_that_is_over_tells_nobody_unless_asked(app, organizer_client, make_event, refs):
     """Moving or deleting a session of a forum that ended long ago: the organizer sees who would be told and
     what, and nobody is told by default."""
-    past = make_event(starts_on=utcnow().date() - timedelta(days=400), ends_on=utcnow().date() - timedelta(days=399))
+    past = make_event(starts_on=utcnow().date() - timedelta(days=400), ends_on=utcnow().date() - timedelta(days=399),
+                      members=(organizer_client.email,))
     with action(app):
         [attendee] = written_participants(past, refs, 1, "a")
         room, hall = make_room(past, "Малый зал", 20), make_room(past, "Большой зал", 200)

@@ -32,9 +32,9 @@ def arrive(app, event, *moments: str) -> None:
 
 
 @pytest.fixture
-def vladivostok(app, client, make_event, form_data):
+def vladivostok(app, client, make_event, form_data, organizer_client):
     """An event ten hours east of UTC (its mornings begin on the day before in UTC), with six confirmed people."""
-    event = make_event(timezone="Asia/Vladivostok")
+    event = make_event(timezone="Asia/Vladivostok", members=(organizer_client.email,))
     for number in range(6):
         assert client.post(f"/events/{event.slug}/register",
                            data=form_data(email=f"v{number}@example.org")).status_code == 302

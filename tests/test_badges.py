@@ -356,7 +356,7 @@ def test_participants_get_their_own_badge_and_never_anothers(app, client, event,
 
 
 def test_no_badge_before_confirmation_or_after_cancelling(app, client, make_event, form_data, organizer_client):
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer_client.email,))
     client.post(f"/events/{event.slug}/register", data=form_data())
     link = re.search(r"http://localhost(/my/[\w.\-]+)", sent_mail(app)[0].get_body(("plain",)).get_content()).group(1)
     pending = client.get(f"{link}/badge.pdf")

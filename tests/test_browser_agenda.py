@@ -23,7 +23,7 @@ def test_organizer_fixes_a_clash_and_a_participant_signs_up(app, live_server, pa
     private_link = re.search(r"http://localhost(/my/[\w.\-]+)", mail_text(sent_mail(app)[0])).group(1)
 
     page.goto(f"{live_server.url}/login")
-    page.get_by_label("Электронная почта").fill(make_user("organizer"))
+    page.get_by_label("Электронная почта").fill(make_user("organizer", events=(event,)))
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
     page.goto(f"{live_server.url}/manage/events/{event.slug}/agenda/")

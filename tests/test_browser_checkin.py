@@ -69,7 +69,7 @@ def test_a_badge_shown_to_the_camera_checks_in_then_says_already(app, live_serve
     context = browser.new_context(locale="ru-RU", viewport={"width": 420, "height": 860})  # a phone
     page = context.new_page()
     page.set_default_timeout(20_000)
-    log_in(page, live_server.url, make_user("checkin"))
+    log_in(page, live_server.url, make_user("checkin", events=(event,)))
     page.goto(f"{live_server.url}/manage/events/{event.slug}/checkin/")
     page.get_by_role("button", name="Сканировать камерой").click()
 
@@ -98,7 +98,7 @@ def test_a_usb_scanner_typing_the_code_and_the_search_by_name(app, live_server, 
                                   viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    log_in(page, live_server.url, make_user("checkin"))
+    log_in(page, live_server.url, make_user("checkin", events=(event,)))
     assert page.url.endswith("/checkin/")  # check-in staff land on their own page
     page.get_by_role("link", name=re.compile("Промышленный форум")).click()
 
@@ -162,7 +162,7 @@ def test_live_arrivals_update_without_a_reload(app, live_server, browser, event,
                                   viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    log_in(page, live_server.url, make_user("organizer"))
+    log_in(page, live_server.url, make_user("organizer", events=(event,)))
     page.goto(f"{live_server.url}/manage/events/{event.slug}/checkin/arrivals")
     checked_in = page.locator('tr[data-checkpoint="entrance"] td.checked-in')
     assert checked_in.inner_text() == "0"
@@ -193,7 +193,7 @@ def test_the_door_and_the_arrivals_fit_a_phone(app, live_server, browser, event,
         context = browser.new_context(locale="ru-RU", viewport={"width": 390, "height": 844}, is_mobile=True,
                                       has_touch=True)
         page = context.new_page()
-        log_in(page, live_server.url, make_user(role))
+        log_in(page, live_server.url, make_user(role, events=(event,)))
         page.goto(f"{live_server.url}{path}{query}")
         if query:
             expect(page.locator(".manual-check-in")).to_be_visible()
@@ -217,7 +217,7 @@ def test_the_arrivals_of_two_days_are_charted_apart(app, live_server, browser, m
     context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    log_in(page, live_server.url, make_user("organizer"))
+    log_in(page, live_server.url, make_user("organizer", events=(DEMO_SLUG,)))
     page.goto(f"{live_server.url}/manage/events/{DEMO_SLUG}/checkin/arrivals")
     updated = page.locator("#arrivals-updated").inner_text()
     for moment in ("first paint", "refresh"):

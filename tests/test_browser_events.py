@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 def test_organizer_writes_the_events_english_texts_and_english_readers_see_them(live_server, browser, page, event,
                                                                                 make_user, artifacts):
     page.goto(f"{live_server.url}/login")
-    page.get_by_label("Электронная почта").fill(make_user("organizer"))
+    page.get_by_label("Электронная почта").fill(make_user("organizer", events=(event,)))
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
     page.goto(f"{live_server.url}/manage/events/{event.slug}/edit")

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_participant_registers_and_organizer_finds_them(app, live_server, page, event, make_user, artifacts):
-    organizer = make_user("organizer")
+    organizer = make_user("organizer", events=(event,))
 
     page.goto(f"{live_server.url}/events/{event.slug}")
     page.get_by_role("link", name="Зарегистрироваться").click()

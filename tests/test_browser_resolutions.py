@@ -19,7 +19,7 @@ def test_organizer_adopts_a_recommendation_and_the_public_reads_it(app, live_ser
         make_session(event, make_room(event), at(event, 0, 10), at(event, 0, 12), kind="plenary",
                      title="Пленарное заседание")
     page.goto(f"{live_server.url}/login")
-    page.get_by_label("Электронная почта").fill(make_user("organizer"))
+    page.get_by_label("Электронная почта").fill(make_user("organizer", events=(event,)))
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
     page.goto(f"{live_server.url}/manage/events/{event.slug}/recommendations/")

@@ -50,7 +50,8 @@ def test_the_check_in_api_needs_the_csrf_header_with_a_staff_session_but_not_wit
     from conference.events.services import get_event
 
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    client.post("/login", data={"email": make_user("checkin"), "password": PASSWORD, "csrf_token": token})
+    client.post("/login", data={"email": make_user("checkin", events=(event,)), "password": PASSWORD,
+                                "csrf_token": token})
     url = f"/api/v1/events/{event.slug}/checkins"
     refused = client.post(url, json={"token": "1" * 40, "nonce": "n1"})
     assert refused.status_code == 400 and refused.get_json()["result"] == "csrf_failed"
@@ -62,3 +63,28 @@ def test_the_check_in_api_needs_the_csrf_header_with_a_staff_session_but_not_wit
     device = app.test_client().post(url, json={"token": "1" * 40, "nonce": "n3"},
                                     headers={"Authorization": f"Bearer {device_token}"})
     assert device.status_code == 404
+
+
+def test_team_forms_need_the_csrf_token(app, make_user, event):
+    client = app.test_client()
+    token_page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', token_page).group(1)
+    client.post("/login", data={"email": make_user("organizer", events=(event,)), "password": PASSWORD,
+                                "csrf_token": token})
+    volunteer = make_user("checkin")
+    assert client.post(f"/manage/events/{event.slug}/team/add", data={"email": volunteer}).status_code == 400
+    assert client.post(f"/manage/events/{event.slug}/team/invite", data={"email": "x@example.org", "role": "checkin"}) \
+        .status_code == 400
+    assert volunteer not in team_of(app, event)
+    page = client.get(f"/manage/events/{event.slug}/team").get_data(as_text=True)
+    assert page.count('name="csrf_token"') >= 2
+    added = client.post(f"/manage/events/{event.slug}/team/add", data={"email": volunteer, "csrf_token": token})
+    assert added.status_code == 302
+    assert volunteer in team_of(app, event)
+
+
+def team_of(app, event) -> set[str]:
+    from conference.accounts.services import members_of
+
+    with app.app_context():
+        return {user.email for user in members_of(event.id)}

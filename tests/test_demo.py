@@ -4,6 +4,7 @@ from Yuzhno-Sakhalinsk to Kaliningrad, across every kind of organization."""
 from sqlalchemy import delete, func, select
 
 from conference.accounts.models import User
+from conference.accounts.services import members_of
 from conference.demo import DEMO_SLUG, create_demo
 from conference.directories.models import FederalSubject, OrganizationType
 from conference.events.models import Event
@@ -39,6 +40,8 @@ def test_flask_demo_creates_the_seed_conference(app):
         assert used_types == set(db.session.scalars(select(OrganizationType.code)))
         roles = set(db.session.scalars(select(User.role)))
         assert {"organizer", "checkin"} <= roles
+        # The demo logins work on the demo event (access is per event).
+        assert {user.email for user in members_of(event.id)} == {"organizer@example.com", "checkin@example.com"}
         statuses = {status for *_, status, _ in demo_people()}
         assert statuses == {"confirmed", "pending", "cancelled"}
 

@@ -62,8 +62,10 @@ def live(app, database_uri, tmp_path, mail_port):
 
 @pytest.fixture
 def organizer(live, make_user) -> Visitor:
+    """An organizer, made a member of the events the test makes (join)."""
     visitor = Visitor(live.base)
-    visitor.log_in(make_user("organizer"), PASSWORD)
+    visitor.email = make_user("organizer")
+    visitor.log_in(visitor.email, PASSWORD)
     return visitor
 
 
@@ -100,7 +102,7 @@ def recipients(inbox: Inbox) -> list[str]:
 
 def test_letters_queued_while_the_mail_server_is_down_go_out_once_it_is_up(app, make_event, refs, live, organizer,
                                                                            mail_port):
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer.email,))
     ids = pending(app, event, refs, 20)
     page = approve(organizer, event, ids)
     assert "20 регистраций обновлено." in page and "20 писем поставлено в очередь" in page
@@ -126,7 +128,7 @@ def test_a_consumer_killed_mid_batch_sends_the_rest_after_a_restart_and_nothing_
     controller = Controller(inbox, hostname="127.0.0.1", port=mail_port)
     controller.start()
     try:
-        event = make_event(moderation=True)
+        event = make_event(moderation=True, members=(organizer.email,))
         approve(organizer, event, pending(app, event, refs, 15))
         wait_until(lambda: len(inbox.messages) >= 5, step=0.05)
         live.consumer.kill()
@@ -162,7 +164,7 @@ def printed_count(app) -> int:
 
 def test_a_print_its_client_gave_up_on_marks_nothing_printed_and_can_be_printed_again(app, make_event, refs, live,
                                                                                        organizer):
-    event = make_event()
+    event = make_event(members=(organizer.email,))
     confirmed_with_badges(app, event, refs, 8)  # small enough for the page to answer with the PDF itself
     path = f"/manage/events/{event.slug}/participants/"
     token = organizer.csrf_token(organizer.get(path)[1])
@@ -181,7 +183,7 @@ def test_a_print_its_client_gave_up_on_marks_nothing_printed_and_can_be_printed_
 
 def test_a_big_batch_is_prepared_by_a_job_with_its_progress_and_marked_printed_on_request(app, make_event, refs,
                                                                                          live, organizer):
-    event = make_event()
+    event = make_event(members=(organizer.email,))
     confirmed_with_badges(app, event, refs, 24)
     path = f"/manage/events/{event.slug}/participants/"
     status, page = organizer.post(f"/manage/events/{event.slug}/badges", {"layout": "a4x4"}, token_from=path)

@@ -120,7 +120,7 @@ def approve(organizer_client, event, ids):
 def test_a_bulk_approval_sends_its_letters_over_one_connection(app, client, make_event, form_data, organizer_client,
                                                               smtp_server):
     _, inbox = smtp_server
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer_client.email,))
     ids = pending_ids(app, client, event, form_data)
     assert len(set(inbox.connections)) == 3  # a request each: «registration received»
     inbox.clear()
@@ -134,7 +134,7 @@ def test_a_bulk_approval_sends_its_letters_over_one_connection(app, client, make
 def test_a_connection_the_server_closes_is_replaced_and_no_letter_lost(app, client, make_event, form_data,
                                                                        organizer_client, smtp_server):
     _, inbox = smtp_server
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer_client.email,))
     ids = pending_ids(app, client, event, form_data)
     inbox.clear()
     inbox.hang_up_before = {2}  # a limit of one letter per connection, say
@@ -145,7 +145,7 @@ def test_a_connection_the_server_closes_is_replaced_and_no_letter_lost(app, clie
 
 def test_a_refused_address_fails_alone(app, client, make_event, form_data, organizer_client, smtp_server):
     _, inbox = smtp_server
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer_client.email,))
     ids = pending_ids(app, client, event, form_data)
     inbox.clear()
     inbox.unknown = {"p1@example.org"}
@@ -159,7 +159,7 @@ def test_a_refused_address_fails_alone(app, client, make_event, form_data, organ
 def test_a_letter_left_without_an_answer_is_not_sent_twice(app, client, make_event, form_data, organizer_client,
                                                             smtp_server):
     _, inbox = smtp_server
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer_client.email,))
     ids = pending_ids(app, client, event, form_data)
     inbox.clear()
     app.config["SMTP_TIMEOUT"] = 0.5
@@ -173,7 +173,7 @@ def test_a_letter_left_without_an_answer_is_not_sent_twice(app, client, make_eve
 
 def test_a_mail_server_that_is_down_is_tried_once_per_request(app, client, make_event, form_data, organizer_client,
                                                                smtp_server):
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer_client.email,))
     ids = pending_ids(app, client, event, form_data)
     attempts = []
     with socket.create_server(("127.0.0.1", 0)) as listener:  # answers every connection by hanging up
@@ -203,7 +203,7 @@ def letters(app) -> list[Letter]:
 
 def test_letters_wait_for_a_mail_server_that_is_down_and_go_out_once_when_it_is_back(
         app, client, make_event, form_data, organizer_client):
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer_client.email,))
     ids = pending_ids(app, client, event, form_data, count=20)
     port = free_port()  # nobody listens there yet
     app.config["SMTP_PORT"] = port
@@ -262,7 +262,7 @@ def test_a_letter_whose_retry_is_later_than_the_next_run_still_has_a_run_of_its_
 def test_a_refused_letter_is_listed_with_the_answer_and_can_be_sent_again(
         app, client, make_event, form_data, organizer_client, smtp_server):
     _, inbox = smtp_server
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer_client.email,))
     ids = pending_ids(app, client, event, form_data)
     inbox.clear()
     inbox.unknown = {"p1@example.org"}
@@ -286,7 +286,7 @@ def test_a_refused_letter_is_listed_with_the_answer_and_can_be_sent_again(
 def test_an_unanswered_letter_is_listed_as_failed_and_never_sent_again_by_itself(
         app, client, make_event, form_data, organizer_client, smtp_server):
     _, inbox = smtp_server
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer_client.email,))
     ids = pending_ids(app, client, event, form_data)
     inbox.clear()
     app.config["SMTP_TIMEOUT"] = 0.5

@@ -74,3 +74,22 @@ def test_recent_revisions_go_down_and_up_without_losing_rows(app, client, event,
         db.session.scalars(select(Participant)).one().last_name = "Ёлкина"
         db.session.commit()
         assert count_matching(live, ParticipantFilter(text="елкина")) == 1
+
+
+def test_0020_keeps_every_organizer_and_volunteer_at_every_existing_event(app, make_event, make_user):
+    """Before access per event any organizer managed, and any volunteer scanned at, every event: after the upgrade
+    each is a member of each existing event; admins need no membership."""
+    from flask_migrate import downgrade
+
+    from conference.accounts.services import find_user, members_of
+
+    first, second = make_event(), make_event()
+    staff = {role: make_user(role) for role in ("admin", "organizer", "checkin")}
+    with app.app_context():
+        downgrade(revision="0019")
+        upgrade()
+        for event in (first, second):
+            assert {user.email for user in members_of(event.id)} == {staff["organizer"], staff["checkin"]}
+        db.session.delete(find_user(staff["checkin"]))  # the table's foreign keys follow the account away
+        db.session.commit()
+        assert {user.email for user in members_of(first.id)} == {staff["organizer"]}

@@ -24,8 +24,9 @@ PEOPLE = [
 
 
 @pytest.fixture
-def people(app, client, make_event, form_data, refs):
-    event = make_event(moderation=True)
+def people(app, client, make_event, form_data, refs, organizer_client):
+    """An event with moderation, of which organizer_client is an organizer, and its participants."""
+    event = make_event(moderation=True, members=(organizer_client.email,))
     for last, first, email, organization, org_type, subject, _ in PEOPLE:
         response = client.post(f"/events/{event.slug}/register", data=form_data(
             last_name=last, first_name=first, patronymic="", email=email, organization=organization,
@@ -178,7 +179,7 @@ def test_the_participant_page_edits_details_category_and_status(app, organizer_c
 
 
 def test_a_participant_of_another_event_is_not_found_here(app, organizer_client, people, make_event):
-    other = make_event()
+    other = make_event(members=(organizer_client.email,))  # an event of theirs too: the row is what is not found
     ids = ids_by_email(app)
     url = f"/manage/events/{other.slug}/participants/{ids['olga@example.org']}"
     assert organizer_client.get(url).status_code == 404
@@ -237,7 +238,7 @@ def test_xlsx_export_is_typed_with_a_bold_frozen_filtered_header_in_the_exports_
 
 
 def test_status_email_is_written_in_the_participants_language(app, organizer_client, make_event, form_data, client):
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer_client.email,))
     client.get("/lang/en")
     client.post(f"/events/{event.slug}/register", data=form_data(email="guest@example.org"))
     participant_id = ids_by_email(app)["guest@example.org"]

@@ -25,6 +25,7 @@ from conference.resolutions.services import RecommendationData, load_defaults, s
 from conference.timeutil import to_zone
 
 from .agenda_helpers import at, make_room, make_session
+from .conftest import join
 from .pdf_checks import metadata, qpdf_check, structure_types
 
 
@@ -233,6 +234,10 @@ def test_registrations_without_check_ins_and_odd_recommendations(app, client, ev
 
 
 def test_organizers_download_the_report_and_the_tables(app, demo, organizer_client, checkin_client):
+    with app.app_context():  # the demo's own staff are members; these test accounts join it
+        demo_event = get_event(demo)
+    join(app, organizer_client.email, demo_event)
+    join(app, checkin_client.email, demo_event)
     organizer_client.get("/lang/en")
     dashboard = organizer_client.get(f"/manage/events/{demo}").get_data(as_text=True)
     for path in ("report.pdf", "report.pdf?lang=en", "report.xlsx", "report.xlsx?lang=en"):  # both, in either UI

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from conference import create_app
-from conference.accounts.services import create_user
+from conference.accounts.services import add_member, create_user
 from conference.extensions import db
 from conference.resolutions import services
 from conference.resolutions.models import Addressee, Body, Project, Recommendation
@@ -355,7 +355,9 @@ def test_each_follow_up_form_carries_its_own_csrf_token(app_config, event, lists
     recommendation = add(app, event, "Первая.", body_ids=[minpromtorg])
     addressee = addressee_of(app, recommendation)
     with action(app):
-        email = create_user("csrf-organizer@example.com", PASSWORD, "organizer").email
+        organizer = create_user("csrf-organizer@example.com", PASSWORD, "organizer")
+        add_member(event.id, organizer)
+        email = organizer.email
     client = app.test_client()
     client.post("/login", data={"email": email, "password": PASSWORD,
                                 "csrf_token": csrf_token(client.get("/login").get_data(as_text=True))})

@@ -93,7 +93,7 @@ def snapshot(app) -> dict[str, tuple]:
 
 @pytest.mark.parametrize("moderation", [False])
 def test_reading_pages_and_files_writes_nothing(app, client, organizer_client, make_event, form_data, moderation):
-    event = make_event(moderation=moderation)
+    event = make_event(moderation=moderation, members=(organizer_client.email,))
     response = client.post(f"/events/{event.slug}/register", data=form_data())
     link = response.location.removesuffix("/registered")
     with action(app):
@@ -116,7 +116,7 @@ def test_reading_pages_and_files_writes_nothing(app, client, organizer_client, m
 
 def test_a_busy_database_gives_a_logged_in_organizer_the_503_page_too(app, client, make_event, form_data,
                                                                        organizer_client, database_uri):
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer_client.email,))
     client.post(f"/events/{event.slug}/register", data=form_data())
     with action(app):
         participant_id = db.session.scalar(select(Participant.id))
@@ -143,7 +143,7 @@ def test_letters_and_jobs_wait_for_the_actions_commit_not_a_savepoints(app, even
 def test_a_letter_that_no_longer_fits_is_not_sent(app, client, make_event, form_data, organizer_client):
     """Written when it is sent: a «confirmed» after a decline, or a private link for an address changed since,
     is dropped rather than sent."""
-    event = make_event(moderation=True)
+    event = make_event(moderation=True, members=(organizer_client.email,))
     client.post(f"/events/{event.slug}/register", data=form_data())
     with action(app):
         participant_id = db.session.scalar(select(Participant.id))

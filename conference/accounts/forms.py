@@ -64,3 +64,43 @@ class StaffForm(FlaskForm):
     def validate_current_password(self, field):
         if self.password.data and not self.own.check_password(field.data or ""):
             raise ValidationError(_l("Enter your current password to set a new one."))
+
+
+class MemberForm(FlaskForm):
+    """An existing staff account joins the event's team."""
+
+    email = EmailField(_l("Email"), filters=[clean],
+                       validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email address."))])
+
+
+class InvitationForm(FlaskForm):
+    """A new person joins the event's team: an account without a password, and a letter with a link to set one."""
+
+    email = EmailField(_l("Email"), filters=[clean],
+                       validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid email address."))],
+                       render_kw={"autocomplete": "off"})
+    full_name = StringField(_l("Name"), filters=[clean], validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[])
+
+    def for_editor(self, roles: tuple[str, ...]) -> "InvitationForm":
+        # Admins need no membership (they work on every event): nobody is invited to a team as one.
+        self.role.choices = [(role, ROLE_LABELS[role]) for role in roles if role != "admin"]
+        return self
+
+
+class PasswordForm(FlaskForm):
+    """The password a new team member sets through the link in their invitation."""
+
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"},
+                             description=_l("At least %(count)d characters.", count=MIN_PASSWORD))
+    repeated = PasswordField(_l("The password again"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"})
+
+    def validate_password(self, field):
+        if len(field.data or "") < MIN_PASSWORD:
+            raise ValidationError(_l("At least %(count)d characters.", count=MIN_PASSWORD))
+
+    def validate_repeated(self, field):
+        if field.data != self.password.data:
+            raise ValidationError(_l("The two passwords differ."))

@@ -3,7 +3,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -52,3 +52,17 @@ class User(UserMixin, db.Model):
         """Changes with every new password (its hash has a new salt each time), and tells nothing about it: a
         session opened before the password changed no longer matches."""
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+
+class EventMember(db.Model):
+    """An organizer or check-in volunteer who works on an event: they see it and act on it, and on no other.
+    Admins need no row (they manage the whole installation). The member's role is the account's own (one role per
+    person, the one the staff page edits): a role per event would be a second place for role checks, and nobody
+    needs to be an organizer at one event and a volunteer at another."""
+
+    __tablename__ = "event_member"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,12 +1,19 @@
+import secrets
 from functools import cache
 
+from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from conference.events.models import Event
 from conference.extensions import db
+from conference.i18n import current_language
+from conference.mail.services import Draft, letter_kind, queue_letter
 from conference.timeutil import utcnow
+from conference.tokens import InvalidToken, sign, unsign
 
-from .models import ROLES, User
+from .models import ROLES, EventMember, User
 
 MIN_PASSWORD = 8
 
@@ -91,3 +98,95 @@ def authenticate(email: str, password: str) -> User | None:
     user.last_login_at = utcnow()
     db.session.flush()
     return user
+
+
+# ---- members of an event ----------------------------------------------------------------------------------
+
+def may_open_event(user: User, event_id: int) -> bool:
+    """The one test of who acts on an event: admins on every one, everybody else on the events they are members
+    of."""
+    if user.role == "admin":
+        return True
+    return db.session.get(EventMember, (event_id, user.id)) is not None
+
+
+def events_of(user: User, events: list) -> list:
+    """Of `events`, those `user` may open (the lists of events shown to staff)."""
+    if user.role == "admin":
+        return events
+    mine = set(db.session.scalars(select(EventMember.event_id).where(EventMember.user_id == user.id)))
+    return [event for event in events if event.id in mine]
+
+
+def members_of(event_id: int) -> list[User]:
+    """Organizers first, then check-in staff, each by email."""
+    users = db.session.scalars(select(User).join(EventMember, EventMember.user_id == User.id)
+                               .where(EventMember.event_id == event_id).order_by(func.lower(User.email)))
+    return sorted(users, key=lambda user: -RANKS.index(user.role))
+
+
+def add_member(event_id: int, user: User) -> bool:
+    """Makes `user` a member of the event; False if they were one already or need not be (an admin)."""
+    if user.role == "admin" or db.session.get(EventMember, (event_id, user.id)) is not None:
+        return False
+    db.session.add(EventMember(event_id=event_id, user_id=user.id))
+    db.session.flush()
+    return True
+
+
+def remove_member(actor: User, event_id: int, user: User) -> None:
+    """An event keeps at least one organizer of its own, unless an admin decides otherwise (admins manage every
+    event, and may wind one up)."""
+    member = db.session.get(EventMember, (event_id, user.id))
+    if member is None:
+        raise UserError("not_member")
+    if user.role == "organizer" and actor.role != "admin":
+        organizers = [other for other in members_of(event_id) if other.role == "organizer"]
+        if len(organizers) <= 1:
+            raise UserError("last_organizer")
+    db.session.delete(member)
+    db.session.flush()
+
+
+INVITATION_DAYS = 7
+
+
+def invite(event_id: int, email: str, role: str, full_name: str, language: str) -> User:
+    """A new account for a new member of the event, with a password nobody knows: the letter queued here carries
+    a link to set one (password_token)."""
+    user = create_user(email, secrets.token_urlsafe(32), role, full_name)
+    add_member(event_id, user)
+    queue_letter("staff_invitation", user.email, language, event_id=event_id, user=user.id, event=event_id)
+    return user
+
+
+def password_token(user: User) -> str:
+    """Signed with the account's current password mark: once a password is set with it, the mark changes and the
+    link stops working (one use)."""
+    return sign("set_password", {"user": user.id, "mark": user.password_mark})
+
+
+def user_for_password_token(token: str) -> User | None:
+    """The account a set-password link is for, or None if the link is forged, expired or already used."""
+    try:
+        payload = unsign("set_password", token, INVITATION_DAYS * 24 * 3600)
+    except InvalidToken:
+        return None
+    user_id = payload.get("user") if isinstance(payload, dict) else None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.is_enabled or payload.get("mark") != user.password_mark:
+        return None
+    return user
+
+
+@letter_kind("staff_invitation")
+def invitation_letter(user: int, event: int) -> Draft | None:
+    """Written when sent: the link carries the password mark of that moment, so a letter sent after the person
+    already set a password (through an earlier letter) holds a link that no longer works, as it should."""
+    account, occasion = db.session.get(User, user), db.session.get(Event, event)
+    if account is None or occasion is None or not account.is_enabled:
+        return None
+    link = url_for("accounts.set_password", token=password_token(account), _external=True)
+    title = occasion.display_title(current_language())
+    return Draft(subject=_("You are invited to the team of «%(title)s»", title=title), template="accounts/invitation",
+                 context={"user": account, "event": occasion, "title": title, "link": link, "days": INVITATION_DAYS})

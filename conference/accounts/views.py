@@ -1,17 +1,32 @@
 import time
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
+from conference.events.access import event_blueprint
 from conference.extensions import db, limiter, login_manager
-from conference.i18n import safe_next_url
+from conference.i18n import current_language, safe_next_url
 
 from .access import ORGANIZER_ROLES, STAFF_ROLES, organizer_required, roles_required
-from .forms import ROLE_LABELS, LoginForm, StaffForm
+from .forms import ROLE_LABELS, InvitationForm, LoginForm, MemberForm, PasswordForm, StaffForm
 from .models import User
-from .services import UserError, authenticate, create_user, find_user, may_manage, roles_managed_by, staff, update_user
+from .services import (
+    UserError,
+    add_member,
+    authenticate,
+    create_user,
+    find_user,
+    invite,
+    may_manage,
+    members_of,
+    remove_member,
+    roles_managed_by,
+    staff,
+    update_user,
+    user_for_password_token,
+)
 
 bp = Blueprint("accounts", __name__)
 
@@ -118,3 +133,84 @@ def staff_edit(user_id: int):
                 return redirect(url_for("accounts.staff_edit", user_id=user.id))
             return redirect(url_for("accounts.staff_list"))
     return render_template("accounts/staff_form.html", form=form, user=user, role_labels=ROLE_LABELS)
+
+
+# ---- an event's team --------------------------------------------------------------------------------------
+
+team_bp = event_blueprint("team", __name__, "/team")  # the event's organizers (and admins) manage who works on it
+
+
+def _team_page(member_form: MemberForm | None = None, invitation_form: InvitationForm | None = None):
+    invitation_form = invitation_form or InvitationForm(formdata=None)
+    return render_template("accounts/team.html", event=g.event, members=members_of(g.event.id),
+                           member_form=member_form or MemberForm(formdata=None),
+                           invitation_form=invitation_form.for_editor(roles_managed_by(current_user)),
+                           role_labels=ROLE_LABELS)
+
+
+@team_bp.route("")
+def team():
+    return _team_page()
+
+
+@team_bp.route("/add", methods=["POST"])
+def add_to_team():
+    form = MemberForm()
+    if form.validate_on_submit():
+        user = find_user(form.email.data)
+        if user is None:
+            form.email.errors.append(_("No staff account has this email: invite the person below."))
+        elif user.role == "admin":
+            form.email.errors.append(_("Administrators work on every event already."))
+        else:
+            if add_member(g.event.id, user):
+                flash(_("%(email)s is now in the team.", email=user.email), "success")
+            else:
+                flash(_("%(email)s is in the team already.", email=user.email), "info")
+            return redirect(url_for("team.team"))
+    return _team_page(member_form=form)
+
+
+@team_bp.route("/invite", methods=["POST"])
+def invite_to_team():
+    form = InvitationForm().for_editor(roles_managed_by(current_user))
+    if form.validate_on_submit():
+        if find_user(form.email.data):
+            form.email.errors.append(_("A staff account with this email exists: add it above."))
+        else:
+            user = invite(g.event.id, form.email.data, form.role.data, form.full_name.data, current_language())
+            flash(_("%(email)s is invited: a letter with a link to set the password is on its way.",
+                    email=user.email), "success")
+            return redirect(url_for("team.team"))
+    return _team_page(invitation_form=form)
+
+
+@team_bp.route("/<int:user_id>/remove", methods=["POST"])
+def remove_from_team(user_id: int):
+    user = db.get_or_404(User, user_id)
+    try:
+        remove_member(current_user, g.event.id, user)
+    except UserError as error:
+        if str(error) != "last_organizer":
+            abort(404)
+        flash(_("%(email)s is the event's last organizer: add another one first.", email=user.email), "error")
+    else:
+        flash(_("%(email)s is no longer in the team.", email=user.email), "success")
+    return redirect(url_for("team.team"))
+
+
+# ---- a new team member's password -------------------------------------------------------------------------
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def set_password(token: str):
+    """The link of an invitation: it works until a password is set with it (see services.password_token)."""
+    user = user_for_password_token(token)
+    if user is None:
+        return render_template("accounts/password_link_refused.html"), 404
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)  # a new password mark: this link stops working
+        flash(_("Your password is set: log in with it."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/set_password.html", form=form, user=user)

@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from conference.accounts.access import ORGANIZER_ROLES, STAFF_ROLES, roles_required
+from conference.accounts.services import events_of, may_open_event
 from conference.agenda.labels import KIND_LABELS
 from conference.config import PROJECT_ROOT
 from conference.events.access import event_blueprint, of_event_or_404
@@ -114,19 +115,19 @@ def api_caller(slug: str, changes: bool = True):
     device = services.device_for_token(key.strip()) if scheme.lower() == "bearer" else None
     if device is not None and device.event.slug == slug:  # a device's scan, the busiest call: one query
         return device.event, Scanner(device_id=device.id, device_name=device.name), None
-    event = services.event_ref(slug)
-    if event is None:
-        return None, None, api_error(404, "unknown_event", _("No such event."))
     # An Authorization header alone says who calls: one that is not a known device's (another scheme, an unknown key,
     # nothing) is refused, never passed over for a staff session the same client may also hold.
-    if "Authorization" in request.headers:
-        if device is None:
-            return None, None, api_error(401, "unauthorized", _("Unknown or revoked device token."))
-        return None, None, api_error(403, "forbidden", _("This device is registered for another event."))
-    if not current_user.is_authenticated:
+    if "Authorization" in request.headers and device is None:
+        return None, None, api_error(401, "unauthorized", _("Unknown or revoked device token."))
+    if "Authorization" not in request.headers and not current_user.is_authenticated:
         return None, None, api_error(401, "unauthorized", _("Log in or send a device token."))
-    if current_user.role not in STAFF_ROLES:
+    if device is None and current_user.role not in STAFF_ROLES:
         return None, None, api_error(403, "forbidden", _("Check-in needs the check-in or organizer role."))
+    # Another event's device, or staff who are not members of this event, learn nothing of it: as for pages
+    # (events.access.event_blueprint), an event they do not work on is as unknown as one that does not exist.
+    event = services.event_ref(slug)
+    if event is None or device is not None or not may_open_event(current_user, event.id):
+        return None, None, api_error(404, "unknown_event", _("No such event."))
     if changes and current_app.config["WTF_CSRF_ENABLED"]:
         try:
             csrf.protect()
@@ -201,7 +202,7 @@ def api_checkpoints(slug: str):
 @start_bp.route("/checkin/")
 @staff_required
 def choose_event():
-    return render_template("checkin/choose_event.html", events=list_events())
+    return render_template("checkin/choose_event.html", events=events_of(current_user, list_events()))
 
 
 def recent_line(event: Event, scan) -> dict:

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, g
 from flask_login import current_user
 
 from conference.accounts.access import ORGANIZER_ROLES
+from conference.accounts.services import may_open_event
 from conference.extensions import db, login_manager
 
 from .models import Event
@@ -31,7 +32,9 @@ def event_blueprint(name: str, import_name: str, url_prefix: str = "", roles: tu
         -> Blueprint:
     """A blueprint of an event's staff pages, under /manage/events/<slug>/…: its event is loaded once per request
     into `g.event` (views take no slug, and url_for fills it in), after the caller's role is checked (an anonymous
-    visitor goes to the log-in page before anyone learns whether the event exists)."""
+    visitor goes to the log-in page before anyone learns whether the event exists), and the caller must be a member
+    of it (or an admin): to anybody else an event they do not work on is as unknown as one that does not exist (404),
+    before any row of it is looked up."""
     blueprint = Blueprint(name, import_name, url_prefix="/manage/events/<slug>" + url_prefix)
 
     @blueprint.url_value_preprocessor
@@ -49,6 +52,9 @@ def event_blueprint(name: str, import_name: str, url_prefix: str = "", roles: tu
             return login_manager.unauthorized()
         if current_user.role not in roles:
             abort(403)
-        g.event = event_or_404(g.event_slug)
+        event = event_or_404(g.event_slug)
+        if not may_open_event(current_user, event.id):
+            abort(404)
+        g.event = event
 
     return blueprint

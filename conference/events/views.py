@@ -1,8 +1,10 @@
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from conference.accounts.access import organizer_required
+from conference.accounts.services import add_member, events_of
 from conference.registration import services as registration
 from conference.registration.labels import STATUS_LABELS
 
@@ -46,7 +48,7 @@ def consent(slug: str):
 @bp.route("/manage/")
 @organizer_required
 def manage_index():
-    return render_template("events/manage_index.html", events=services.list_events())
+    return render_template("events/manage_index.html", events=events_of(current_user, services.list_events()))
 
 
 @manage_bp.route("")
@@ -91,7 +93,10 @@ def _save_event_form(form: EventForm, event: Event):
             for name in OPTIONAL_TEXTS:  # a field left out of the form (an older page, a script) is empty, not NULL
                 data[name] = data[name] or ""
             data["retention_months"] = data["retention_months"] or 12
+            new = event.id is None
             services.save_event(event, data)
+            if new:  # whoever creates an event works on it
+                add_member(event.id, current_user)
             flash(_("The event has been saved."), "success")
             if data["consent_text"] != services.DEFAULT_CONSENT_TEXT and \
                     data["consent_text_en"] == services.DEFAULT_CONSENT_TEXT_EN:

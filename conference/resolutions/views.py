@@ -1,7 +1,9 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from conference.accounts.access import organizer_required
+from conference.accounts.services import may_open_event
 from conference.agenda.services import sessions_of
 from conference.events.access import event_blueprint, event_or_404, of_event_or_404
 from conference.events.models import Event
@@ -126,8 +128,10 @@ def follow_up(recommendation_id: int, addressee_id: int):
 # ---- organizers: bodies and national projects, shared by every event -------------------------------------
 
 def back_to_event() -> Event | None:
-    """The event the organizer came from (?event=slug), for the way back to its recommendations."""
-    return get_event(request.args.get("event", "")) if request.args.get("event") else None
+    """The event the organizer came from (?event=slug), for the way back to its recommendations: one of theirs
+    only (the page would otherwise name an event they do not work on)."""
+    event = get_event(request.args.get("event", "")) if request.args.get("event") else None
+    return event if event is not None and may_open_event(current_user, event.id) else None
 
 
 @lists_bp.route("/bodies/", methods=["GET", "POST"])

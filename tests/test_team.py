@@ -1,0 +1,118 @@
+"""An event's team: who works on it, added by email or invited with a one-time link to set a password; what a
+member sees of the installation (their events alone)."""
+
+import re
+
+from conference.accounts.services import find_user, members_of
+from conference.events.services import get_event
+
+from .conftest import mail_text, sent_mail, staff_client
+
+
+def team_url(event) -> str:
+    return f"/manage/events/{event.slug}/team"
+
+
+def member_emails(app, event) -> set[str]:
+    with app.app_context():
+        return {user.email for user in members_of(event.id)}
+
+
+def test_an_existing_account_joins_and_then_opens_the_event(app, organizer_client, event, make_user):
+    volunteer = make_user("checkin")
+    scanner = f"/manage/events/{event.slug}/checkin/"
+    volunteer_client = staff_client(app, volunteer)
+    assert volunteer_client.get(scanner).status_code == 404
+    assert event.title not in volunteer_client.get("/checkin/").get_data(as_text=True)
+
+    response = organizer_client.post(f"{team_url(event)}/add", data={"email": volunteer.upper()})
+    assert response.status_code == 302
+    assert volunteer in member_emails(app, event)
+    assert volunteer in organizer_client.get(team_url(event)).get_data(as_text=True)
+    assert volunteer_client.get(scanner).status_code == 200
+    assert event.title in volunteer_client.get("/checkin/").get_data(as_text=True)
+
+
+def test_adding_an_unknown_email_or_an_admin_says_why(app, organizer_client, event, make_user):
+    unknown = organizer_client.post(f"{team_url(event)}/add", data={"email": "nobody@example.org"})
+    assert unknown.status_code == 200 and "пригласите" in unknown.get_data(as_text=True).lower()
+    admin = organizer_client.post(f"{team_url(event)}/add", data={"email": make_user("admin")})
+    assert admin.status_code == 200 and "Администраторы" in admin.get_data(as_text=True)
+
+
+def test_an_invitation_makes_the_account_and_its_link_sets_the_password_once(app, organizer_client, event):
+    response = organizer_client.post(f"{team_url(event)}/invite", data={
+        "email": "Volunteer@Example.org", "full_name": "Пётр Волков", "role": "checkin"})
+    assert response.status_code == 302
+    assert "volunteer@example.org" in member_emails(app, event)
+    with app.app_context():
+        user = find_user("volunteer@example.org")
+        assert (user.role, user.full_name) == ("checkin", "Пётр Волков")
+    [letter] = [message for message in sent_mail(app) if message["To"] == "volunteer@example.org"]
+    assert event.title in letter["Subject"]
+    link = re.search(r"https?://\S+/set-password/\S+", mail_text(letter)).group(0)
+    path = link.split("localhost", 1)[1]
+
+    visitor = app.test_client()
+    assert visitor.get(path).status_code == 200
+    mismatch = visitor.post(path, data={"password": "new-volunteer-pass", "repeated": "other-pass-123"})
+    assert mismatch.status_code == 200 and "различаются" in mismatch.get_data(as_text=True)
+    assert visitor.post(path, data={"password": "new-volunteer-pass", "repeated": "new-volunteer-pass"}) \
+        .status_code == 302
+    assert visitor.post("/login", data={"email": "volunteer@example.org", "password": "new-volunteer-pass"}) \
+        .status_code == 302
+    assert visitor.get(f"/manage/events/{event.slug}/checkin/").status_code == 200
+
+    # Used once: the link no longer sets a password, whoever holds it.
+    stranger = app.test_client()
+    assert stranger.get(path).status_code == 404
+    assert stranger.post(path, data={"password": "taken-over-123", "repeated": "taken-over-123"}).status_code == 404
+    assert stranger.post("/login", data={"email": "volunteer@example.org", "password": "taken-over-123"}) \
+        .status_code == 200  # the form again: wrong password
+    assert app.test_client().get(path[:-3] + "xyz").status_code == 404  # a forged link
+
+
+def test_an_organizer_invites_only_roles_they_may_give_and_never_an_existing_address(app, organizer_client, event,
+                                                                                     make_user):
+    assert organizer_client.post(f"{team_url(event)}/invite", data={
+        "email": "boss@example.org", "role": "admin"}).status_code == 200
+    assert organizer_client.post(f"{team_url(event)}/invite", data={
+        "email": "co-organizer@example.org", "role": "organizer"}).status_code == 200  # as on the staff page
+    existing = make_user("checkin")
+    response = organizer_client.post(f"{team_url(event)}/invite", data={"email": existing, "role": "checkin"})
+    assert response.status_code == 200 and "добавьте" in response.get_data(as_text=True).lower()
+    with app.app_context():
+        assert find_user("boss@example.org") is None and find_user("co-organizer@example.org") is None
+
+
+def test_removing_members_but_never_the_last_organizer_unless_an_admin(app, organizer_client, event, make_user):
+    volunteer = make_user("checkin", events=(event,))
+    with app.app_context():
+        volunteer_id, organizer_id = find_user(volunteer).id, find_user(organizer_client.email).id
+    assert organizer_client.post(f"{team_url(event)}/{volunteer_id}/remove").status_code == 302
+    assert volunteer not in member_emails(app, event)
+    assert staff_client(app, volunteer).get(f"/manage/events/{event.slug}/checkin/").status_code == 404
+
+    page = organizer_client.post(f"{team_url(event)}/{organizer_id}/remove", follow_redirects=True)
+    assert "последний организатор" in page.get_data(as_text=True)
+    assert organizer_client.email in member_emails(app, event)
+
+    admin = staff_client(app, make_user("admin"))
+    assert admin.post(f"{team_url(event)}/{organizer_id}/remove").status_code == 302
+    assert member_emails(app, event) == set()
+    assert organizer_client.get(f"/manage/events/{event.slug}").status_code == 404
+    assert admin.post(f"{team_url(event)}/{organizer_id}/remove").status_code == 404  # not a member (any more)
+
+
+def test_organizers_see_and_create_only_their_events(app, organizer_client, event, make_event, form_data):
+    other = make_event()
+    index = organizer_client.get("/manage/").get_data(as_text=True)
+    assert event.title in index and other.title not in index
+    response = organizer_client.post("/manage/events/new", data={
+        "slug": "regional-2027", "title": "Региональный форум", "starts_on": "2027-03-01", "ends_on": "2027-03-01",
+        "timezone": "Asia/Yekaterinburg", "consent_text": "Согласие", "consent_version": "1"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        assert organizer_client.email in {user.email for user in members_of(get_event("regional-2027").id)}
+    assert organizer_client.get("/manage/events/regional-2027").status_code == 200
+    assert "Региональный форум" in organizer_client.get("/manage/").get_data(as_text=True)
