@@ -119,3 +119,24 @@ def test_demo_check_ins_read_like_the_morning_of_the_forum(ctx):
     assert set(db.session.scalars(select(CheckIn.participant_id).where(CheckIn.checkpoint != "entrance"))) <= arrived
     outcomes = set(db.session.scalars(select(Scan.outcome)))
     assert {"checked_in", "already_checked_in", "unknown_badge", "registration_pending"} <= outcomes
+
+
+def test_the_demo_organizer_reopens_registration_as_the_readme_says(app):
+    """README: log in as the demo organizer, open «Изменить мероприятие», set «Окончание регистрации» ahead. The
+    form must take the demo's own values back (its 20 years of retention included)."""
+    from datetime import date, timedelta
+
+    from .test_events import event_form
+
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    organizer = app.test_client()
+    organizer.post("/login", data={"email": "organizer@example.com", "password": "demo-organizer"})
+    with action(app):
+        event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
+        form = event_form(slug=event.slug, title=event.title, starts_on=event.starts_on.isoformat(),
+                          ends_on=event.ends_on.isoformat(), registration_opens_at="", capacity="",
+                          retention_months=str(event.retention_months), consent_version=event.consent_version,
+                          registration_closes_at=f"{date.today() + timedelta(days=30)}T18:00")
+    saved = organizer.post(f"/manage/events/{DEMO_SLUG}/edit", data=form)
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    assert 'id="registration-form"' in app.test_client().get(f"/events/{DEMO_SLUG}/register").get_data(as_text=True)

@@ -93,3 +93,23 @@ def test_0020_keeps_every_organizer_and_volunteer_at_every_existing_event(app, m
         db.session.delete(find_user(staff["checkin"]))  # the table's foreign keys follow the account away
         db.session.commit()
         assert {user.email for user in members_of(first.id)} == {staff["organizer"]}
+
+
+def test_0019_erases_nothing_at_the_upgrade(app, make_event):
+    """An event that ended years before the upgrade keeps its participants' data for 12 months from the upgrade,
+    not a day: nobody's data goes at the first night's run without its organizers seeing the date first."""
+    from datetime import date, timedelta
+
+    from flask_migrate import downgrade
+
+    from conference.events.models import Event
+    from conference.timeutil import utcnow
+
+    long_ago = make_event(starts_on=date(2018, 11, 23), ends_on=date(2018, 11, 23))
+    coming = make_event()
+    with app.app_context():
+        downgrade(revision="0018")
+        upgrade()
+        old, new = db.session.get(Event, long_ago.id), db.session.get(Event, coming.id)
+        assert utcnow() + timedelta(days=330) < old.retained_until < utcnow() + timedelta(days=400)
+        assert new.retention_months == 12

@@ -64,7 +64,7 @@ class EventForm(FlaskForm):
                                   validators=[DataRequired(), Length(max=40)])
     retention_months = IntegerField(
         _l("Keep participants' personal data for (months after the event)"), default=12,
-        validators=[Optional(), NumberRange(min=1, max=120, message=_l("Enter a whole number from 1 to 120."))],
+        validators=[Optional(), NumberRange(min=1, max=600, message=_l("Enter a whole number from 1 to 600."))],
         description=_l("Then names, contacts, organizations and positions are erased for good and only anonymous "
                        "statistics stay (the report does not change). Name this period in the consent text. "
                        "Empty: 12 months."),
