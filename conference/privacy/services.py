@@ -106,7 +106,9 @@ def anonymise_expired(now: datetime | None = None) -> int:
     """Every registration of every event whose retention period is over (the daily job)."""
     now = now or utcnow()
     erased = 0
-    for event in db.session.scalars(select(Event).order_by(Event.id)).all():
+    # Only events that still hold someone not yet erased: those erased on an earlier night are not gone over again.
+    still_held = select(Participant.id).where(Participant.event_id == Event.id, Participant.erased_at.is_(None))
+    for event in db.session.scalars(select(Event).where(still_held.exists()).order_by(Event.id)).all():
         if event.retained_until <= now:
             erased += anonymise_event(event, "retention")
     return erased
