@@ -231,10 +231,12 @@ def test_agenda_and_recommendations_given_in_english_show_on_english_pages_and_f
             "external_organization": "Фонд развития промышленности",
             "external_organization_en": "Industrial Development Fund"})
         assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    with action(app):
+        plenary_id = db.session.scalar(select(AgendaSession.id).where(AgendaSession.title == "Пленарное заседание"))
     assert organizer_client.post(f"{base}/recommendations/new", data={
         "text": "Министерству промышленности направить предложения.",
         "text_en": "The Ministry of Industry is to receive proposals.", "status": "adopted",
-        "adopted_on": event.ends_on.isoformat()}).status_code == 302
+        "adopted_on": event.ends_on.isoformat(), "session_ids": [plenary_id]}).status_code == 302
 
     russian = client.get(f"/events/{event.slug}/program").get_data(as_text=True)
     assert "Пленарное заседание" in russian and "Opening plenary" not in russian and "Эксперт" in russian
@@ -259,6 +261,7 @@ def test_agenda_and_recommendations_given_in_english_show_on_english_pages_and_f
         report_text = " ".join(page.extract_text() for page in report.pages)
         assert "The Ministry of Industry is to receive proposals." in report_text
         assert "Opening plenary" in report_text and "Main hall" in report_text
+        assert "Discussed at: Opening plenary" in report_text and "Пленарное" not in report_text
         russian_report = PdfReader(io.BytesIO(render_report_pdf(db.session.merge(event), "ru")))
         russian_text = " ".join(page.extract_text() for page in russian_report.pages)
         assert "Министерству промышленности" in russian_text and "Opening plenary" not in russian_text
