@@ -13,7 +13,7 @@ from .accounts.models import User
 from .accounts.services import add_member
 from .directories.models import FederalSubject, OrganizationType
 from .events.models import Event
-from .events.services import DEFAULT_CONSENT_TEXT, DEFAULT_CONSENT_TEXT_EN
+from .events.services import DEFAULT_CONSENT_TEXT, DEFAULT_CONSENT_TEXT_EN, publish_consent
 from .extensions import db
 from .registration.models import Participant, RegistrationStatus
 
@@ -189,6 +189,8 @@ def create_demo() -> str:
     )
     db.session.add(event)
     db.session.flush()
+    consent = publish_consent(event)
+    consent.published_at = event.registration_opens_at
 
     types = {kind.code: kind for kind in db.session.scalars(select(OrganizationType))}
     type_codes = list(TYPE_WEIGHTS)
@@ -216,8 +218,8 @@ def create_demo() -> str:
             position=rng.choice(POSITIONS[position_kind(type_code)]),
             subject_id=subject.id, city=subject.capital_ru, category=category, status=status, language="ru",
             category_set_by="registration" if category == "participant" else "organizer",
-            consent_version=event.consent_version, consent_given_at=registered_at, created_at=registered_at,
-            updated_at=registered_at, status_changed_at=registered_at,
+            consent_version=consent.version, consent_text_id=consent.id, consent_given_at=registered_at,
+            created_at=registered_at, updated_at=registered_at, status_changed_at=registered_at,
         ))
 
     db.session.commit()

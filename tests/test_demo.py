@@ -136,6 +136,7 @@ def test_the_demo_organizer_reopens_registration_as_the_readme_says(app):
         form = event_form(slug=event.slug, title=event.title, starts_on=event.starts_on.isoformat(),
                           ends_on=event.ends_on.isoformat(), registration_opens_at="", capacity="",
                           retention_months=str(event.retention_months), consent_version=event.consent_version,
+                          consent_text=event.consent_text, consent_text_en=event.consent_text_en,  # as the form shows
                           registration_closes_at=f"{date.today() + timedelta(days=30)}T18:00")
     saved = organizer.post(f"/manage/events/{DEMO_SLUG}/edit", data=form)
     assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]

@@ -113,3 +113,24 @@ def test_0019_erases_nothing_at_the_upgrade(app, make_event):
         old, new = db.session.get(Event, long_ago.id), db.session.get(Event, coming.id)
         assert utcnow() + timedelta(days=330) < old.retained_until < utcnow() + timedelta(days=400)
         assert new.retention_months == 12
+
+
+def test_0021_keeps_each_event_s_text_for_the_registrations_of_its_version(app, client, event, form_data):
+    """The text an event shows at the upgrade is the one its registrations of that version agreed to; one of an
+    older version agreed to a text nobody kept, and points at nothing."""
+    from flask_migrate import downgrade
+
+    from conference.events.models import ConsentText
+
+    for email in ("current@example.org", "older@example.org"):
+        client.post(f"/events/{event.slug}/register", data=form_data(email=email))
+    with app.app_context():
+        db.session.scalars(select(Participant).where(Participant.email == "older@example.org")).one() \
+            .consent_version = "2025-1"
+        db.session.commit()
+        downgrade(revision="0020")
+        upgrade()
+        kept = db.session.scalars(select(ConsentText)).one()
+        assert (kept.event_id, kept.version, kept.text) == (event.id, "2026-1", event.consent_text)
+        agreed = dict(db.session.execute(select(Participant.email, Participant.consent_text_id)).all())
+        assert agreed == {"current@example.org": kept.id, "older@example.org": None}

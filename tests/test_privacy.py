@@ -16,7 +16,7 @@ from conference.badges.models import Badge, BadgeRender
 from conference.badges.services import current_badge
 from conference.checkin.models import CheckIn
 from conference.demo import DEMO_SLUG, create_demo
-from conference.events.models import Event
+from conference.events.models import ConsentText, Event
 from conference.events.services import get_event
 from conference.extensions import db
 from conference.mail.models import Letter
@@ -297,3 +297,56 @@ def test_the_event_form_sets_and_explains_the_retention_period(app, organizer_cl
         assert get_event("industrial-russia-2019").retention_months == 12  # left empty: the default
     dashboard = organizer_client.get("/manage/events/industrial-russia-2019").get_data(as_text=True)
     assert "хранятся до 24 ноября 2020, 00:00" in dashboard  # the midnight after the last day, 12 months on
+
+
+# ---- consent texts kept as published --------------------------------------------------------------------
+
+def test_each_registration_keeps_the_consent_text_it_agreed_to(app, client, organizer_client, form_data):
+    """A text someone agreed to is kept as it was: changing it under the same version is refused (nothing saved);
+    a new version is kept beside it, and each registration shows the text it agreed to, on «Мои данные» and on
+    the organizer's page. A text nobody agreed to yet may be put right in place."""
+    from .test_events import event_form
+
+    organizer_client.post("/manage/events/new", data=event_form(
+        registration_opens_at="", registration_closes_at="", starts_on="2099-11-22", ends_on="2099-11-23",
+        moderation="", consent_text="Согласие первое", consent_text_en="First consent"))
+    organizer_client.post("/manage/events/industrial-russia-2019/edit", data=event_form(
+        registration_opens_at="", registration_closes_at="", starts_on="2099-11-22", ends_on="2099-11-23",
+        moderation="", consent_text="Согласие первое, исправленное", consent_text_en="First consent"))
+    first = client.post("/events/industrial-russia-2019/register", data=form_data(
+        last_name="Первова", email="first@example.org")).headers["Location"].removesuffix("/registered")
+
+    changed = event_form(registration_opens_at="", registration_closes_at="", starts_on="2099-11-22",
+                         ends_on="2099-11-23", moderation="", consent_text="Согласие второе",
+                         consent_text_en="Second consent")
+    refused = organizer_client.post("/manage/events/industrial-russia-2019/edit", data=changed)
+    assert refused.status_code == 200
+    assert "1 участник согласился с версией 2019-1 текста согласия" in refused.get_data(as_text=True)
+    with action(app):
+        assert get_event("industrial-russia-2019").consent_text == "Согласие первое, исправленное"
+    organizer_client.post("/manage/events/industrial-russia-2019/edit", data=dict(changed, consent_version="2019-2"))
+    second = client.post("/events/industrial-russia-2019/register", data=form_data(
+        last_name="Вторых", email="second@example.org"), headers={"Accept-Language": "en"}) \
+        .headers["Location"].removesuffix("/registered")
+
+    with action(app):
+        kept = {(text.version, text.text, text.text_en) for text in db.session.scalars(select(ConsentText))}
+        assert kept == {("2019-1", "Согласие первое, исправленное", "First consent"),
+                        ("2019-2", "Согласие второе", "Second consent")}
+        assert person("Первова").consent_text.version == "2019-1"
+        first_id = person("Первова").id
+    first_page = client.get(f"{first}/data").get_data(as_text=True)
+    assert "Согласие первое, исправленное" in first_page and "Согласие второе" not in first_page
+    assert json.loads(client.get(f"{first}/data.json").get_data())["consent"]["text"] == \
+        "Согласие первое, исправленное"
+    assert "Second consent" in client.get(f"{second}/data").get_data(as_text=True)  # what they read, in English
+    detail = organizer_client.get(f"/manage/events/industrial-russia-2019/participants/{first_id}")
+    assert "Согласие первое, исправленное" in detail.get_data(as_text=True)
+
+
+def test_a_registration_older_than_the_kept_texts_says_its_text_was_not_kept(app, client, event, people):
+    with action(app):
+        participant = person("Алексеева")
+        participant.consent_text_id, participant.consent_version = None, "2017-1"
+    page = client.get(f"{people['Алексеева']}/data").get_data(as_text=True)
+    assert "2017-1" in page and "не сохранился" in page

@@ -60,8 +60,11 @@ class EventForm(FlaskForm):
         _l("Consent text in English"), filters=[clean], validators=[Optional(), Length(max=20000)],
         description=_l("Shown to participants who register in English; the Russian text is the one in force."),
     )
-    consent_version = StringField(_l("Consent text version"), filters=[clean],
-                                  validators=[DataRequired(), Length(max=40)])
+    consent_version = StringField(
+        _l("Consent text version"), filters=[clean], validators=[DataRequired(), Length(max=40)],
+        description=_l("Each version is kept as published, and each registration with the version it agreed to. "
+                       "Once someone has agreed to a version, a changed text needs a new version (for example, "
+                       "a date)."))
     retention_months = IntegerField(
         _l("Keep participants' personal data for (months after the event)"), default=12,
         validators=[Optional(), NumberRange(min=1, max=600, message=_l("Enter a whole number from 1 to 600."))],

@@ -1,7 +1,7 @@
 from calendar import monthrange
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from conference.extensions import db
@@ -45,6 +45,8 @@ class Event(InEnglishToo, db.Model):
     # What a participant registering in English reads; the Russian text is the one in force, of the same version.
     consent_text_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     consent_version: Mapped[str] = mapped_column(String(40), default="1")
+    # (The texts above are the ones shown now, as the organizers edit them; ConsentText keeps each version as it
+    # was published, and a registration points at the one it agreed to.)
     # How long the participants' personal data is kept after the event ends; then it is anonymised
     # (conference.privacy.tasks), the statistics kept.
     retention_months: Mapped[int] = mapped_column(default=12, server_default="12")
@@ -69,3 +71,20 @@ class Event(InEnglishToo, db.Model):
     @property
     def is_over(self) -> bool:
         return utcnow() >= self.ended_at
+
+
+class ConsentText(InEnglishToo, db.Model):
+    """A version of an event's consent text, ru and en, as it was published (events.services.publish_consent).
+    Once a participant has agreed to it, it never changes: a changed text is a new version. What a participant
+    registering in English read: `localized("text", "en")`."""
+
+    __tablename__ = "consent_text"
+    __table_args__ = (UniqueConstraint("event_id", "version", name="uq_consent_text_event_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+

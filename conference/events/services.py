@@ -7,7 +7,7 @@ from conference.extensions import db
 from conference.timeutil import local_to_utc, to_zone
 
 from .labels import TIME_ZONE_LABELS
-from .models import Event
+from .models import ConsentText, Event
 
 DEFAULT_CONSENT_TEXT = (
     "Я даю согласие оператору — организатору мероприятия — на обработку моих персональных данных "
@@ -65,9 +65,32 @@ def save_event(event: Event, data: dict) -> Event:
     if event.id is None:
         db.session.add(event)
     db.session.flush()
+    publish_consent(event)
     if changed:
         event_saved.send(event, changed=changed)
     return event
+
+
+def publish_consent(event: Event) -> ConsentText:
+    """The event's consent text, of its version, as published: kept as a new version, or the version's text put
+    right while nobody has agreed to it yet (registration.services.agreed_to_consent refuses the rest)."""
+    published = db.session.scalar(select(ConsentText).where(ConsentText.event_id == event.id,
+                                                            ConsentText.version == event.consent_version))
+    if published is None:
+        published = ConsentText(event_id=event.id, version=event.consent_version)
+        db.session.add(published)
+    published.text, published.text_en = event.consent_text, event.consent_text_en or ""
+    db.session.flush()
+    return published
+
+
+def current_consent(event: Event) -> ConsentText:
+    """The version a participant registering now agrees to."""
+    published = db.session.scalar(select(ConsentText).where(ConsentText.event_id == event.id,
+                                                            ConsentText.version == event.consent_version))
+    if published is None or (published.text, published.text_en) != (event.consent_text, event.consent_text_en or ""):
+        published = publish_consent(event)  # an event made other than through its form (the demo, a script)
+    return published
 
 
 def event_form_data(event: Event) -> dict:

@@ -1,6 +1,7 @@
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from conference.accounts.access import organizer_required
@@ -86,8 +87,17 @@ OPTIONAL_TEXTS = ("title_en", "description", "description_en", "venue", "venue_e
 
 def _save_event_form(form: EventForm, event: Event):
     if form.validate_on_submit():
+        agreed = registration.agreed_to_consent(event, form.consent_version.data, form.consent_text.data,
+                                         form.consent_text_en.data)
         if services.slug_taken(form.slug.data, except_event=event):
             form.slug.errors.append(_("Another event already uses this address."))
+        elif agreed:
+            form.consent_version.errors.append(ngettext(
+                "%(num)d participant agreed to version %(version)s of the consent text as it was published. Give "
+                "the changed text a new version: the text they agreed to is kept as it was.",
+                "%(num)d participants agreed to version %(version)s of the consent text as it was published. Give "
+                "the changed text a new version: the texts they agreed to are kept as they were.",
+                agreed, version=form.consent_version.data))
         else:
             data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
             for name in OPTIONAL_TEXTS:  # a field left out of the form (an older page, a script) is empty, not NULL

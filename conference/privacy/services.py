@@ -129,7 +129,7 @@ def held_data(participant: Participant) -> dict:
         .where(CheckIn.participant_id == participant.id).order_by(CheckIn.checked_in_at)).all()
     letters = db.session.scalars(select(Letter).where(Letter.participant_id == participant.id)
                                  .order_by(Letter.id)).all()
-    consent_text = event.consent_text if participant.consent_version == event.consent_version else None
+    consent = participant.consent_text  # (None for a registration older than the texts kept: migration 0021)
     return {
         "event": {"title": event.display_title(language), "starts_on": event.starts_on.isoformat(),
                   "ends_on": event.ends_on.isoformat(), "personal_data_kept_until": event.retained_until},
@@ -145,7 +145,9 @@ def held_data(participant: Participant) -> dict:
             "status_changed_at": participant.status_changed_at,
         },
         "consent": {"version": participant.consent_version, "given_at": participant.consent_given_at,
-                    "text": consent_text},
+                    # the text as published, in the language they registered in: the one they read
+                    "text": consent.localized("text", language) if consent else None,
+                    "published_at": consent.published_at if consent else None},
         "sessions": [{"title": session.localized("title", language), "starts_at": session.starts_at,
                       "status": signup.status, "signed_up_at": signup.created_at}
                      for session, signup in sessions],

@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.directories.models import Country, FederalSubject, OrganizationType
-from conference.events.models import Event
+from conference.events.models import ConsentText, Event
 from conference.extensions import db
 from conference.timeutil import UTCDateTime, utcnow
 from conference.vocabularies import Vocabulary
@@ -107,7 +107,10 @@ class Participant(db.Model):
     category_set_by: Mapped[str] = mapped_column(String(12), default="registration", server_default="registration")
     status: Mapped[str] = mapped_column(String(20), default=RegistrationStatus.PENDING)
     language: Mapped[str] = mapped_column(String(5), default="ru")
+    # The version's name, and the text itself as published (kept since migration 0021: a registration of an
+    # older version than the event's then had none kept, and points at nothing).
     consent_version: Mapped[str] = mapped_column(String(40))
+    consent_text_id: Mapped[int | None] = mapped_column(ForeignKey("consent_text.id"))
     consent_given_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Lower-cased name, email and organization: SQLite's LIKE folds only ASCII case, so Cyrillic search needs this.
     search_text: Mapped[str] = mapped_column(String(1000), default="")
@@ -121,6 +124,7 @@ class Participant(db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
+    consent_text: Mapped[ConsentText | None] = relationship()
     organization_type: Mapped[OrganizationType] = relationship()
     subject: Mapped[FederalSubject | None] = relationship()
     country: Mapped[Country | None] = relationship()

@@ -17,7 +17,8 @@ from sqlalchemy.orm import joinedload
 
 from conference import tokens
 from conference.directories.models import FederalSubject
-from conference.events.models import Event
+from conference.events.models import ConsentText, Event
+from conference.events.services import current_consent
 from conference.extensions import db
 from conference.mail.services import Draft, letter_kind, queue_letter
 from conference.spreadsheets import add_table, neutralize_formula
@@ -82,6 +83,19 @@ def registration_state(event: Event, now: datetime | None = None) -> str:
 
 # ---- registering and self-service ------------------------------------------------------------------------
 
+def agreed_to_consent(event: Event, version: str, text: str, text_en: str) -> int:
+    """How many participants agreed to `version` of the event's consent text as published, if the texts given
+    differ from it (0 when they do not, or nobody agreed): a text agreed to is kept as it was, and a changed one
+    must be a new version."""
+    if event.id is None:
+        return 0
+    published = db.session.scalar(select(ConsentText).where(ConsentText.event_id == event.id,
+                                                            ConsentText.version == version))
+    if published is None or (published.text, published.text_en) == (text, text_en or ""):
+        return 0
+    return db.session.scalar(select(func.count()).where(Participant.consent_text_id == published.id))
+
+
 def find_by_email(event: Event, email: str) -> Participant | None:
     return db.session.scalar(
         select(Participant).where(Participant.event_id == event.id, Participant.email == email.strip().lower())
@@ -99,6 +113,7 @@ def register(event: Event, data: dict, language: str) -> Participant:
     participant = find_by_email(event, data["email"])
     if participant is not None and participant.status != RegistrationStatus.CANCELLED:
         raise DuplicateRegistration(data["email"])
+    consent = current_consent(event)  # (before the new row is added: its query would flush that row half-made)
     try:
         with savepoint():  # a refusal leaves nothing changed, a revived registration included
             if participant is None:
@@ -113,7 +128,7 @@ def register(event: Event, data: dict, language: str) -> Participant:
             participant.language = language
             participant.status = RegistrationStatus.PENDING if event.moderation else RegistrationStatus.CONFIRMED
             participant.status_changed_at = utcnow()
-            participant.consent_version = event.consent_version
+            participant.consent_version, participant.consent_text_id = consent.version, consent.id
             participant.consent_given_at = utcnow()
     except IntegrityError as error:  # the same email, sent twice at the same moment
         raise DuplicateRegistration(data["email"]) from error
