@@ -209,8 +209,8 @@ def test_an_organizers_new_title_has_the_kept_badges_rendered_anew_by_a_job(app,
     that the night's print places them all; a text that badges do not show asks for nothing."""
     edit = organizer_client.get(f"/manage/events/{event.slug}/edit").get_data(as_text=True)
     form = {name: value for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', edit)}
-    form.update(title="Промышленная Россия 5.0", timezone="Europe/Moscow", consent_text="Согласие…",
-                description="", description_en="", consent_text_en="")
+    form.update(title="Промышленная Россия 5.0", timezone="Europe/Moscow", consent_text=event.consent_text,
+                description="", description_en="", consent_text_en="")  # (the text they agreed to, unchanged)
     assert organizer_client.post(f"/manage/events/{event.slug}/edit", data=form).status_code == 302
     assert sorted(rendered) == []  # render_faces is the bulk path: the job renders each badge alone
     with app.test_request_context():

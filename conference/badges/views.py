@@ -10,6 +10,7 @@ from conference.events.access import event_blueprint, of_event_or_404
 from conference.events.models import Event
 from conference.extensions import db
 from conference.i18n import safe_next_url
+from conference.privacy.access_log import record_access, with_filters
 from conference.registration.access import participant_or_abort
 from conference.registration.forms import ParticipantFilterForm, filter_args
 from conference.registration.models import Participant, RegistrationStatus
@@ -48,7 +49,9 @@ def participant_badge(participant_id: int):
     participant = of_event_or_404(Participant, participant_id, event)
     if participant.status != RegistrationStatus.CONFIRMED:
         return not_printable(event, participant)
-    pdf = services.render_badges(event, [participant], services.layout_of(request.args.get("layout")))
+    layout = services.layout_of(request.args.get("layout"))
+    record_access("badge", event, 1, participant.id, detail=layout.key)
+    pdf = services.render_badges(event, [participant], layout)
     return pdf_response(pdf, f"badge-{participant.id}.pdf")
 
 
@@ -85,6 +88,7 @@ def bulk():
     layout = services.layout_of(request.form.get("layout"))
     batch = services.new_batch(event, participants, layout, current_user.id)
     if len(participants) <= current_app.config["BADGES_PRINTED_AT_ONCE"]:
+        record_access("badges", event, len(participants), detail=with_filters(layout.key, request.form))
         return pdf_response(make_now(batch), batch.filename, download=True)
     queue_preparation(batch)  # a big batch: prepared by a job, its progress on its page
     return redirect(url_for("downloads.show", download_id=batch.id))

@@ -2,6 +2,7 @@ from flask import Response, abort, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from conference.events.access import event_blueprint, of_event_or_404
+from conference.privacy.access_log import record_access
 
 from . import services
 from .models import Download, DownloadStatus
@@ -26,6 +27,8 @@ def file(download_id: int):
     content = services.content_of(download)
     if content is None:
         abort(404, _("This file is not ready, or no longer kept: prepare it again from its page."))
+    if download.kind == "badges":  # (the report, the other kind, names nobody)
+        record_access("badges", g.event, download.total, detail=download.filename)
     return Response(content, mimetype="application/pdf",
                     headers={"Content-Disposition": f"attachment; filename={download.filename}"})
 

@@ -1,16 +1,20 @@
 import json
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import ngettext
 
+from conference.accounts.access import roles_required
 from conference.events.access import event_blueprint
 from conference.registration.access import participant_or_abort
 from conference.registration.labels import CATEGORY_LABELS, STATUS_LABELS
 
-from . import services
+from . import access_log, services
+from .forms import AccessLogFilterForm
+from .models import ACCESS_KINDS
 
 public_bp = Blueprint("privacy", __name__)
 manage_bp = event_blueprint("privacy_manage", __name__, "/privacy")
+admin_bp = Blueprint("privacy_admin", __name__, url_prefix="/manage/access-log")
 
 
 # ---- the participant, through the private link -----------------------------------------------------------
@@ -52,3 +56,22 @@ def anonymise_event():
         flash(ngettext("%(num)d registration anonymised.", "%(num)d registrations anonymised.", erased), "success")
         return redirect(url_for("events_manage.dashboard"))
     return render_template("privacy/anonymise_event.html", event=event)
+
+
+# ---- administrators: who saw whom ------------------------------------------------------------------------
+
+@admin_bp.route("/")
+@roles_required("admin")
+def access_log_page():
+    filters = AccessLogFilterForm(formdata=request.args)
+    criteria = access_log.AccessFilter()
+    if filters.validate():  # (invalid filters are shown with their errors, and the whole log below them)
+        zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+        since, until = access_log.since_and_until(filters.since.data, filters.until.data, zone)
+        criteria = access_log.AccessFilter(event_id=filters.event_id.data or None, kind=filters.kind.data or "",
+                                           user_email=filters.user_email.data or "", since=since, until=until)
+    page = access_log.page_of_records(criteria, request.args.get("page", 1, type=int),
+                                      current_app.config["PARTICIPANTS_PER_PAGE"])
+    query_args = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template("privacy/access_log.html", filters=filters, page=page, query_args=query_args,
+                           kinds=ACCESS_KINDS)

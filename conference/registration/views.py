@@ -9,6 +9,7 @@ from conference.formtools import clean
 from conference.i18n import current_language, safe_next_url, translated
 from conference.mail.pages import tell_letters_queued
 from conference.mail.services import latest_letter
+from conference.privacy.access_log import record_access, with_filters
 
 from . import services
 from .access import participant_or_abort
@@ -199,6 +200,7 @@ def bulk():
 def export(fmt: str):
     event = g.event
     criteria = _filter_form().criteria()
+    record_access("export", event, services.count_matching(event, criteria), detail=with_filters(fmt, request.args))
     if fmt == "csv":
         body, mimetype = services.export_csv(event, criteria), "text/csv"  # Werkzeug adds the charset
     else:
@@ -214,6 +216,7 @@ def detail(participant_id: int):
     participant = of_event_or_404(Participant, participant_id, event)
     form = ParticipantAdminForm(participant=participant)
     if request.method == "GET":
+        record_access("participant", event, 1, participant.id)
         form.fill_from(participant)
     elif form.validate_on_submit():
         try:
