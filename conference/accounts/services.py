@@ -3,7 +3,7 @@ from functools import cache
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference.events.models import Event
@@ -55,14 +55,35 @@ def roles_managed_by(actor: User) -> tuple[str, ...]:
 
 
 def may_manage(actor: User, user: User) -> bool:
-    """Their own account (name and password) everybody; others' as roles_managed_by says."""
-    return user.id == actor.id or user.role in roles_managed_by(actor)
+    """Their own account (name and password) everybody; others' as roles_managed_by says, and for an organizer
+    only an account that works on their events alone: whoever also works on an event they are not in is that
+    event's business too (its admins'), and a password set here would open that event to them."""
+    if user.id == actor.id:
+        return True
+    if user.role not in roles_managed_by(actor):
+        return False
+    if actor.role == "admin":
+        return True
+    theirs = _event_ids(user.id)
+    return bool(theirs) and theirs <= _event_ids(actor.id)
 
 
-def staff() -> list[User]:
-    """Admins first, then organizers, then check-in staff, each by email."""
-    users = db.session.scalars(select(User).order_by(func.lower(User.email)))
-    return sorted(users, key=lambda user: -RANKS.index(user.role))
+def _event_ids(user_id: int) -> set[int]:
+    return set(db.session.scalars(select(EventMember.event_id).where(EventMember.user_id == user_id)))
+
+
+def staff(actor: User) -> list[User]:
+    """The accounts `actor` sees on the staff page: an admin every one; an organizer their own and those of the
+    teams of their events (a regional team sees its own people, not the whole installation); anybody else their
+    own. Admins first, then organizers, then check-in staff, each by email."""
+    query = select(User).order_by(func.lower(User.email))
+    if actor.role == "organizer":
+        teams = select(EventMember.user_id).where(EventMember.event_id.in_(
+            select(EventMember.event_id).where(EventMember.user_id == actor.id)))
+        query = query.where(or_(User.id == actor.id, User.id.in_(teams)))
+    elif actor.role != "admin":
+        query = query.where(User.id == actor.id)
+    return sorted(db.session.scalars(query), key=lambda user: -RANKS.index(user.role))
 
 
 def update_user(actor: User, user: User, *, full_name: str, role: str, enabled: bool,

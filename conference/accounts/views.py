@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from conference.events.access import event_blueprint
+from conference.events.services import list_events
 from conference.extensions import db, limiter, login_manager
 from conference.i18n import current_language, safe_next_url
 
@@ -17,6 +18,7 @@ from .services import (
     add_member,
     authenticate,
     create_user,
+    events_of,
     find_user,
     invite,
     may_manage,
@@ -91,20 +93,33 @@ def logout():
 @bp.route("/manage/staff/")
 @organizer_required
 def staff_list():
-    users = staff()
+    users = staff(current_user)
     return render_template("accounts/staff_list.html", users=users, role_labels=ROLE_LABELS,
                            editable={user.id for user in users if may_manage(current_user, user)})
+
+
+def _events_to_join() -> list[tuple[int, str]] | None:
+    """The events an organizer's new account may join (theirs); None for an admin, whose accounts need none."""
+    if current_user.role == "admin":
+        return None
+    return [(event.id, event.display_title(current_language())) for event in events_of(current_user, list_events())]
 
 
 @bp.route("/manage/staff/new", methods=["GET", "POST"])
 @organizer_required
 def staff_new():
-    form = StaffForm().for_editor(roles_managed_by(current_user), new=True)
+    events = _events_to_join()
+    if events == []:
+        flash(_("The accounts you add work on your events, and you work on no event yet: create one first."), "info")
+        return redirect(url_for("accounts.staff_list"))
+    form = StaffForm().for_editor(roles_managed_by(current_user), new=True, events=events)
     if form.validate_on_submit():
         if find_user(form.email.data):
             form.email.errors.append(_("A staff member with this email already exists."))
         else:
             user = create_user(form.email.data, form.password.data, form.role.data, form.full_name.data)
+            if form.event_id:
+                add_member(form.event_id.data, user)
             flash(_("Account %(email)s added: tell the person the password.", email=user.email), "success")
             return redirect(url_for("accounts.staff_list"))
     return render_template("accounts/staff_form.html", form=form, user=None)
