@@ -116,3 +116,55 @@ def test_organizers_see_and_create_only_their_events(app, organizer_client, even
         assert organizer_client.email in {user.email for user in members_of(get_event("regional-2027").id)}
     assert organizer_client.get("/manage/events/regional-2027").status_code == 200
     assert "Региональный форум" in organizer_client.get("/manage/").get_data(as_text=True)
+
+
+def invitation_path(app, email: str, nth: int = -1) -> str:
+    """The set-password link of the `nth` invitation letter sent to `email`, as a path."""
+    letters = [message for message in sent_mail(app) if message["To"] == email]
+    link = re.search(r"https?://\S+/set-password/\S+", mail_text(letters[nth])).group(0)
+    return link.split("localhost", 1)[1]
+
+
+def test_a_pending_invitation_is_sent_again_with_a_new_link_and_the_old_one_stops_working(app, organizer_client,
+                                                                                         event, make_event):
+    organizer_client.post(f"{team_url(event)}/invite", data={"email": "late@example.org", "role": "checkin"})
+    first = invitation_path(app, "late@example.org")
+    with app.app_context():
+        invited = find_user("late@example.org")
+        invited_id = invited.id
+        assert invited.awaits_password and not invited.check_password("")
+    page = organizer_client.get(team_url(event)).get_data(as_text=True)
+    assert "пароль ещё не задан" in page and f"{team_url(event)}/{invited_id}/invite-again" in page
+
+    response = organizer_client.post(f"{team_url(event)}/{invited_id}/invite-again", follow_redirects=True)
+    assert "late@example.org" in response.get_data(as_text=True)
+    assert "больше не работает" in response.get_data(as_text=True)
+    second = invitation_path(app, "late@example.org")
+    assert second != first
+    visitor = app.test_client()
+    assert visitor.get(first).status_code == 404  # the letter that went astray is no use any more
+    assert visitor.get(second).status_code == 200
+    assert visitor.post(second, data={"password": "late-but-here-1", "repeated": "late-but-here-1"}).status_code == 302
+    assert visitor.post("/login", data={"email": "late@example.org", "password": "late-but-here-1"}).status_code == 302
+
+    # The password set, there is no invitation left to send, nor a button for it.
+    assert f"{invited_id}/invite-again" not in organizer_client.get(team_url(event)).get_data(as_text=True)
+    letters = len(sent_mail(app))
+    assert organizer_client.post(f"{team_url(event)}/{invited_id}/invite-again").status_code == 404
+    assert len(sent_mail(app)) == letters
+    assert visitor.get(second).status_code == 404
+
+
+def test_an_invitation_is_sent_again_only_to_a_member_of_the_event(app, organizer_client, event, make_event,
+                                                                   make_user):
+    other = make_event(members=(organizer_client.email,))
+    admin = staff_client(app, make_user("admin"))
+    admin.post(f"{team_url(other)}/invite", data={"email": "theirs@example.org", "role": "checkin"})
+    with app.app_context():
+        theirs, member = find_user("theirs@example.org").id, find_user(make_user("checkin", events=(event,))).id
+    letters = len(sent_mail(app))
+    assert organizer_client.post(f"{team_url(event)}/{theirs}/invite-again").status_code == 404  # not in this team
+    assert organizer_client.post(f"{team_url(event)}/{member}/invite-again").status_code == 404  # has a password
+    assert len(sent_mail(app)) == letters
+    assert organizer_client.post(f"{team_url(other)}/{theirs}/invite-again").status_code == 302
+    assert len(sent_mail(app)) == letters + 1

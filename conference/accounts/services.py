@@ -1,4 +1,3 @@
-import secrets
 from functools import cache
 
 from flask import url_for
@@ -26,16 +25,20 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(email: str, password: str, role: str, full_name: str = "") -> User:
+def create_user(email: str, password: str | None, role: str, full_name: str = "") -> User:
+    """`password` None: none yet (an invited account, whose owner sets one through the invitation's link)."""
     email = email.strip().lower()
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
+    if password is not None and len(password) < MIN_PASSWORD:
         raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
     if find_user(email):
         raise UserError(f"a user with email {email} already exists")
     user = User(email=email, role=role, full_name=full_name)
-    user.set_password(password)
+    if password is None:
+        user.set_no_password()
+    else:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
@@ -175,10 +178,25 @@ INVITATION_DAYS = 7
 def invite(event_id: int, email: str, role: str, full_name: str, language: str) -> User:
     """A new account for a new member of the event, with a password nobody knows: the letter queued here carries
     a link to set one (password_token)."""
-    user = create_user(email, secrets.token_urlsafe(32), role, full_name)
+    user = create_user(email, None, role, full_name)
     add_member(event_id, user)
-    queue_letter("staff_invitation", user.email, language, event_id=event_id, user=user.id, event=event_id)
+    _queue_invitation(event_id, user, language)
     return user
+
+
+def invite_again(event_id: int, user: User, language: str) -> None:
+    """Another letter to a member of the event who has not set a password yet (the first one lost, or its link
+    expired), with a new link: the links sent before stop working (a new password mark), so a letter that went
+    astray is no use once this one is sent."""
+    if not user.awaits_password or not user.is_enabled or db.session.get(EventMember, (event_id, user.id)) is None:
+        raise UserError("not_invited")
+    user.set_no_password()
+    db.session.flush()
+    _queue_invitation(event_id, user, language)
+
+
+def _queue_invitation(event_id: int, user: User, language: str) -> None:
+    queue_letter("staff_invitation", user.email, language, event_id=event_id, user=user.id, event=event_id)
 
 
 def password_token(user: User) -> str:

@@ -21,6 +21,7 @@ from .services import (
     events_of,
     find_user,
     invite,
+    invite_again,
     may_manage,
     members_of,
     remove_member,
@@ -198,6 +199,18 @@ def invite_to_team():
                     email=user.email), "success")
             return redirect(url_for("team.team"))
     return _team_page(invitation_form=form)
+
+
+@team_bp.route("/<int:user_id>/invite-again", methods=["POST"])
+def resend_invitation(user_id: int):
+    user = db.get_or_404(User, user_id)
+    try:
+        invite_again(g.event.id, user, current_language())
+    except UserError:
+        abort(404)  # not a member of this event, or not waiting for a password
+    flash(_("A new invitation is on its way to %(email)s; the link in the earlier letters no longer works.",
+            email=user.email), "success")
+    return redirect(url_for("team.team"))
 
 
 @team_bp.route("/<int:user_id>/remove", methods=["POST"])
