@@ -168,3 +168,46 @@ def test_an_invitation_is_sent_again_only_to_a_member_of_the_event(app, organize
     assert len(sent_mail(app)) == letters
     assert organizer_client.post(f"{team_url(other)}/{theirs}/invite-again").status_code == 302
     assert len(sent_mail(app)) == letters + 1
+
+
+def test_the_only_organizer_is_not_offered_for_removal_and_an_admin_who_removes_them_is_told(app, organizer_client,
+                                                                                            event, make_user):
+    from conference.accounts.models import User
+    from conference.extensions import db
+
+    from .conftest import action
+
+    def enable(email: str, enabled: bool) -> None:
+        with action(app):
+            find_user(email).is_enabled = enabled
+
+    with app.app_context():
+        organizer_id = find_user(organizer_client.email).id
+    remove = f"{team_url(event)}/{organizer_id}/remove"
+    page = organizer_client.get(team_url(event)).get_data(as_text=True)
+    assert remove not in page and "единственный организатор" in page and "сначала добавьте" in page
+
+    colleague = make_user("organizer", events=(event,))
+    page = organizer_client.get(team_url(event)).get_data(as_text=True)
+    assert remove in page and "единственный организатор" not in page
+    # A colleague who cannot log in keeps nothing going: the organizer is the only one again.
+    enable(colleague, False)
+    assert remove not in organizer_client.get(team_url(event)).get_data(as_text=True)
+    refused = organizer_client.post(remove, follow_redirects=True)
+    assert "последний организатор" in refused.get_data(as_text=True)
+    assert organizer_client.email in member_emails(app, event)
+
+    # With a colleague at work again they may leave, and land on their own list of events.
+    enable(colleague, True)
+    left = organizer_client.post(remove)
+    assert left.status_code == 302 and left.location == "/manage/"
+    assert organizer_client.get(team_url(event)).status_code == 404
+
+    # An admin may remove the last one (winding the event up, or handing it to a new team), and is told so.
+    admin = staff_client(app, make_user("admin"))
+    with app.app_context():
+        colleague_id = db.session.scalar(db.select(User.id).where(User.email == colleague))
+    assert f"{team_url(event)}/{colleague_id}/remove" in admin.get(team_url(event)).get_data(as_text=True)
+    told = admin.post(f"{team_url(event)}/{colleague_id}/remove", follow_redirects=True).get_data(as_text=True)
+    assert "нет своего организатора" in told and "только администраторы" in told
+    assert member_emails(app, event) == set()

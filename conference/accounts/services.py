@@ -158,16 +158,19 @@ def add_member(event_id: int, user: User) -> bool:
     return True
 
 
+def organizers_of(event_id: int) -> list[User]:
+    """The event's organizers who can log in: those who keep it going."""
+    return [user for user in members_of(event_id) if user.role == "organizer" and user.is_enabled]
+
+
 def remove_member(actor: User, event_id: int, user: User) -> None:
-    """An event keeps at least one organizer of its own, unless an admin decides otherwise (admins manage every
-    event, and may wind one up)."""
+    """An event keeps at least one organizer of its own who can log in, unless an admin decides otherwise (admins
+    manage every event, and may wind one up or hand it to a new team)."""
     member = db.session.get(EventMember, (event_id, user.id))
     if member is None:
         raise UserError("not_member")
-    if user.role == "organizer" and actor.role != "admin":
-        organizers = [other for other in members_of(event_id) if other.role == "organizer"]
-        if len(organizers) <= 1:
-            raise UserError("last_organizer")
+    if actor.role != "admin" and [other.id for other in organizers_of(event_id)] == [user.id]:
+        raise UserError("last_organizer")
     db.session.delete(member)
     db.session.flush()
 

@@ -23,7 +23,9 @@ from .services import (
     invite,
     invite_again,
     may_manage,
+    may_open_event,
     members_of,
+    organizers_of,
     remove_member,
     roles_managed_by,
     staff,
@@ -158,7 +160,9 @@ team_bp = event_blueprint("team", __name__, "/team")  # the event's organizers (
 
 def _team_page(member_form: MemberForm | None = None, invitation_form: InvitationForm | None = None):
     invitation_form = invitation_form or InvitationForm(formdata=None)
+    organizers = organizers_of(g.event.id)
     return render_template("accounts/team.html", event=g.event, members=members_of(g.event.id),
+                           last_organizer=organizers[0].id if len(organizers) == 1 else None,
                            member_form=member_form or MemberForm(formdata=None),
                            invitation_form=invitation_form.for_editor(roles_managed_by(current_user)),
                            role_labels=ROLE_LABELS)
@@ -224,6 +228,11 @@ def remove_from_team(user_id: int):
         flash(_("%(email)s is the event's last organizer: add another one first.", email=user.email), "error")
     else:
         flash(_("%(email)s is no longer in the team.", email=user.email), "success")
+        if not organizers_of(g.event.id):  # (only an admin gets here: said, not left to be found out)
+            flash(_("The event has no organizer of its own now: only administrators manage it until one is added."),
+                  "warning")
+        if not may_open_event(current_user, g.event.id):  # they removed themselves: the team page is not theirs
+            return redirect(url_for("events.manage_index"))
     return redirect(url_for("team.team"))
 
 
