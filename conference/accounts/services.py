@@ -191,7 +191,9 @@ def invite_again(event_id: int, user: User, language: str) -> None:
     """Another letter to a member of the event who has not set a password yet (the first one lost, or its link
     expired), with a new link: the links sent before stop working (a new password mark), so a letter that went
     astray is no use once this one is sent."""
-    if not user.awaits_password or not user.is_enabled or db.session.get(EventMember, (event_id, user.id)) is None:
+    if db.session.get(EventMember, (event_id, user.id)) is None:
+        raise UserError("not_member")
+    if not user.awaits_password or not user.is_enabled:
         raise UserError("not_invited")
     user.set_no_password()
     db.session.flush()

@@ -210,10 +210,14 @@ def resend_invitation(user_id: int):
     user = db.get_or_404(User, user_id)
     try:
         invite_again(g.event.id, user, current_language())
-    except UserError:
-        abort(404)  # not a member of this event, or not waiting for a password
-    flash(_("A new invitation is on its way to %(email)s; the link in the earlier letters no longer works.",
-            email=user.email), "success")
+    except UserError as error:
+        if str(error) != "not_invited":
+            abort(404)
+        # (A page opened before the person set their password, or an account disabled since.)
+        flash(_("%(email)s is not waiting for an invitation: nothing was sent.", email=user.email), "info")
+    else:
+        flash(_("A new invitation is on its way to %(email)s; the link in the earlier letters no longer works.",
+                email=user.email), "success")
     return redirect(url_for("team.team"))
 
 
