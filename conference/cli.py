@@ -42,16 +42,28 @@ users = AppGroup("users", help="Staff users.")
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice(["admin", "organizer", "checkin"]), required=True)
 @click.option("--name", "full_name", default="")
+@click.option("--event", "slugs", multiple=True, metavar="SLUG",
+              help="An event the organizer or check-in account works on (its address; repeat for several).")
 @click.password_option(help="Prompted for when not given.")
-def create_user_command(email: str, role: str, full_name: str, password: str):
-    from .accounts.services import UserError, create_user
+def create_user_command(email: str, role: str, full_name: str, slugs: tuple[str, ...], password: str):
+    from .accounts.services import UserError, add_member, create_user
+    from .events.services import get_event
 
+    if slugs and role == "admin":
+        raise click.UsageError("admins work on every event: --event is for organizer and checkin accounts")
+    events = [get_event(slug) for slug in dict.fromkeys(slugs)]  # (each once, in the order given)
+    unknown = [slug for slug, event in zip(dict.fromkeys(slugs), events, strict=True) if event is None]
+    if unknown:  # checked before anything is made: a typo creates no account that works nowhere
+        raise click.ClickException(f"no event with the address {', '.join(map(repr, unknown))}: nobody created")
     try:
         user = create_user(email, password, role, full_name)
     except UserError as error:
         raise click.ClickException(str(error)) from error
+    for event in events:
+        add_member(event.id, user)
     db.session.commit()
-    click.echo(f"Created {user.role} {user.email}")
+    joined = f", member of {', '.join(event.slug for event in events)}" if events else ""
+    click.echo(f"Created {user.role} {user.email}{joined}")
 
 
 directories = AppGroup(

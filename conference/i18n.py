@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
+from babel import Locale
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale, refresh
 from flask_login import current_user
@@ -54,6 +55,13 @@ def local_datetime(value: datetime | None, zone_name: str, fmt: str = "d MMMM y,
     return format_datetime(to_zone(value, zone_name), fmt, rebase=False)
 
 
+def language_name(code: str) -> str:
+    """A language as the page's language names it (CLDR's names): «Русский», «Английский» on a Russian page,
+    «Russian», «English» on an English one; an unknown code as it is."""
+    name = Locale(current_language()).languages.get(code, code)
+    return name[:1].upper() + name[1:]
+
+
 def translated(labels: dict) -> dict[str, str]:
     """A table of lazy labels translated once per page rather than once per table row."""
     return {key: str(label) for key, label in labels.items()}
@@ -80,6 +88,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["local_datetime"] = local_datetime
     app.jinja_env.globals["numeric_datetime"] = numeric_datetime
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["language_name"] = language_name
 
     @app.after_request
     def vary_with_the_browsers_language(response):

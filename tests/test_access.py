@@ -4,7 +4,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from conference.accounts.services import create_user
+from conference.accounts.services import add_member, create_user
 from conference.agenda import services
 from conference.agenda.models import AgendaSession, Room
 from conference.badges import services as badges
@@ -51,7 +51,8 @@ def participant_id(app, client, event, form_data):
         body, project = bodies()[0], projects()[0]
         recommendation = save_recommendation(event, Recommendation(), RecommendationData(
             text="Рекомендовать…", body_ids=[body.id], session_ids=[session.id], project_ids=[project.id]))
-        volunteer = create_user("door@example.org", "door-pass-1", "checkin")  # an account organizers may edit
+        volunteer = create_user("door@example.org", "door-pass-1", "checkin")
+        add_member(event.id, volunteer)  # an account the event's organizers may edit (it works on their event alone)
         participant = db.session.scalars(db.select(Participant)).one()
         batch = badges.new_batch(event, [participant], badges.A6, None)
         make_now(batch)

@@ -86,3 +86,28 @@ def test_users_create_command(app):
     assert again.exit_code != 0 and "already exists" in again.output
     with action(app):
         assert db.session.scalar(select(User).where(User.email == "new@example.com")).role == "checkin"
+
+
+def test_users_create_makes_the_account_a_member_of_the_events_named(app, make_event):
+    from conference.accounts.services import members_of
+
+    first, second = make_event(), make_event()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "--email", "door@example.org", "--role", "checkin",
+                                 "--event", first.slug, "--event", second.slug, "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert f"Created checkin door@example.org, member of {first.slug}, {second.slug}" in result.output
+    with action(app):
+        for event in (first, second):
+            assert [user.email for user in members_of(event.id)] == ["door@example.org"]
+
+    # A slug mistyped: a clear error, and no account at all (not one that works on the other events alone).
+    typo = runner.invoke(args=["users", "create", "--email", "org@example.org", "--role", "organizer",
+                               "--event", first.slug, "--event", "no-such-forum", "--password", PASSWORD])
+    assert typo.exit_code != 0 and "no event with the address 'no-such-forum'" in typo.output
+    admin = runner.invoke(args=["users", "create", "--email", "root@example.org", "--role", "admin",
+                                "--event", first.slug, "--password", PASSWORD])
+    assert admin.exit_code != 0 and "admins work on every event" in admin.output
+    with action(app):
+        assert db.session.scalar(select(User).where(User.email.in_(["org@example.org", "root@example.org"]))) is None
+        assert [user.email for user in members_of(first.id)] == ["door@example.org"]

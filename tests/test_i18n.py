@@ -116,3 +116,22 @@ def test_a_private_link_opens_in_the_participants_language_in_a_fresh_browser(ap
     chose_russian = app.test_client()
     chose_russian.get("/lang/ru")  # a visitor's own choice wins over the link's language
     assert '<html lang="ru"' in chose_russian.get(link).get_data(as_text=True)
+
+
+def test_my_data_names_the_language_of_the_registration_in_the_pages_language(app, client, event, form_data):
+    """Not «ru» or «en»: the language's name, as the page's language writes it."""
+    link = client.post(f"/events/{event.slug}/register", data=form_data()).headers["Location"].removesuffix(
+        "/registered")
+    russian = client.get(f"{link}/data").get_data(as_text=True)
+    assert re.search(r"<dt>Язык</dt><dd>Русский</dd>", russian)
+    client.get("/lang/en")
+    english = client.get(f"{link}/data").get_data(as_text=True)
+    assert re.search(r"<dt>Language</dt><dd>Russian</dd>", english)
+    english_guest = app.test_client()
+    english_guest.get("/lang/en")
+    other = english_guest.post(f"/events/{event.slug}/register", data=form_data(email="guest@example.org"))
+    assert re.search(r"<dd>English</dd>", english_guest.get(
+        other.headers["Location"].removesuffix("/registered") + "/data").get_data(as_text=True))
+    client.get("/lang/ru")
+    assert re.search(r"<dd>Английский</dd>", client.get(
+        other.headers["Location"].removesuffix("/registered") + "/data").get_data(as_text=True))

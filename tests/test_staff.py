@@ -17,13 +17,15 @@ def user_named(app, email: str) -> User | None:
         return db.session.scalar(select(User).where(User.email == email))
 
 
-def new_volunteer(client, email="volunteer@example.org", password="door-pass-1", role="checkin", name="Ольга Смирнова"):
-    return client.post("/manage/staff/new", data={"email": email, "full_name": name, "role": role,
-                                                  "password": password})
+def new_volunteer(client, event, email="volunteer@example.org", password="door-pass-1", role="checkin",
+                  name="Ольга Смирнова"):
+    """An organizer's new account joins one of their events (`event`); an admin's, none (event=None)."""
+    data = {"email": email, "full_name": name, "role": role, "password": password}
+    return client.post("/manage/staff/new", data=data if event is None else {**data, "event_id": str(event.id)})
 
 
-def test_an_organizer_adds_a_check_in_volunteer_who_can_log_in(app, organizer_client):
-    response = new_volunteer(organizer_client)
+def test_an_organizer_adds_a_check_in_volunteer_who_can_log_in(app, organizer_client, event):
+    response = new_volunteer(organizer_client, event)
     assert response.status_code == 302
     volunteer = user_named(app, "volunteer@example.org")
     assert (volunteer.role, volunteer.full_name, volunteer.is_enabled) == ("checkin", "Ольга Смирнова", True)
@@ -32,40 +34,40 @@ def test_an_organizer_adds_a_check_in_volunteer_who_can_log_in(app, organizer_cl
 
     door = app.test_client()
     assert door.post("/login", data={"email": "volunteer@example.org", "password": "door-pass-1"}).status_code == 302
-    assert door.get("/checkin/").status_code == 200
+    assert door.get(f"/manage/events/{event.slug}/checkin/").status_code == 200  # a member of the organizer's event
     assert door.get("/manage/staff/").status_code == 403  # check-in staff manage nobody
 
 
-def test_an_organizer_gives_no_more_rights_than_their_own(app, organizer_client, make_user):
+def test_an_organizer_gives_no_more_rights_than_their_own(app, organizer_client, event, make_user):
     for role in ("admin", "organizer"):
-        response = new_volunteer(organizer_client, email=f"{role}-new@example.org", role=role)
+        response = new_volunteer(organizer_client, event, email=f"{role}-new@example.org", role=role)
         assert response.status_code == 200 and "Неверный вариант." in response.get_data(as_text=True)
         assert user_named(app, f"{role}-new@example.org") is None
-    colleague = user_named(app, make_user("organizer"))
+    colleague = user_named(app, make_user("organizer", events=(event,)))
     assert organizer_client.get(f"/manage/staff/{colleague.id}").status_code == 403
     assert organizer_client.post(f"/manage/staff/{colleague.id}", data={
         "full_name": "", "role": "checkin", "password": "taken-over-1"}).status_code == 403
     listing = organizer_client.get("/manage/staff/").get_data(as_text=True)
-    assert f"/manage/staff/{colleague.id}" not in listing
+    assert colleague.email in listing and f"/manage/staff/{colleague.id}" not in listing  # a teammate, not theirs
 
 
-def test_bad_input_is_refused_field_by_field_and_nothing_is_saved(app, organizer_client):
-    assert new_volunteer(organizer_client).status_code == 302
-    again = new_volunteer(organizer_client, email="Volunteer@Example.org", password="another-pass")
+def test_bad_input_is_refused_field_by_field_and_nothing_is_saved(app, organizer_client, event):
+    assert new_volunteer(organizer_client, event).status_code == 302
+    again = new_volunteer(organizer_client, event, email="Volunteer@Example.org", password="another-pass")
     assert "Сотрудник с этим адресом электронной почты уже есть." in again.get_data(as_text=True)
-    short = new_volunteer(organizer_client, email="short@example.org", password="1234567")
+    short = new_volunteer(organizer_client, event, email="short@example.org", password="1234567")
     assert "Не короче 8 символов." in short.get_data(as_text=True)
-    not_email = new_volunteer(organizer_client, email="не почта", password="long-enough")
+    not_email = new_volunteer(organizer_client, event, email="не почта", password="long-enough")
     assert "Введите корректный адрес электронной почты." in not_email.get_data(as_text=True)
     assert user_named(app, "short@example.org") is None
-    markup = new_volunteer(organizer_client, email="markup@example.org", name="<script>alert(1)</script>")
+    markup = new_volunteer(organizer_client, event, email="markup@example.org", name="<script>alert(1)</script>")
     assert markup.status_code == 302
     listing = organizer_client.get("/manage/staff/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in listing and "&lt;script&gt;" in listing
 
 
-def test_disabling_an_account_or_changing_its_password_ends_its_open_sessions(app, organizer_client):
-    new_volunteer(organizer_client)
+def test_disabling_an_account_or_changing_its_password_ends_its_open_sessions(app, organizer_client, event):
+    new_volunteer(organizer_client, event)
     volunteer = user_named(app, "volunteer@example.org")
     door = app.test_client()
     door.post("/login", data={"email": "volunteer@example.org", "password": "door-pass-1"})
@@ -182,9 +184,9 @@ def test_the_staff_pages_need_a_log_in(client):
 
 @pytest.mark.browser
 def test_an_organizer_adds_a_volunteer_in_the_browser_who_then_logs_in_to_check_in(live_server, page, make_user,
-                                                                                  artifacts):
+                                                                                  event, artifacts):
     page.goto(f"{live_server.url}/login")
-    page.get_by_label("Электронная почта").fill(make_user("organizer"))
+    page.get_by_label("Электронная почта").fill(make_user("organizer", events=(event,)))
     page.get_by_label("Пароль", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
     page.get_by_role("link", name="Сотрудники").click()
@@ -192,6 +194,7 @@ def test_an_organizer_adds_a_volunteer_in_the_browser_who_then_logs_in_to_check_
     page.get_by_label("Электронная почта").fill("olga@example.org")
     page.get_by_label("ФИО").fill("Ольга Смирнова")
     expect(page.get_by_label("Роль", exact=True)).to_have_value("checkin")  # the only role an organizer gives
+    expect(page.get_by_label("Мероприятие")).to_have_value(str(event.id))  # their one event
     page.get_by_label("Пароль", exact=True).fill("door-pass-1")
     page.screenshot(path=str(artifacts / "staff-new.png"), full_page=True)
     page.get_by_role("button", name="Добавить").click()
@@ -206,3 +209,76 @@ def test_an_organizer_adds_a_volunteer_in_the_browser_who_then_logs_in_to_check_
     page.get_by_role("button", name="Войти").click()
     expect(page).to_have_url(f"{live_server.url}/checkin/")
     expect(page.get_by_role("link", name="Сотрудники")).to_have_count(0)
+
+
+# ---- what an organizer sees and edits: the teams of their events ------------------------------------------
+
+def test_an_organizer_sees_the_teams_of_their_events_and_an_admin_everybody(app, organizer_client, event, make_event,
+                                                                              make_user):
+    other = make_event()
+    teammate, outsider = make_user("checkin", events=(event,)), make_user("checkin", events=(other,))
+    their_organizer, admin, nobody = make_user("organizer", events=(other,)), make_user("admin"), make_user("checkin")
+    listing = organizer_client.get("/manage/staff/").get_data(as_text=True)
+    assert organizer_client.email in listing and teammate in listing
+    for hidden in (outsider, their_organizer, admin, nobody):
+        assert hidden not in listing
+    admin_client = app.test_client()
+    log_in(admin_client, admin)
+    everybody = admin_client.get("/manage/staff/").get_data(as_text=True)
+    for email in (organizer_client.email, teammate, outsider, their_organizer, admin, nobody):
+        assert email in everybody
+
+
+def test_an_organizer_edits_only_volunteers_who_work_on_their_events_alone(app, organizer_client, event, make_event,
+                                                                            make_user):
+    other = make_event()
+    own = user_named(app, make_user("checkin", events=(event,)))
+    shared = user_named(app, make_user("checkin", events=(event, other)))
+    foreign, unattached = (user_named(app, make_user("checkin", events=(other,))),
+                           user_named(app, make_user("checkin")))
+    listing = organizer_client.get("/manage/staff/").get_data(as_text=True)
+    assert f"/manage/staff/{own.id}" in listing
+    assert shared.email in listing and f"/manage/staff/{shared.id}" not in listing
+    assert organizer_client.get(f"/manage/staff/{own.id}").status_code == 200
+    for user in (shared, foreign, unattached):
+        assert organizer_client.get(f"/manage/staff/{user.id}").status_code == 403, user.email
+        refused = organizer_client.post(f"/manage/staff/{user.id}", data={
+            "full_name": "Захвачено", "role": "checkin", "is_enabled": "y", "password": "taken-over-1"})
+        assert refused.status_code == 403, user.email
+        saved = user_named(app, user.email)
+        assert saved.check_password(PASSWORD) and saved.full_name != "Захвачено"
+    with action(app):  # and the service refuses it whoever asks
+        organizer = db.session.scalar(select(User).where(User.email == organizer_client.email))
+        with pytest.raises(UserError):
+            update_user(organizer, db.session.get(User, shared.id), full_name="", role="checkin", enabled=False)
+
+
+def test_an_organizers_new_account_joins_one_of_their_events_and_no_other(app, organizer_client, event, make_event,
+                                                                            make_user):
+    from conference.accounts.services import members_of
+
+    other = make_event()
+    form = organizer_client.get("/manage/staff/new").get_data(as_text=True)
+    assert event.title in form and other.title not in form
+    refused = new_volunteer(organizer_client, other)
+    assert refused.status_code == 200 and "Неверный вариант." in refused.get_data(as_text=True)
+    assert user_named(app, "volunteer@example.org") is None
+    assert new_volunteer(organizer_client, event).status_code == 302
+    with action(app):
+        assert "volunteer@example.org" in {user.email for user in members_of(event.id)}
+        assert "volunteer@example.org" not in {user.email for user in members_of(other.id)}
+
+    # An organizer on no event yet adds nobody (whom nobody but the admins would see): the page says why.
+    newcomer = app.test_client()
+    log_in(newcomer, make_user("organizer"))
+    response = newcomer.get("/manage/staff/new", follow_redirects=True)
+    assert "создайте" in response.get_data(as_text=True).lower()
+    assert new_volunteer(newcomer, event, email="sneaked@example.org").status_code == 302  # back to the list
+    assert user_named(app, "sneaked@example.org") is None
+
+    # An admin's new account needs no event (admins put people in teams on the teams' pages).
+    admin = app.test_client()
+    log_in(admin, make_user("admin"))
+    assert 'name="event_id"' not in admin.get("/manage/staff/new").get_data(as_text=True)
+    assert new_volunteer(admin, None, email="anywhere@example.org", role="organizer").status_code == 302
+    assert user_named(app, "anywhere@example.org").role == "organizer"

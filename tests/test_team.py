@@ -116,3 +116,99 @@ def test_organizers_see_and_create_only_their_events(app, organizer_client, even
         assert organizer_client.email in {user.email for user in members_of(get_event("regional-2027").id)}
     assert organizer_client.get("/manage/events/regional-2027").status_code == 200
     assert "Региональный форум" in organizer_client.get("/manage/").get_data(as_text=True)
+
+
+def invitation_path(app, email: str, nth: int = -1) -> str:
+    """The set-password link of the `nth` invitation letter sent to `email`, as a path."""
+    letters = [message for message in sent_mail(app) if message["To"] == email]
+    link = re.search(r"https?://\S+/set-password/\S+", mail_text(letters[nth])).group(0)
+    return link.split("localhost", 1)[1]
+
+
+def test_a_pending_invitation_is_sent_again_with_a_new_link_and_the_old_one_stops_working(app, organizer_client,
+                                                                                         event, make_event):
+    organizer_client.post(f"{team_url(event)}/invite", data={"email": "late@example.org", "role": "checkin"})
+    first = invitation_path(app, "late@example.org")
+    with app.app_context():
+        invited = find_user("late@example.org")
+        invited_id = invited.id
+        assert invited.awaits_password and not invited.check_password("")
+    page = organizer_client.get(team_url(event)).get_data(as_text=True)
+    assert "пароль ещё не задан" in page and f"{team_url(event)}/{invited_id}/invite-again" in page
+
+    response = organizer_client.post(f"{team_url(event)}/{invited_id}/invite-again", follow_redirects=True)
+    assert "late@example.org" in response.get_data(as_text=True)
+    assert "больше не работает" in response.get_data(as_text=True)
+    second = invitation_path(app, "late@example.org")
+    assert second != first
+    visitor = app.test_client()
+    assert visitor.get(first).status_code == 404  # the letter that went astray is no use any more
+    assert visitor.get(second).status_code == 200
+    assert visitor.post(second, data={"password": "late-but-here-1", "repeated": "late-but-here-1"}).status_code == 302
+    assert visitor.post("/login", data={"email": "late@example.org", "password": "late-but-here-1"}).status_code == 302
+
+    # The password set, there is no invitation left to send, nor a button for it.
+    assert f"{invited_id}/invite-again" not in organizer_client.get(team_url(event)).get_data(as_text=True)
+    letters = len(sent_mail(app))
+    stale = organizer_client.post(f"{team_url(event)}/{invited_id}/invite-again", follow_redirects=True)
+    assert "ничего не отправлено" in stale.get_data(as_text=True)  # (a page opened before the password was set)
+    assert len(sent_mail(app)) == letters
+    assert visitor.get(second).status_code == 404
+
+
+def test_an_invitation_is_sent_again_only_to_a_member_of_the_event(app, organizer_client, event, make_event,
+                                                                   make_user):
+    other = make_event(members=(organizer_client.email,))
+    admin = staff_client(app, make_user("admin"))
+    admin.post(f"{team_url(other)}/invite", data={"email": "theirs@example.org", "role": "checkin"})
+    with app.app_context():
+        theirs, member = find_user("theirs@example.org").id, find_user(make_user("checkin", events=(event,))).id
+    letters = len(sent_mail(app))
+    assert organizer_client.post(f"{team_url(event)}/{theirs}/invite-again").status_code == 404  # not in this team
+    assert organizer_client.post(f"{team_url(event)}/{member}/invite-again").status_code == 302  # has a password
+    assert len(sent_mail(app)) == letters  # nothing sent to either
+    assert organizer_client.post(f"{team_url(other)}/{theirs}/invite-again").status_code == 302
+    assert len(sent_mail(app)) == letters + 1
+
+
+def test_the_only_organizer_is_not_offered_for_removal_and_an_admin_who_removes_them_is_told(app, organizer_client,
+                                                                                            event, make_user):
+    from conference.accounts.models import User
+    from conference.extensions import db
+
+    from .conftest import action
+
+    def enable(email: str, enabled: bool) -> None:
+        with action(app):
+            find_user(email).is_enabled = enabled
+
+    with app.app_context():
+        organizer_id = find_user(organizer_client.email).id
+    remove = f"{team_url(event)}/{organizer_id}/remove"
+    page = organizer_client.get(team_url(event)).get_data(as_text=True)
+    assert remove not in page and "единственный организатор" in page and "сначала добавьте" in page
+
+    colleague = make_user("organizer", events=(event,))
+    page = organizer_client.get(team_url(event)).get_data(as_text=True)
+    assert remove in page and "единственный организатор" not in page
+    # A colleague who cannot log in keeps nothing going: the organizer is the only one again.
+    enable(colleague, False)
+    assert remove not in organizer_client.get(team_url(event)).get_data(as_text=True)
+    refused = organizer_client.post(remove, follow_redirects=True)
+    assert "последний организатор" in refused.get_data(as_text=True)
+    assert organizer_client.email in member_emails(app, event)
+
+    # With a colleague at work again they may leave, and land on their own list of events.
+    enable(colleague, True)
+    left = organizer_client.post(remove)
+    assert left.status_code == 302 and left.location == "/manage/"
+    assert organizer_client.get(team_url(event)).status_code == 404
+
+    # An admin may remove the last one (winding the event up, or handing it to a new team), and is told so.
+    admin = staff_client(app, make_user("admin"))
+    with app.app_context():
+        colleague_id = db.session.scalar(db.select(User.id).where(User.email == colleague))
+    assert f"{team_url(event)}/{colleague_id}/remove" in admin.get(team_url(event)).get_data(as_text=True)
+    told = admin.post(f"{team_url(event)}/{colleague_id}/remove", follow_redirects=True).get_data(as_text=True)
+    assert "нет своего организатора" in told and "только администраторы" in told
+    assert member_emails(app, event) == set()

@@ -27,6 +27,10 @@ class StaffForm(FlaskForm):
                        description=_l("The log-in; it cannot be changed later."), render_kw={"autocomplete": "off"})
     full_name = StringField(_l("Name"), filters=[clean], validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[])
+    # An organizer's new account works on one of their events (or it would be nobody's but the admins' to see).
+    event_id = SelectField(_l("Event"), coerce=int, choices=[],
+                           description=_l("The new account works on this event; add it to your other events on "
+                                          "their «Team» pages."))
     is_enabled = BooleanField(_l("May log in"), default=True)
     # A new password for somebody else: the browser must not offer (or fill in) the editor's own.
     password = PasswordField(_l("Password"), validators=[Length(max=200)], render_kw={"autocomplete": "new-password"},
@@ -39,10 +43,16 @@ class StaffForm(FlaskForm):
                                      render_kw={"autocomplete": "current-password"},
                                      description=_l("Needed only to set a new password."))
 
-    def for_editor(self, roles: tuple[str, ...], new: bool, own: User | None = None) -> "StaffForm":
-        """`own`: the editor's own account, when that is the one edited."""
+    def for_editor(self, roles: tuple[str, ...], new: bool, own: User | None = None,
+                   events: list[tuple[int, str]] | None = None) -> "StaffForm":
+        """`own`: the editor's own account, when that is the one edited; `events`: (id, title) of the events a new
+        account may join, when it must join one (an organizer's), else None."""
         self.new, self.own = new, own
         self.role.choices = [(role, ROLE_LABELS[role]) for role in roles]
+        if new and events is not None:
+            self.event_id.choices = events
+        else:
+            del self.event_id
         if new:
             del self.is_enabled
             self.password.flags.required = True

@@ -11,6 +11,9 @@ from conference.extensions import db
 from conference.timeutil import UTCDateTime, utcnow
 
 ROLES = ("admin", "organizer", "checkin")
+# The start of an invited account's password hash until its owner sets a password through the invitation's link:
+# no hash werkzeug makes starts so, and werkzeug takes it for no hash at all (nothing logs in with it).
+NO_PASSWORD_YET = "!invited:"
 
 
 class User(UserMixin, db.Model):
@@ -31,6 +34,16 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+
+    def set_no_password(self) -> None:
+        """A password nobody knows, to be set through an invitation's link; each call makes a new password mark,
+        so that the links sent before stop working."""
+        self.password_hash = NO_PASSWORD_YET + secrets.token_urlsafe(32)
+
+    @property
+    def awaits_password(self) -> bool:
+        """Invited, and no password set yet."""
+        return self.password_hash.startswith(NO_PASSWORD_YET)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,9 +1,8 @@
-import secrets
 from functools import cache
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference.events.models import Event
@@ -26,16 +25,20 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(email: str, password: str, role: str, full_name: str = "") -> User:
+def create_user(email: str, password: str | None, role: str, full_name: str = "") -> User:
+    """`password` None: none yet (an invited account, whose owner sets one through the invitation's link)."""
     email = email.strip().lower()
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
+    if password is not None and len(password) < MIN_PASSWORD:
         raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
     if find_user(email):
         raise UserError(f"a user with email {email} already exists")
     user = User(email=email, role=role, full_name=full_name)
-    user.set_password(password)
+    if password is None:
+        user.set_no_password()
+    else:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
@@ -55,14 +58,35 @@ def roles_managed_by(actor: User) -> tuple[str, ...]:
 
 
 def may_manage(actor: User, user: User) -> bool:
-    """Their own account (name and password) everybody; others' as roles_managed_by says."""
-    return user.id == actor.id or user.role in roles_managed_by(actor)
+    """Their own account (name and password) everybody; others' as roles_managed_by says, and for an organizer
+    only an account that works on their events alone: whoever also works on an event they are not in is that
+    event's business too (its admins'), and a password set here would open that event to them."""
+    if user.id == actor.id:
+        return True
+    if user.role not in roles_managed_by(actor):
+        return False
+    if actor.role == "admin":
+        return True
+    theirs = _event_ids(user.id)
+    return bool(theirs) and theirs <= _event_ids(actor.id)
 
 
-def staff() -> list[User]:
-    """Admins first, then organizers, then check-in staff, each by email."""
-    users = db.session.scalars(select(User).order_by(func.lower(User.email)))
-    return sorted(users, key=lambda user: -RANKS.index(user.role))
+def _event_ids(user_id: int) -> set[int]:
+    return set(db.session.scalars(select(EventMember.event_id).where(EventMember.user_id == user_id)))
+
+
+def staff(actor: User) -> list[User]:
+    """The accounts `actor` sees on the staff page: an admin every one; an organizer their own and those of the
+    teams of their events (a regional team sees its own people, not the whole installation); anybody else their
+    own. Admins first, then organizers, then check-in staff, each by email."""
+    query = select(User).order_by(func.lower(User.email))
+    if actor.role == "organizer":
+        teams = select(EventMember.user_id).where(EventMember.event_id.in_(
+            select(EventMember.event_id).where(EventMember.user_id == actor.id)))
+        query = query.where(or_(User.id == actor.id, User.id.in_(teams)))
+    elif actor.role != "admin":
+        query = query.where(User.id == actor.id)
+    return sorted(db.session.scalars(query), key=lambda user: -RANKS.index(user.role))
 
 
 def update_user(actor: User, user: User, *, full_name: str, role: str, enabled: bool,
@@ -134,16 +158,19 @@ def add_member(event_id: int, user: User) -> bool:
     return True
 
 
+def organizers_of(event_id: int) -> list[User]:
+    """The event's organizers who can log in: those who keep it going."""
+    return [user for user in members_of(event_id) if user.role == "organizer" and user.is_enabled]
+
+
 def remove_member(actor: User, event_id: int, user: User) -> None:
-    """An event keeps at least one organizer of its own, unless an admin decides otherwise (admins manage every
-    event, and may wind one up)."""
+    """An event keeps at least one organizer of its own who can log in, unless an admin decides otherwise (admins
+    manage every event, and may wind one up or hand it to a new team)."""
     member = db.session.get(EventMember, (event_id, user.id))
     if member is None:
         raise UserError("not_member")
-    if user.role == "organizer" and actor.role != "admin":
-        organizers = [other for other in members_of(event_id) if other.role == "organizer"]
-        if len(organizers) <= 1:
-            raise UserError("last_organizer")
+    if actor.role != "admin" and [other.id for other in organizers_of(event_id)] == [user.id]:
+        raise UserError("last_organizer")
     db.session.delete(member)
     db.session.flush()
 
@@ -154,10 +181,27 @@ INVITATION_DAYS = 7
 def invite(event_id: int, email: str, role: str, full_name: str, language: str) -> User:
     """A new account for a new member of the event, with a password nobody knows: the letter queued here carries
     a link to set one (password_token)."""
-    user = create_user(email, secrets.token_urlsafe(32), role, full_name)
+    user = create_user(email, None, role, full_name)
     add_member(event_id, user)
-    queue_letter("staff_invitation", user.email, language, event_id=event_id, user=user.id, event=event_id)
+    _queue_invitation(event_id, user, language)
     return user
+
+
+def invite_again(event_id: int, user: User, language: str) -> None:
+    """Another letter to a member of the event who has not set a password yet (the first one lost, or its link
+    expired), with a new link: the links sent before stop working (a new password mark), so a letter that went
+    astray is no use once this one is sent."""
+    if db.session.get(EventMember, (event_id, user.id)) is None:
+        raise UserError("not_member")
+    if not user.awaits_password or not user.is_enabled:
+        raise UserError("not_invited")
+    user.set_no_password()
+    db.session.flush()
+    _queue_invitation(event_id, user, language)
+
+
+def _queue_invitation(event_id: int, user: User, language: str) -> None:
+    queue_letter("staff_invitation", user.email, language, event_id=event_id, user=user.id, event=event_id)
 
 
 def password_token(user: User) -> str:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from conference.events.access import event_blueprint
+from conference.events.services import list_events
 from conference.extensions import db, limiter, login_manager
 from conference.i18n import current_language, safe_next_url
 
@@ -17,10 +18,14 @@ from .services import (
     add_member,
     authenticate,
     create_user,
+    events_of,
     find_user,
     invite,
+    invite_again,
     may_manage,
+    may_open_event,
     members_of,
+    organizers_of,
     remove_member,
     roles_managed_by,
     staff,
@@ -91,20 +96,33 @@ def logout():
 @bp.route("/manage/staff/")
 @organizer_required
 def staff_list():
-    users = staff()
+    users = staff(current_user)
     return render_template("accounts/staff_list.html", users=users, role_labels=ROLE_LABELS,
                            editable={user.id for user in users if may_manage(current_user, user)})
+
+
+def _events_to_join() -> list[tuple[int, str]] | None:
+    """The events an organizer's new account may join (theirs); None for an admin, whose accounts need none."""
+    if current_user.role == "admin":
+        return None
+    return [(event.id, event.display_title(current_language())) for event in events_of(current_user, list_events())]
 
 
 @bp.route("/manage/staff/new", methods=["GET", "POST"])
 @organizer_required
 def staff_new():
-    form = StaffForm().for_editor(roles_managed_by(current_user), new=True)
+    events = _events_to_join()
+    if events == []:
+        flash(_("The accounts you add work on your events, and you work on no event yet: create one first."), "info")
+        return redirect(url_for("accounts.staff_list"))
+    form = StaffForm().for_editor(roles_managed_by(current_user), new=True, events=events)
     if form.validate_on_submit():
         if find_user(form.email.data):
             form.email.errors.append(_("A staff member with this email already exists."))
         else:
             user = create_user(form.email.data, form.password.data, form.role.data, form.full_name.data)
+            if form.event_id:
+                add_member(form.event_id.data, user)
             flash(_("Account %(email)s added: tell the person the password.", email=user.email), "success")
             return redirect(url_for("accounts.staff_list"))
     return render_template("accounts/staff_form.html", form=form, user=None)
@@ -142,7 +160,9 @@ team_bp = event_blueprint("team", __name__, "/team")  # the event's organizers (
 
 def _team_page(member_form: MemberForm | None = None, invitation_form: InvitationForm | None = None):
     invitation_form = invitation_form or InvitationForm(formdata=None)
+    organizers = organizers_of(g.event.id)
     return render_template("accounts/team.html", event=g.event, members=members_of(g.event.id),
+                           last_organizer=organizers[0].id if len(organizers) == 1 else None,
                            member_form=member_form or MemberForm(formdata=None),
                            invitation_form=invitation_form.for_editor(roles_managed_by(current_user)),
                            role_labels=ROLE_LABELS)
@@ -185,6 +205,22 @@ def invite_to_team():
     return _team_page(invitation_form=form)
 
 
+@team_bp.route("/<int:user_id>/invite-again", methods=["POST"])
+def resend_invitation(user_id: int):
+    user = db.get_or_404(User, user_id)
+    try:
+        invite_again(g.event.id, user, current_language())
+    except UserError as error:
+        if str(error) != "not_invited":
+            abort(404)
+        # (A page opened before the person set their password, or an account disabled since.)
+        flash(_("%(email)s is not waiting for an invitation: nothing was sent.", email=user.email), "info")
+    else:
+        flash(_("A new invitation is on its way to %(email)s; the link in the earlier letters no longer works.",
+                email=user.email), "success")
+    return redirect(url_for("team.team"))
+
+
 @team_bp.route("/<int:user_id>/remove", methods=["POST"])
 def remove_from_team(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -196,6 +232,11 @@ def remove_from_team(user_id: int):
         flash(_("%(email)s is the event's last organizer: add another one first.", email=user.email), "error")
     else:
         flash(_("%(email)s is no longer in the team.", email=user.email), "success")
+        if not organizers_of(g.event.id):  # (only an admin gets here: said, not left to be found out)
+            flash(_("The event has no organizer of its own now: only administrators manage it until one is added."),
+                  "warning")
+        if not may_open_event(current_user, g.event.id):  # they removed themselves: the team page is not theirs
+            return redirect(url_for("events.manage_index"))
     return redirect(url_for("team.team"))
 
 
