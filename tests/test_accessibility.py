@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from conference.agenda.models import SessionPerson
 from conference.demo import DEMO_SLUG, create_demo
 from conference.events.models import Event
 from conference.extensions import db
@@ -83,8 +84,10 @@ def demo(app):
         create_demo()
         participant = db.session.scalars(select(Participant).join(Event).where(Event.slug == DEMO_SLUG)
                                          .order_by(Participant.id)).first()
+        speaker = db.session.scalars(select(Participant).join(SessionPerson, SessionPerson.participant_id ==
+                                                              Participant.id).order_by(SessionPerson.id)).first()
         return {"slug": DEMO_SLUG, "participant": participant.id, "last_name": participant.last_name,
-                "token": self_service_token(participant)}
+                "token": self_service_token(participant), "speaker_token": self_service_token(speaker)}
 
 
 def test_a_participants_pages(app, live_server, page, event, demo, axe):
@@ -122,7 +125,10 @@ def test_a_participants_pages(app, live_server, page, event, demo, axe):
     audit.visit(f"{private}/sessions")
     audit.visit(f"{private}/edit")
     audit.visit(f"{private}/cancel")
+    audit.visit(f"{private}/data")
+    audit.visit(f"{private}/erase")
     audit.visit(f"/my/{demo['token']}/sessions")  # a past forum: sessions shown, sign-ups closed
+    audit.visit(f"/my/{demo['speaker_token']}/erase")  # a speaker: asked whether to stay named in the program
     audit.visit("/my/not-a-valid-link", status=404)
     audit.visit("/no-such-page", status=404)
     audit.visit(f"/lang/en?next=/events/{event.slug}/register")  # English from here on
@@ -141,7 +147,8 @@ def test_an_organizers_pages(app, live_server, page, demo, make_user, axe, artif
                  f"{manage}/agenda/rooms/new", f"{manage}/agenda/sessions/new", f"{manage}/recommendations/",
                  f"{manage}/recommendations/new", "/manage/recommendations/bodies/",
                  "/manage/recommendations/projects/", f"{manage}/checkin/arrivals", f"{manage}/checkin/",
-                 "/manage/directories/", "/manage/staff/", "/manage/staff/new", "/checkin/",
+                 "/manage/directories/", "/manage/staff/", "/manage/staff/new", "/checkin/", f"{manage}/team",
+                 f"{manage}/privacy/anonymise",
                  f"/events/{slug}/recommendations"]:
         audit.visit(path)
     # One of each thing to edit, as the lists link to them.
@@ -179,6 +186,15 @@ def test_an_organizers_pages(app, live_server, page, demo, make_user, axe, artif
     page.wait_for_url(re.compile(r"/downloads/\d+$"))
     audit.check("a batch of badges")
     audit.visit(f"{manage}/report.pdf")
+    audit.assert_clean()
+
+
+def test_an_administrators_pages(app, live_server, page, demo, make_user, axe):
+    log_in(page, live_server.url, make_user("admin"))
+    audit = Audit(page, live_server.url)
+    page.goto(f"{live_server.url}/manage/events/{demo['slug']}/participants/{demo['participant']}")  # one record
+    audit.visit("/manage/access-log/")
+    audit.visit("/manage/access-log/?since=2030-01-01&until=2020-01-01")  # the filters' error shown
     audit.assert_clean()
 
 

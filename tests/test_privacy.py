@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from conference import create_app
 from conference.agenda import services as agenda
-from conference.agenda.models import AgendaSession, SessionSignup
+from conference.agenda.models import AgendaSession, SessionPerson, SessionSignup
 from conference.badges.models import Badge, BadgeRender
 from conference.badges.services import current_badge
 from conference.checkin.models import CheckIn
@@ -350,3 +350,51 @@ def test_a_registration_older_than_the_kept_texts_says_its_text_was_not_kept(app
         participant.consent_text_id, participant.consent_version = None, "2017-1"
     page = client.get(f"{people['Алексеева']}/data").get_data(as_text=True)
     assert "2017-1" in page and "не сохранился" in page
+
+
+# ---- speakers named in the public program ---------------------------------------------------------------
+
+@pytest.fixture
+def stage(app, client, event, people):
+    """Алексеева speaks at the plenary, Борисова moderates it."""
+    with action(app):
+        live = db.session.merge(event)
+        hall = make_room(live)
+        make_session(live, hall, at(live, 0, 10), at(live, 0, 12), title="Пленарное заседание", kind="plenary",
+                     speaker_ids=[person("Алексеева").id], moderator_ids=[person("Борисова").id])
+    return people
+
+
+def test_a_speaker_who_erases_their_data_is_asked_whether_to_stay_named_in_the_program(app, client, event, stage):
+    confirm = client.get(f"{stage['Алексеева']}/erase").get_data(as_text=True)
+    assert "Публичная программа называет вас" in confirm and "Пленарное заседание" in confirm
+    assert "Показывать меня там только как «спикер»" in confirm
+    held = client.get(f"{stage['Алексеева']}/data").get_data(as_text=True)
+    assert "В публичной программе" in held and "Пленарное заседание" in held
+    assert json.loads(client.get(f"{stage['Алексеева']}/data.json").get_data())["in_the_program"][0]["role"] == \
+        "speaker"
+
+    client.post(f"{stage['Алексеева']}/erase", data={"program": "named"})
+    client.post(f"{stage['Борисова']}/erase")  # the default: named by the role alone
+    program = client.get(f"/events/{event.slug}/program").get_data(as_text=True)
+    assert "Алексеева Анна Петровна" in program and "Директор по развитию" in program  # as she asked
+    assert "Борисова" not in program and "модератор" in program
+    with action(app):
+        erased = db.session.scalars(select(Participant).where(Participant.erased_at.is_not(None))).all()
+        assert len(erased) == 2
+        for participant in erased:
+            assert_erased(participant)
+        # Her entry is the program's own now, tied to no registration; his stays tied to the erased one.
+        entries = {(entry.role, entry.participant_id, entry.external_name, entry.external_organization)
+                   for entry in db.session.scalars(select(SessionPerson))}
+        moderator = next(participant.id for participant in erased if services.on_stage(participant))
+        assert entries == {("speaker", None, "Алексеева Анна Петровна", "АО «Технопарк Сколково»"),
+                           ("moderator", moderator, "", "")}
+
+
+def test_a_speaker_erased_when_the_retention_period_passes_is_shown_by_role(app, client, event, stage):
+    with action(app):
+        services.anonymise_event(db.session.merge(event), "organizer")
+    program = client.get(f"/events/{event.slug}/program").get_data(as_text=True)
+    assert "Алексеева" not in program and "Борисова" not in program and "удалено" not in program
+    assert "спикер" in program and "модератор" in program

@@ -17,6 +17,9 @@ SESSION_KINDS = (
 )
 OPEN_TO_ALL = ("break", "networking")  # everybody goes: nobody signs up for a coffee break or the buffet
 PERSON_ROLES = ("speaker", "moderator")
+# What the program shows for a participant on the stage whose data was erased without their asking to stay named
+# (privacy.services.withdraw_consent): the role alone.
+UNNAMED = {"speaker": _l("unnamed speaker"), "moderator": _l("unnamed moderator")}
 
 
 class SignupStatus(Vocabulary):
@@ -127,7 +130,9 @@ class SessionPerson(InEnglishToo, db.Model):
 
     @property
     def name(self) -> str:
-        return self.participant.full_name if self.participant else self.external_name
+        if self.participant is None:
+            return self.external_name
+        return str(UNNAMED[self.role]) if self.participant.erased_at else self.participant.full_name
 
     @property
     def position(self) -> str:

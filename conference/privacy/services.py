@@ -7,7 +7,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, String, cast, literal, select, update
 
-from conference.agenda.models import AgendaSession, SessionSignup
+from conference.agenda.models import AgendaSession, SessionPerson, SessionSignup
 from conference.badges.services import revoke_for_erasure
 from conference.checkin.models import CheckIn
 from conference.events.models import Event
@@ -81,12 +81,29 @@ def _log(erased: int, reason: str) -> None:
         log.info("anonymised %d registrations (%s)", erased, reason)
 
 
-def withdraw_consent(participant: Participant) -> None:
+def withdraw_consent(participant: Participant, stay_named: bool = False) -> None:
     """The participant's own «withdraw consent and erase»: a letter confirms it, queued to the address before the
-    address is erased (its params carry all it needs, so it leaves after the commit all the same)."""
+    address is erased (its params carry all it needs, so it leaves after the commit all the same).
+
+    A speaker or moderator who asks to `stay_named` keeps their name, position and organization in the public
+    program, as the program's own entry (an external guest's), no longer tied to the erased registration;
+    otherwise the program shows their role alone («спикер»: agenda.models.UNNAMED)."""
     event = participant.event
     queue_letter("erasure", participant.email, participant.language, event_id=event.id, event=event.id)
+    if stay_named:
+        for person in on_stage(participant):
+            person.participant_id = None
+            person.external_name = participant.full_name
+            person.external_position, person.external_organization = participant.position, participant.organization
+        db.session.flush()
     anonymise([participant], "withdrawn")
+
+
+def on_stage(participant: Participant) -> list[SessionPerson]:
+    """Where the public program names the participant: as a speaker or moderator of these sessions."""
+    return list(db.session.scalars(
+        select(SessionPerson).join(AgendaSession, AgendaSession.id == SessionPerson.session_id)
+        .where(SessionPerson.participant_id == participant.id).order_by(AgendaSession.starts_at)))
 
 
 @letter_kind("erasure")
@@ -151,6 +168,9 @@ def held_data(participant: Participant) -> dict:
         "sessions": [{"title": session.localized("title", language), "starts_at": session.starts_at,
                       "status": signup.status, "signed_up_at": signup.created_at}
                      for session, signup in sessions],
+        "in_the_program": [{"title": person.session.localized("title", language),
+                            "starts_at": person.session.starts_at, "role": person.role}
+                           for person in on_stage(participant)],
         "check_ins": [{"at": check_in.checked_in_at,
                        "where": session.localized("title", language) if session else check_in.checkpoint}
                       for check_in, session in check_ins],

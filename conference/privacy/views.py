@@ -4,6 +4,7 @@ from flask import Blueprint, Response, current_app, flash, g, redirect, render_t
 from flask_babel import ngettext
 
 from conference.accounts.access import roles_required
+from conference.agenda.models import UNNAMED
 from conference.events.access import event_blueprint
 from conference.registration.access import participant_or_abort
 from conference.registration.labels import CATEGORY_LABELS, STATUS_LABELS
@@ -40,10 +41,13 @@ def my_data_json(token: str):
 def erase(token: str):
     participant = participant_or_abort(token)
     if request.method == "POST":  # CSRFProtect has checked the form's token by now
-        services.withdraw_consent(participant)
+        services.withdraw_consent(participant, stay_named=request.form.get("program") == "named")
         # The link itself now answers with the page that says the data is erased.
         return redirect(url_for("registration.self_service", token=token))
-    return render_template("privacy/erase.html", participant=participant, event=participant.event, token=token)
+    on_stage = services.on_stage(participant)
+    return render_template("privacy/erase.html", participant=participant, event=participant.event, token=token,
+                           on_stage=on_stage, role_labels=CATEGORY_LABELS,
+                           unnamed=sorted({str(UNNAMED[person.role]) for person in on_stage}))
 
 
 # ---- organizers ------------------------------------------------------------------------------------------
