@@ -22,8 +22,8 @@ class AccessLogFilterForm(FlaskForm):
     event_id = SelectField(_l("Event"), coerce=int, validators=[Optional()])
     kind = SelectField(_l("What"), validators=[Optional()])
     user_email = StringField(_l("Staff member's email"), filters=[clean], validators=[Optional(), Length(max=254)])
-    since = DateField(_l("From"), validators=[Optional(), plausible_year])
-    until = DateField(_l("To"), validators=[Optional(), plausible_year])
+    since = DateField(_l("First day"), validators=[Optional(), plausible_year])
+    until = DateField(_l("Last day"), validators=[Optional(), plausible_year])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
