@@ -171,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     from .events.views import bp as events_bp
     from .events.views import manage_bp as events_manage_bp
     from .mail.views import bp as letters_bp
+    from .mailings.views import bp as mailings_bp
     from .privacy.views import admin_bp as privacy_admin_bp
     from .privacy.views import manage_bp as privacy_manage_bp
     from .privacy.views import public_bp as privacy_bp
@@ -186,7 +187,7 @@ def _register_blueprints(app: Flask) -> None:
                       # an event's staff pages, under /manage/events/<slug>/…: see events/access.py
                       events_manage_bp, participants_bp, agenda_editor_bp, badges_bp, checkin_scanner_bp, checkin_bp,
                       reports_bp, resolutions_bp, letters_bp, downloads_bp, privacy_manage_bp, team_bp,
-                      privacy_admin_bp):
+                      privacy_admin_bp, mailings_bp):
         app.register_blueprint(blueprint)
 
 

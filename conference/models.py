@@ -8,6 +8,7 @@ from .directories.models import Country, FederalDistrict, FederalSubject, Organi
 from .downloads.models import Download  # noqa: F401
 from .events.models import ConsentText, Event  # noqa: F401
 from .mail.models import Letter, LetterAttempt  # noqa: F401
+from .mailings.models import Mailing  # noqa: F401
 from .privacy.models import DataAccess  # noqa: F401
 from .registration.models import Participant  # noqa: F401
 from .resolutions.models import Addressee, Body, Project, Recommendation  # noqa: F401

@@ -11,6 +11,7 @@ from conference.badges import services as badges
 from conference.downloads.services import make_now
 from conference.extensions import db
 from conference.mail.models import Letter
+from conference.mailings.models import Mailing
 from conference.registration.models import Participant
 from conference.resolutions.models import Recommendation
 from conference.resolutions.services import RecommendationData, bodies, load_defaults, projects, save_recommendation
@@ -56,10 +57,12 @@ def participant_id(app, client, event, form_data):
         participant = db.session.scalars(db.select(Participant)).one()
         batch = badges.new_batch(event, [participant], badges.A6, None)
         make_now(batch)
+        mailing = Mailing(event_id=event.id, subject="Напоминание", body="Ждём вас, {name}!", filters={})
+        db.session.add(mailing)
         db.session.commit()
         return {"participant_id": participant.id, "room_id": room.id, "download_id": batch.id,
                 "letter_id": db.session.scalars(db.select(Letter.id)).first(), "user_id": volunteer.id,
-                "session_id": session.id, "recommendation_id": recommendation.id,
+                "session_id": session.id, "mailing_id": mailing.id, "recommendation_id": recommendation.id,
                 "addressee_id": recommendation.addressees[0].id, "body_id": body.id, "project_id": project.id}
 
 

@@ -148,7 +148,7 @@ def test_an_organizers_pages(app, live_server, page, demo, make_user, axe, artif
                  f"{manage}/recommendations/new", "/manage/recommendations/bodies/",
                  "/manage/recommendations/projects/", f"{manage}/checkin/arrivals", f"{manage}/checkin/",
                  "/manage/directories/", "/manage/staff/", "/manage/staff/new", "/checkin/", f"{manage}/team",
-                 f"{manage}/privacy/anonymise",
+                 f"{manage}/privacy/anonymise", f"{manage}/mailings/", f"{manage}/mailings/new?status=confirmed",
                  f"/events/{slug}/recommendations"]:
         audit.visit(path)
     # One of each thing to edit, as the lists link to them.

@@ -49,10 +49,10 @@ def letter_kind(name: str):
 
 
 def queue_letter(kind: str, to: str, language: str, *, event_id: int | None = None,
-                 participant_id: int | None = None, **params) -> Letter:
+                 participant_id: int | None = None, mailing_id: int | None = None, **params) -> Letter:
     """A letter in the outbox, saved with the current action and sent once it is committed."""
     letter = Letter(kind=kind, recipient=to, language=language, event_id=event_id, participant_id=participant_id,
-                    params=params, status=LetterStatus.QUEUED, next_attempt_at=utcnow())
+                    mailing_id=mailing_id, params=params, status=LetterStatus.QUEUED, next_attempt_at=utcnow())
     db.session.add(letter)
     _send_after_commit()
     return letter
@@ -228,6 +228,12 @@ def status_counts(event_id: int) -> dict[str, int]:
     rows = db.session.execute(select(Letter.status, func.count()).where(Letter.event_id == event_id)
                               .group_by(Letter.status))
     return dict(rows.all())
+
+
+def letters_to(participant_id: int) -> list[Letter]:
+    """Every letter to this participant, the latest first (their page's history)."""
+    return list(db.session.scalars(select(Letter).where(Letter.participant_id == participant_id)
+                                   .order_by(Letter.id.desc())))
 
 
 def latest_letter(participant_id: int, kind: str) -> Letter | None:

@@ -1,0 +1,30 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
+
+from conference.formtools import clean
+
+from .services import PLACEHOLDERS, unknown_placeholders
+
+
+def known_placeholders(form, field):
+    unknown = unknown_placeholders(field.data)
+    if unknown:
+        raise ValidationError(_l("Unknown placeholder %(names)s: the text may use %(known)s.",
+                                 names=", ".join(f"{{{name}}}" for name in unknown),
+                                 known=", ".join(f"{{{name}}}" for name in PLACEHOLDERS)))
+
+
+class MailingForm(FlaskForm):
+    subject = StringField(_l("Subject"), filters=[clean],
+                          validators=[DataRequired(message=_l("Enter the subject.")), Length(max=300)])
+    subject_en = StringField(_l("Subject in English"), filters=[clean], validators=[Optional(), Length(max=300)],
+                             description=_l("For participants who registered in English; empty: the Russian one."))
+    body = TextAreaField(_l("Text"), filters=[clean], render_kw={"rows": 12},
+                         validators=[DataRequired(message=_l("Enter the text.")), Length(max=20000),
+                                     known_placeholders])
+    body_en = TextAreaField(_l("Text in English"), filters=[clean], render_kw={"rows": 12},
+                            validators=[Optional(), Length(max=20000), known_placeholders],
+                            description=_l("For participants who registered in English; empty: the Russian one."))
+    attach_badge = BooleanField(_l("Attach the badge (to confirmed participants)"))

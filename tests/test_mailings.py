@@ -1,0 +1,165 @@
+"""Letters to groups (issue 18, part 1), through a real SMTP server on loopback: the filtered list and nobody else,
+each recipient in their language, a preview and a test letter first, nobody twice."""
+
+import re
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+from sqlalchemy import func, select
+
+from conference.extensions import db
+from conference.mail.models import Letter
+from conference.mailings import services
+from conference.mailings.models import Mailing
+from conference.registration.models import Participant
+
+from .conftest import action, mail_text
+from .test_mail_smtp import app_config, smtp_server  # noqa: F401  (the real mail server on loopback)
+
+
+def received(inbox) -> dict[str, object]:
+    """The letters the server took, by recipient."""
+    parser = BytesParser(policy=policy.default)
+    return {envelope.rcpt_tos[0]: parser.parsebytes(envelope.content) for envelope in inbox.messages}
+
+
+@pytest.fixture
+def people(app, client, event, form_data, refs, smtp_server):  # noqa: F811
+    """Four registrations: two from Sakhalin (one in English), one from Kaliningrad, one from Sakhalin cancelled."""
+    for last_name, email, subject, language in (("Сахалинская", "sak@example.org", "SAK", "ru"),
+                                                ("Sakhalinsky", "sak.en@example.org", "SAK", "en"),
+                                                ("Калининградская", "kgd@example.org", "KGD", "ru"),
+                                                ("Отменившая", "gone@example.org", "SAK", "ru")):
+        client.post(f"/events/{event.slug}/register", data=form_data(
+            last_name=last_name, first_name="Анна" if language == "ru" else "Anna", email=email,
+            subject_id=str(refs["subject"][subject])), headers={"Accept-Language": language})
+    with action(app):
+        gone = db.session.scalar(select(Participant).where(Participant.email == "gone@example.org"))
+        gone.status = "cancelled"
+    smtp_server[1].clear()
+    return refs
+
+
+LETTER = {"subject": "Сахалинской делегации", "body": "Здравствуйте, {name}!\n\nВаша ссылка: {link}\nДаты: {dates}.",
+          "subject_en": "To the Sakhalin delegation", "body_en": "Dear {name},\n\nYour link: {link}\nDates: {dates}."}
+
+
+def test_a_group_letter_reaches_exactly_the_filtered_list_each_in_their_language(
+        app, client, event, people, organizer_client, smtp_server):  # noqa: F811
+    _, inbox = smtp_server
+    manage = f"/manage/events/{event.slug}"
+    filters = f"status=confirmed&subject_id={people['subject']['SAK']}"
+    listing = organizer_client.get(f"{manage}/participants/?{filters}").get_data(as_text=True)
+    assert "/mailings/new?" in listing  # «Написать им», with the list's filters
+    compose = organizer_client.get(f"{manage}/mailings/new?{filters}").get_data(as_text=True)
+    assert "2 участникам, которых находят фильтры списка" in compose and "{link}" in compose
+
+    saved = organizer_client.post(f"{manage}/mailings/new?{filters}", data=LETTER)
+    assert saved.status_code == 302
+    with action(app):
+        ids = dict(db.session.execute(select(Participant.email, Participant.id)).all())
+        english, russian_id = ids["sak.en@example.org"], ids["sak@example.org"]
+    as_russian = organizer_client.get(f"{saved.location}?preview={russian_id}").get_data(as_text=True)
+    assert "Здравствуйте, Анна Петровна!" in as_russian and "Отправить 2 участникам" in as_russian
+    assert "(личная ссылка участника)" in as_russian and "/my/" not in as_russian  # named, not given
+    as_english = organizer_client.get(f"{saved.location}?preview={english}").get_data(as_text=True)
+    assert "Dear Anna Петровна," in as_english and "To the Sakhalin delegation" in as_english
+    outsider = ids["kgd@example.org"]  # not on this letter's list: the preview stays with its recipients
+    assert "Калининградская" not in organizer_client.get(f"{saved.location}?preview={outsider}").get_data(as_text=True)
+
+    organizer_client.post(f"{saved.location}/test", data={"participant": english})
+    [test] = received(inbox).items()
+    # Written as the recipient reads it, in English, and to the organizer.
+    assert test[0] == organizer_client.email and test[1]["Subject"].startswith("[Test] To the Sakhalin")
+    assert "/my/" not in mail_text(test[1])  # nobody's private link leaves for the organizer's address
+    inbox.clear()
+
+    assert organizer_client.post(f"{saved.location}/send", data={"count": "2"}).status_code == 302
+    letters = received(inbox)
+    assert set(letters) == {"sak@example.org", "sak.en@example.org"}
+    assert letters["sak@example.org"]["Subject"] == "Сахалинской делегации"
+    assert letters["sak.en@example.org"]["Subject"] == "To the Sakhalin delegation"
+    russian = mail_text(letters["sak@example.org"])
+    assert "Здравствуйте, Анна Петровна!" in russian and str(event.starts_on.year) in russian
+    own_link = re.search(r"http://localhost(/my/[\w.\-]+)", russian).group(1)
+    assert "Сахалинская" in client.get(own_link).get_data(as_text=True)  # the recipient's own, working link
+    assert 'href="http://localhost/my/' in letters["sak@example.org"].get_body(("html",)).get_content()
+
+    history = organizer_client.get(saved.location).get_data(as_text=True)
+    assert "Отправлено 2 из 2 писем." in history and "sak.en@example.org" in history
+    assert "Сахалинской делегации" in organizer_client.get(f"{manage}/participants/{russian_id}") \
+        .get_data(as_text=True)  # the participant's page lists the letters sent to them
+    inbox.clear()
+    again = organizer_client.post(f"{saved.location}/send", data={"count": "2"}, follow_redirects=True)
+    assert "уже отправлено" in again.get_data(as_text=True) and inbox.messages == []
+
+
+def test_a_selection_gets_it_and_a_changed_list_is_confirmed_again(
+        app, client, event, people, form_data, organizer_client, smtp_server):  # noqa: F811
+    _, inbox = smtp_server
+    manage = f"/manage/events/{event.slug}"
+    with action(app):
+        chosen = db.session.scalar(select(Participant.id).where(Participant.email == "kgd@example.org"))
+    saved = organizer_client.post(f"{manage}/mailings/new", data=dict(LETTER, ids=[str(chosen)]))
+    assert "Отправить 1 участнику" in organizer_client.get(saved.location).get_data(as_text=True)
+    assert organizer_client.post(f"{saved.location}/send", data={"count": "1"}).status_code == 302
+    assert set(received(inbox)) == {"kgd@example.org"}
+
+    inbox.clear()
+    filters = f"subject_id={people['subject']['KGD']}"
+    draft = organizer_client.post(f"{manage}/mailings/new?{filters}", data=LETTER).location
+    client.post(f"/events/{event.slug}/register", data=form_data(
+        email="late@example.org", subject_id=str(people["subject"]["KGD"])))  # registers meanwhile
+    inbox.clear()
+    changed = organizer_client.post(f"{draft}/send", data={"count": "1"}, follow_redirects=True)
+    assert "теперь в нём 2 участника" in changed.get_data(as_text=True) and inbox.messages == []
+    organizer_client.post(f"{draft}/send", data={"count": "2"})
+    assert set(received(inbox)) == {"kgd@example.org", "late@example.org"}
+
+
+def test_queuing_cut_short_is_finished_later_and_nobody_gets_it_twice(
+        app, event, people, organizer_client, smtp_server, monkeypatch):  # noqa: F811
+    """A worker dies after queuing some of the letters: the periodic run queues the rest, and nobody is written to
+    twice, however often it runs."""
+    from conference.mailings import tasks
+
+    _, inbox = smtp_server
+    manage = f"/manage/events/{event.slug}"
+    saved = organizer_client.post(f"{manage}/mailings/new?status=confirmed", data=LETTER).location
+    monkeypatch.setattr(services, "CHUNK", 1)
+    calls = {"n": 0}
+    real = services.queue_letter
+
+    def dying(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("the worker is gone")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "queue_letter", dying)
+    organizer_client.post(f"{saved}/send", data={"count": "3"})
+    assert len(inbox.messages) == 1  # the first chunk went out; the job died on the second
+    monkeypatch.setattr(services, "queue_letter", real)
+    with action(app):
+        mailing = db.session.scalars(select(Mailing)).one()
+        assert (mailing.recipients, mailing.queued) == (3, 1)
+        assert services.unfinished() == [mailing.id]
+    tasks.finish_mailings.call_local()
+    tasks.finish_mailings.call_local()
+    tasks.queue_mailing.call_local(mailing.id)
+    assert sorted(envelope.rcpt_tos[0] for envelope in inbox.messages) == \
+        ["kgd@example.org", "sak.en@example.org", "sak@example.org"]
+    with action(app):
+        assert db.session.scalar(select(func.count()).select_from(Letter).where(Letter.mailing_id.is_not(None))) == 3
+        assert services.unfinished() == []
+
+
+def test_the_letter_form_says_what_is_wrong(app, event, people, organizer_client):
+    manage = f"/manage/events/{event.slug}"
+    refused = organizer_client.post(f"{manage}/mailings/new", data={"subject": "", "body": "Привет, {имя}!"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "Укажите тему." in page
+    assert "Неизвестная подстановка {имя}: в тексте можно использовать {name}, {link}, {dates}, {venue}." in page
+    with action(app):
+        assert db.session.scalar(select(func.count()).select_from(Mailing)) == 0
