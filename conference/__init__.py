@@ -166,12 +166,12 @@ def _register_blueprints(app: Flask) -> None:
     from .checkin.views import bp as checkin_bp
     from .checkin.views import scanner_bp as checkin_scanner_bp
     from .checkin.views import start_bp as checkin_start_bp
+    from .communications.views import bp as mailings_bp
     from .directories.views import bp as directories_bp
     from .downloads.views import bp as downloads_bp
     from .events.views import bp as events_bp
     from .events.views import manage_bp as events_manage_bp
     from .mail.views import bp as letters_bp
-    from .mailings.views import bp as mailings_bp
     from .privacy.views import admin_bp as privacy_admin_bp
     from .privacy.views import manage_bp as privacy_manage_bp
     from .privacy.views import public_bp as privacy_bp

@@ -8,10 +8,10 @@ from conference.accounts.services import add_member, create_user
 from conference.agenda import services
 from conference.agenda.models import AgendaSession, Room
 from conference.badges import services as badges
+from conference.communications.models import Mailing
 from conference.downloads.services import make_now
 from conference.extensions import db
 from conference.mail.models import Letter
-from conference.mailings.models import Mailing
 from conference.registration.models import Participant
 from conference.resolutions.models import Recommendation
 from conference.resolutions.services import RecommendationData, bodies, load_defaults, projects, save_recommendation

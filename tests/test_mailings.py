@@ -8,10 +8,10 @@ from email.parser import BytesParser
 import pytest
 from sqlalchemy import func, select
 
+from conference.communications import services
+from conference.communications.models import Mailing
 from conference.extensions import db
 from conference.mail.models import Letter
-from conference.mailings import services
-from conference.mailings.models import Mailing
 from conference.registration.models import Participant
 
 from .conftest import action, mail_text
@@ -122,7 +122,7 @@ def test_queuing_cut_short_is_finished_later_and_nobody_gets_it_twice(
         app, event, people, organizer_client, smtp_server, monkeypatch):  # noqa: F811
     """A worker dies after queuing some of the letters: the periodic run queues the rest, and nobody is written to
     twice, however often it runs."""
-    from conference.mailings import tasks
+    from conference.communications import tasks
 
     _, inbox = smtp_server
     manage = f"/manage/events/{event.slug}"
@@ -163,3 +163,40 @@ def test_the_letter_form_says_what_is_wrong(app, event, people, organizer_client
     assert "Неизвестная подстановка {имя}: в тексте можно использовать {name}, {link}, {dates}, {venue}." in page
     with action(app):
         assert db.session.scalar(select(func.count()).select_from(Mailing)) == 0
+
+
+def test_the_list_filters_by_session_and_by_arrival(app, event, people, organizer_client):
+    """«Signed up for the seminar but did not come to it», «came to the forum», «never came»: the list's new filters,
+    which a letter to a group takes along."""
+    from datetime import UTC, datetime
+
+    from conference.agenda.models import SessionSignup
+    from conference.checkin.models import ENTRANCE, CheckIn
+
+    from .agenda_helpers import at, make_room, make_session
+
+    with action(app):
+        live = db.session.merge(event)
+        seminar = make_session(live, make_room(live), at(live, 0, 10), at(live, 0, 12), title="Семинар", kind="seminar")
+        ids = dict(db.session.execute(select(Participant.email, Participant.id)).all())
+        for email in ("sak@example.org", "kgd@example.org"):
+            db.session.add(SessionSignup(session_id=seminar, participant_id=ids[email], status="registered"))
+        now = datetime.now(UTC)
+        db.session.add(CheckIn(event_id=event.id, participant_id=ids["sak@example.org"], checkpoint=ENTRANCE,
+                               checked_in_at=now))
+        db.session.add(CheckIn(event_id=event.id, participant_id=ids["sak@example.org"],
+                               checkpoint=f"session-{seminar}", session_id=seminar, checked_in_at=now))
+        db.session.commit()
+
+    def listed(query: str) -> set[str]:
+        page = organizer_client.get(f"/manage/events/{event.slug}/participants/?{query}").get_data(as_text=True)
+        return {email for email in ids if email in page}
+
+    assert "Семинар" in organizer_client.get(f"/manage/events/{event.slug}/participants/").get_data(as_text=True)
+    assert listed(f"session_id={seminar}") == {"sak@example.org", "kgd@example.org"}
+    assert listed(f"session_id={seminar}&arrived=no") == {"kgd@example.org"}
+    assert listed(f"session_id={seminar}&arrived=yes") == {"sak@example.org"}
+    assert listed("arrived=yes") == {"sak@example.org"}
+    assert listed("arrived=no&status=confirmed") == {"sak.en@example.org", "kgd@example.org"}
+    compose = organizer_client.get(f"/manage/events/{event.slug}/mailings/new?session_id={seminar}&arrived=no")
+    assert "Кому: 1 участнику" in compose.get_data(as_text=True)

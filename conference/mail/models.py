@@ -38,7 +38,7 @@ class Letter(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"), index=True)
-    # The organizer's letter to a group this one is part of (conference.mailings), if it is.
+    # The organizer's letter to a group this one is part of (conference.communications), if it is.
     mailing_id: Mapped[int | None] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(5))

@@ -26,7 +26,7 @@ def _mailing(mailing_id: int) -> Mailing:
 
 @bp.route("/")
 def index():
-    return render_template("mailings/index.html", event=g.event, mailings=services.mailings_of(g.event.id))
+    return render_template("communications/index.html", event=g.event, mailings=services.mailings_of(g.event.id))
 
 
 def _chosen_ids() -> list[int]:
@@ -48,7 +48,7 @@ def new():
         db.session.add(mailing)
         db.session.flush()
         return redirect(url_for(".show", mailing_id=mailing.id))
-    return render_template("mailings/edit.html", event=event, form=form, mailing=mailing,
+    return render_template("communications/edit.html", event=event, form=form, mailing=mailing,
                            count=services.count_recipients(mailing), placeholders=services.PLACEHOLDERS,
                            chosen=mailing.participant_ids or [], filter_args=request.args)
 
@@ -63,7 +63,7 @@ def edit(mailing_id: int):
     if form.validate_on_submit():
         form.populate_obj(mailing)
         return redirect(url_for(".show", mailing_id=mailing.id))
-    return render_template("mailings/edit.html", event=g.event, form=form, mailing=mailing,
+    return render_template("communications/edit.html", event=g.event, form=form, mailing=mailing,
                            count=services.count_recipients(mailing), placeholders=services.PLACEHOLDERS,
                            chosen=[], filter_args={})
 
@@ -73,13 +73,13 @@ def show(mailing_id: int):
     mailing = _mailing(mailing_id)
     if mailing.sent_at is not None:
         counts = services.progress(mailing)
-        return render_template("mailings/sent.html", event=g.event, mailing=mailing, counts=counts,
+        return render_template("communications/sent.html", event=g.event, mailing=mailing, counts=counts,
                                done=services.is_done(counts, mailing), letters=services.letters_of(mailing),
                                status_labels=translated(LetterStatus.labels()))
     recipients = services.some_recipients(mailing)
     preview = services.recipient(mailing, request.args.get("preview", type=int)) or next(iter(recipients), None)
     written = services.written(mailing, preview, sample=True) if preview else None
-    return render_template("mailings/draft.html", event=g.event, mailing=mailing, recipients=recipients,
+    return render_template("communications/draft.html", event=g.event, mailing=mailing, recipients=recipients,
                            preview=preview, written=written, count=services.count_recipients(mailing),
                            status_labels=STATUS_LABELS, language=current_language())
 

@@ -1,4 +1,4 @@
-"""The mailings' jobs: a confirmed mailing's letters are queued at once by a job of their own, and whatever a job
+"""The communications' jobs: a confirmed mailing's letters are queued at once by a job of their own, and whatever a job
 cut short left unqueued is finished by the periodic run."""
 
 from huey import crontab

@@ -1,5 +1,6 @@
-"""What the mailings capability does: an organizer's letter to a group of participants, written once in Russian and
-English, sent to each recipient in their language as a letter of the outbox, with its progress and history.
+"""What the communications capability does: an organizer's letter to a group of participants, written once in
+Russian and English, sent to each recipient in their language as a letter of the outbox, with its progress and
+history.
 
 A draft names its recipients by the participant list's filters (or a selection) and counts them anew each time;
 confirming it freezes the list, and a job queues one letter per recipient. The queuing may be cut short (a worker
@@ -155,7 +156,7 @@ def mailing_letter(mailing: int, participant: int | None = None, sample_of: int 
         context.update(participant=holder, link=True)
     if test:
         subject = str(_l("[Test] %(subject)s", subject=subject))
-    return Draft(subject=subject, template="mailings/letter",
+    return Draft(subject=subject, template="communications/letter",
                  context=context, attachments=attachments)
 
 
