@@ -200,3 +200,31 @@ def test_the_list_filters_by_session_and_by_arrival(app, event, people, organize
     assert listed("arrived=no&status=confirmed") == {"sak.en@example.org", "kgd@example.org"}
     compose = organizer_client.get(f"/manage/events/{event.slug}/mailings/new?session_id={seminar}&arrived=no")
     assert "Кому: 1 участнику" in compose.get_data(as_text=True)
+
+
+def test_the_badge_and_the_personal_calendar_go_along_when_asked(app, event, people, organizer_client,
+                                                                  smtp_server):  # noqa: F811
+    from icalendar import Calendar
+
+    from conference.agenda.models import SessionSignup
+
+    from .agenda_helpers import at, make_room, make_session
+
+    _, inbox = smtp_server
+    with action(app):
+        live = db.session.merge(event)
+        seminar = make_session(live, make_room(live), at(live, 0, 10), at(live, 0, 12), title="Семинар", kind="seminar")
+        seated = db.session.scalar(select(Participant.id).where(Participant.email == "kgd@example.org"))
+        db.session.add(SessionSignup(session_id=seminar, participant_id=seated, status="registered"))
+        db.session.commit()
+    saved = organizer_client.post(f"/manage/events/{event.slug}/mailings/new?status=confirmed",
+                                  data=dict(LETTER, attach_badge="y", attach_calendar="y")).location
+    organizer_client.post(f"{saved}/send", data={"count": "3"})
+    letters = received(inbox)
+    attached = {address: {part.get_filename(): part for part in letter.iter_attachments()}
+                for address, letter in letters.items()}
+    assert len(attached["sak@example.org"]) == 1  # the badge; no seat, no calendar
+    calendar_part = next(part for name, part in attached["kgd@example.org"].items() if name.endswith(".ics"))
+    [session] = Calendar.from_ical(calendar_part.get_content()).walk("VEVENT")
+    assert str(session["SUMMARY"]) == "Семинар"
+    assert any(name.endswith(".pdf") for name in attached["kgd@example.org"])

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from flask import render_template, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -494,6 +495,16 @@ def day_grid(event: Event, sessions: list[AgendaSession], day: date, step_minute
 def _one_line(text: str) -> str:
     """A single-line calendar field (a title, a place): line breaks typed into it read as spaces."""
     return " ".join(text.splitlines())
+
+
+def personal_calendar(participant: Participant, language: str) -> bytes:
+    """The sessions the participant holds a seat at, as a calendar (their page's download, a letter's attachment)."""
+    chosen = {session_id for session_id, signup in signups_of(participant).items()
+              if signup.status == SignupStatus.REGISTERED}
+    sessions = [session for session in sessions_of(participant.event) if session.id in chosen]
+    with force_locale(language):
+        name = str(_l("%(title)s: my sessions", title=participant.event.display_title(language)))
+    return calendar(participant.event, sessions, name, language)
 
 
 def calendar(event: Event, sessions: list[AgendaSession], name: str, language: str,

@@ -28,3 +28,4 @@ class MailingForm(FlaskForm):
                             validators=[Optional(), Length(max=20000), known_placeholders],
                             description=_l("For participants who registered in English; empty: the Russian one."))
     attach_badge = BooleanField(_l("Attach the badge (to confirmed participants)"))
+    attach_calendar = BooleanField(_l("Attach the personal calendar (the sessions each holds a seat at)"))

@@ -16,6 +16,8 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from conference.agenda.models import SignupStatus
+from conference.agenda.services import personal_calendar, signups_of
 from conference.events.services import event_city
 from conference.extensions import db
 from conference.i18n import date_range
@@ -148,16 +150,20 @@ def mailing_letter(mailing: int, participant: int | None = None, sample_of: int 
     if held is None or holder is None or holder.erased_at is not None:
         return None
     subject, text, html = written(held, holder, sample=test)
-    attachments = ()
+    attachments = []
     if held.attach_badge and not test:
-        attachments = tuple(attachment for _, attachment in confirmation_attachments.send(holder) if attachment)
+        attachments += [attachment for _, attachment in confirmation_attachments.send(holder) if attachment]
+    holds_seats = any(signup.status == SignupStatus.REGISTERED for signup in signups_of(holder).values())
+    if held.attach_calendar and not test and holds_seats:
+        attachments.append((f"{held.event.slug}-my-sessions.ics", "text/calendar",
+                            personal_calendar(holder, holder.language)))
     context = {"text": text, "html": html, "event": held.event}
     if not test:  # (the outbox drops a letter with a link whose participant's address has changed since)
         context.update(participant=holder, link=True)
     if test:
         subject = str(_l("[Test] %(subject)s", subject=subject))
     return Draft(subject=subject, template="communications/letter",
-                 context=context, attachments=attachments)
+                 context=context, attachments=tuple(attachments))
 
 
 def send_test(mailing: Mailing, participant: Participant, to: str) -> None:

@@ -29,6 +29,7 @@ def upgrade():
         sa.Column('filters', sa.JSON(), nullable=False),
         sa.Column('participant_ids', sa.JSON(), nullable=True),
         sa.Column('attach_badge', sa.Boolean(), nullable=False),
+        sa.Column('attach_calendar', sa.Boolean(), nullable=False),
         sa.Column('created_by_id', sa.Integer(), nullable=True),
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.Column('sent_at', sa.DateTime(), nullable=True),
