@@ -143,7 +143,8 @@ def test_queuing_cut_short_is_finished_later_and_nobody_gets_it_twice(
     monkeypatch.setattr(services, "queue_letter", real)
     with action(app):
         mailing = db.session.scalars(select(Mailing)).one()
-        assert (mailing.recipients, mailing.queued) == (3, 1)
+        assert mailing.recipients == 3 and mailing.all_queued_at is None
+        assert db.session.scalar(select(func.count()).where(Letter.mailing_id == mailing.id)) == 1
         assert services.unfinished() == [mailing.id]
     tasks.finish_mailings.call_local()
     tasks.finish_mailings.call_local()
@@ -228,3 +229,61 @@ def test_the_badge_and_the_personal_calendar_go_along_when_asked(app, event, peo
     [session] = Calendar.from_ical(calendar_part.get_content()).walk("VEVENT")
     assert str(session["SUMMARY"]) == "Семинар"
     assert any(name.endswith(".pdf") for name in attached["kgd@example.org"])
+
+
+def test_news_carries_a_link_to_unsubscribe_and_the_unsubscribed_get_no_news(
+        app, client, event, people, organizer_client, smtp_server):  # noqa: F811
+    _, inbox = smtp_server
+    manage = f"/manage/events/{event.slug}"
+    first = organizer_client.post(f"{manage}/mailings/new?status=confirmed",
+                                  data=dict(LETTER, is_news="y")).location
+    organizer_client.post(f"{first}/send", data={"count": "3"})
+    letter = received(inbox)["sak@example.org"]
+    unsubscribe = re.search(r"http://localhost(/news/[\w.\-]+)", mail_text(letter)).group(1)
+    assert 'href="http://localhost/news/' in letter.get_body(("html",)).get_content()
+    page = client.get(unsubscribe)
+    assert "Отписаться от новостей" in page.get_data(as_text=True)
+    with action(app):  # a mail client's link checker opening the link unsubscribes nobody
+        assert db.session.scalar(select(Participant.news_opt_out_at).where(
+            Participant.email == "sak@example.org")) is None
+    assert client.post(unsubscribe, data={"news": "off"}).status_code == 302
+    assert "Вы отписались от новостей мероприятия" in client.get(unsubscribe).get_data(as_text=True)
+    assert client.get("/news/forged-token").status_code == 404
+
+    inbox.clear()
+    second = organizer_client.post(f"{manage}/mailings/new?status=confirmed", data=dict(LETTER, is_news="y")).location
+    assert "Отправить 2 участникам" in organizer_client.get(second).get_data(as_text=True)
+    organizer_client.post(f"{second}/send", data={"count": "2"})
+    assert set(received(inbox)) == {"sak.en@example.org", "kgd@example.org"}
+    inbox.clear()  # what each must know is not news: it reaches the unsubscribed too, with no link to unsubscribe
+    third = organizer_client.post(f"{manage}/mailings/new?status=confirmed", data=LETTER).location
+    organizer_client.post(f"{third}/send", data={"count": "3"})
+    assert "/news/" not in mail_text(received(inbox)["sak@example.org"])
+
+
+def test_a_reminder_goes_out_once_when_it_is_due(app, event, people, smtp_server):  # noqa: F811
+    from datetime import timedelta
+
+    from conference.communications import reminders
+    from conference.events.models import Event
+    from conference.timeutil import utcnow
+
+    _, inbox = smtp_server
+    with action(app):
+        held = db.session.get(Event, event.id)
+        held.reminder_days = 3
+        due = reminders.due_at(held)
+    with action(app):
+        assert reminders.send_due_reminders(due - timedelta(minutes=1)) == 0 and inbox.messages == []
+    with action(app):
+        assert reminders.send_due_reminders(due) == 1
+        assert reminders.send_due_reminders(due + timedelta(hours=1)) == 0  # once
+    letters = received(inbox)
+    assert set(letters) == {"sak@example.org", "sak.en@example.org", "kgd@example.org"}  # the confirmed
+    assert letters["sak.en@example.org"]["Subject"].startswith("Reminder: «Industrial forum")
+    russian = mail_text(letters["sak@example.org"])
+    assert "Здравствуйте, Анна Петровна!" in russian and "/news/" in russian
+    assert any(part.get_filename().endswith(".pdf") for part in letters["kgd@example.org"].iter_attachments())
+    with action(app):
+        reminder = db.session.scalars(select(Mailing).where(Mailing.purpose == "reminder")).one()
+        assert reminder.recipients == 3 and utcnow() > reminder.sent_at - timedelta(days=1)

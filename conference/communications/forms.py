@@ -29,3 +29,5 @@ class MailingForm(FlaskForm):
                             description=_l("For participants who registered in English; empty: the Russian one."))
     attach_badge = BooleanField(_l("Attach the badge (to confirmed participants)"))
     attach_calendar = BooleanField(_l("Attach the personal calendar (the sessions each holds a seat at)"))
+    is_news = BooleanField(_l("News: not for those who unsubscribed from the event's news, and with a link to "
+                              "unsubscribe (leave it off for what each must know, such as a change of venue)"))

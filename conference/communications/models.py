@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.events.models import Event
@@ -15,6 +15,7 @@ class Mailing(InEnglishToo, db.Model):
     (kind «mailing», Letter.mailing_id); until it is sent it is a draft, its recipients counted anew each time."""
 
     __tablename__ = "mailing"
+    __table_args__ = (CheckConstraint("purpose IN ('group', 'reminder')", name="purpose"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -33,6 +34,12 @@ class Mailing(InEnglishToo, db.Model):
     # Set when the organizer confirmed sending: then its letters are queued (by a job) and it is no longer edited.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recipients: Mapped[int] = mapped_column(default=0)  # how many it was sent to
-    queued: Mapped[int] = mapped_column(default=0)  # how many letters the job has queued so far
+    # Set when the job has queued a letter for every recipient (or found one gone since): until then the periodic
+    # run takes it up again (services.unfinished).
+    all_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # News (a reminder, or a group letter so marked): not for those who unsubscribed from news, and each letter
+    # says how to. A letter about the participant's own registration always goes out.
+    is_news: Mapped[bool] = mapped_column(default=False)
+    purpose: Mapped[str] = mapped_column(String(20), default="group")  # "group" (an organizer's) or "reminder"
 
     event: Mapped[Event] = relationship()

@@ -10,12 +10,14 @@ killed) and run again: the outbox holds at most one letter of a mailing per part
 import dataclasses
 import re
 
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from conference import tokens
 from conference.agenda.models import SignupStatus
 from conference.agenda.services import personal_calendar, signups_of
 from conference.events.services import event_city
@@ -82,6 +84,8 @@ def recipients_query(mailing: Mailing):
                                           Participant.id.in_(mailing.participant_ids)).order_by(Participant.id)
     else:
         query = filtered_query(mailing.event, criteria_of(mailing))
+    if mailing.is_news:
+        query = query.where(Participant.news_opt_out_at.is_(None))
     return query.where(Participant.erased_at.is_(None))
 
 
@@ -149,6 +153,8 @@ def mailing_letter(mailing: int, participant: int | None = None, sample_of: int 
     held, holder = db.session.get(Mailing, mailing), db.session.get(Participant, sample_of or participant)
     if held is None or holder is None or holder.erased_at is not None:
         return None
+    if held.is_news and holder.news_opt_out_at is not None and not test:
+        return None  # unsubscribed since the letter was queued
     subject, text, html = written(held, holder, sample=test)
     attachments = []
     if held.attach_badge and not test:
@@ -157,13 +163,37 @@ def mailing_letter(mailing: int, participant: int | None = None, sample_of: int 
     if held.attach_calendar and not test and holds_seats:
         attachments.append((f"{held.event.slug}-my-sessions.ics", "text/calendar",
                             personal_calendar(holder, holder.language)))
-    context = {"text": text, "html": html, "event": held.event}
+    context = {"text": text, "html": html, "event": held.event, "unsubscribe": None}
+    if held.is_news:
+        context["unsubscribe"] = str(_l("(the link to unsubscribe)")) if test else unsubscribe_url(holder)
     if not test:  # (the outbox drops a letter with a link whose participant's address has changed since)
         context.update(participant=holder, link=True)
     if test:
         subject = str(_l("[Test] %(subject)s", subject=subject))
     return Draft(subject=subject, template="communications/letter",
                  context=context, attachments=tuple(attachments))
+
+
+# ---- news, and unsubscribing from it ------------------------------------------------------------------------
+
+NEWS = "news"  # the purpose of the links that unsubscribe a participant from an event's news
+
+
+def unsubscribe_url(participant: Participant) -> str:
+    return url_for("communications_public.news", token=tokens.sign(NEWS, {"p": participant.id}), _external=True)
+
+
+def participant_from_news_token(token: str) -> Participant | None:
+    """The participant an unsubscribe link names. It does not expire: a reminder read a year later still
+    unsubscribes. Raises tokens.InvalidToken for a tampered link."""
+    payload = tokens.unsign(NEWS, token, None)
+    participant_id = payload.get("p") if isinstance(payload, dict) else None
+    participant = db.session.get(Participant, participant_id) if isinstance(participant_id, int) else None
+    return participant if participant is not None and participant.erased_at is None else None
+
+
+def set_news(participant: Participant, wanted: bool) -> None:
+    participant.news_opt_out_at = None if wanted else (participant.news_opt_out_at or utcnow())
 
 
 def send_test(mailing: Mailing, participant: Participant, to: str) -> None:
@@ -195,12 +225,14 @@ def queue_letters(mailing_id: int) -> int:
     if mailing is None or mailing.sent_at is None:
         return 0
     queued = 0
-    while True:
+    while mailing.all_queued_at is None:
         have = select(Letter.participant_id).where(Letter.mailing_id == mailing.id, Letter.participant_id.is_not(None))
         left = db.session.execute(
             recipients_query(mailing).where(Participant.id.not_in(have))
             .with_only_columns(Participant.id, Participant.email, Participant.language).limit(CHUNK)).all()
-        if not left:
+        if not left:  # (a recipient erased or unsubscribed since the list was frozen is left out)
+            mailing.all_queued_at = utcnow()
+            db.session.commit()
             break
         for participant_id, email, language in left:
             queue_letter("mailing", email, language, event_id=mailing.event_id, participant_id=participant_id,
@@ -212,7 +244,6 @@ def queue_letters(mailing_id: int) -> int:
             mailing = db.session.get(Mailing, mailing_id)
             continue
         queued += len(left)
-        mailing.queued = db.session.scalar(select(func.count()).where(Letter.mailing_id == mailing.id))
         db.session.commit()
     return queued
 
@@ -220,7 +251,7 @@ def queue_letters(mailing_id: int) -> int:
 def unfinished() -> list[int]:
     """Mailings confirmed whose letters are not all queued (a job cut short): the periodic run finishes them."""
     return list(db.session.scalars(select(Mailing.id).where(Mailing.sent_at.is_not(None),
-                                                            Mailing.queued < Mailing.recipients)))
+                                                            Mailing.all_queued_at.is_(None))))
 
 
 def progress(mailing: Mailing) -> dict[str, int]:
@@ -243,4 +274,4 @@ def mailings_of(event_id: int) -> list[Mailing]:
 
 def is_done(counts: dict[str, int], mailing: Mailing) -> bool:
     waiting = counts.get(LetterStatus.QUEUED, 0) + counts.get(LetterStatus.SENDING, 0)
-    return mailing.queued >= mailing.recipients and not waiting
+    return mailing.all_queued_at is not None and not waiting

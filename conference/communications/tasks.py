@@ -5,7 +5,7 @@ from huey import crontab
 
 from conference.jobs import job, periodic_job
 
-from . import services
+from . import reminders, services
 
 
 @job()
@@ -16,3 +16,8 @@ def queue_mailing(mailing_id: int) -> int:
 @periodic_job(crontab(minute="*"))
 def finish_mailings() -> int:
     return sum(services.queue_letters(mailing_id) for mailing_id in services.unfinished())
+
+
+@periodic_job(crontab(minute="5"))
+def send_reminders() -> int:
+    return reminders.send_due_reminders()

@@ -1,23 +1,24 @@
 """An event's letters to groups: written from the participant list (its filters, or a selection), previewed as a
 chosen recipient gets it, tried on oneself, sent after the count is confirmed, then followed letter by letter."""
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from conference import tokens
 from conference.events.access import event_blueprint, of_event_or_404
 from conference.extensions import db
-from conference.i18n import current_language, translated
+from conference.i18n import speak_the_language_of, translated
 from conference.mail.models import LetterStatus
 from conference.registration.forms import ParticipantFilterForm
-from conference.registration.labels import STATUS_LABELS
 
 from . import services
 from .forms import MailingForm
 from .models import Mailing
 
 bp = event_blueprint("mailings", __name__, "/mailings")
+public_bp = Blueprint("communications_public", __name__)
 
 
 def _mailing(mailing_id: int) -> Mailing:
@@ -80,8 +81,7 @@ def show(mailing_id: int):
     preview = services.recipient(mailing, request.args.get("preview", type=int)) or next(iter(recipients), None)
     written = services.written(mailing, preview, sample=True) if preview else None
     return render_template("communications/draft.html", event=g.event, mailing=mailing, recipients=recipients,
-                           preview=preview, written=written, count=services.count_recipients(mailing),
-                           status_labels=STATUS_LABELS, language=current_language())
+                           preview=preview, written=written, count=services.count_recipients(mailing))
 
 
 @bp.route("/<int:mailing_id>/test", methods=["POST"])
@@ -125,3 +125,23 @@ def delete(mailing_id: int):
     db.session.delete(mailing)
     flash(_("The draft has been deleted."), "success")
     return redirect(url_for(".index"))
+
+
+# ---- a participant's news, through the link in each news letter ---------------------------------------------
+
+@public_bp.route("/news/<token>", methods=["GET", "POST"])
+def news(token: str):
+    """GET shows the choice (a mail client's link checker must not unsubscribe anybody); POST makes it."""
+    try:
+        participant = services.participant_from_news_token(token)
+    except tokens.InvalidToken:
+        participant = None
+    if participant is None:
+        abort(404, _("This link does not work: it was copied incompletely, or its registration no longer exists."))
+    speak_the_language_of(participant.language)
+    if request.method == "POST":
+        services.set_news(participant, request.form.get("news") == "on")
+        flash(_("You will get the event's news again.") if participant.news_opt_out_at is None
+              else _("You are unsubscribed from the event's news."), "success")
+        return redirect(url_for(".news", token=token))
+    return render_template("communications/news.html", participant=participant, event=participant.event)

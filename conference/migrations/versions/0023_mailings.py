@@ -9,6 +9,8 @@ Create Date: 2026-12-06 23:00:00
 from alembic import op
 import sqlalchemy as sa
 
+from conference.registration import search_index
+
 
 # revision identifiers, used by Alembic.
 revision = '0023'
@@ -34,7 +36,10 @@ def upgrade():
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.Column('sent_at', sa.DateTime(), nullable=True),
         sa.Column('recipients', sa.Integer(), nullable=False),
-        sa.Column('queued', sa.Integer(), nullable=False),
+        sa.Column('all_queued_at', sa.DateTime(), nullable=True),
+        sa.Column('is_news', sa.Boolean(), nullable=False),
+        sa.Column('purpose', sa.String(length=20), nullable=False),
+        sa.CheckConstraint("purpose IN ('group', 'reminder')", name=op.f('ck_mailing_purpose')),
         sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'],
                                 name=op.f('fk_mailing_created_by_id_user_account'), ondelete='SET NULL'),
         sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_mailing_event_id_event'),
@@ -42,6 +47,12 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_mailing')),
     )
     op.create_index(op.f('ix_mailing_event_id'), 'mailing', ['event_id'], unique=False)
+    # Added columns alone: SQLite adds them in place (no table rebuilt, the search index's triggers untouched).
+    with op.batch_alter_table('participant', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('news_opt_out_at', sa.DateTime(), nullable=True))
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reminder_days', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('reminder_sent_at', sa.DateTime(), nullable=True))
     with op.batch_alter_table('letter', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mailing_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_letter_mailing_id'), ['mailing_id'], unique=False)
@@ -56,5 +67,11 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_letter_mailing_id_mailing'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_letter_mailing_id'))
         batch_op.drop_column('mailing_id')
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_column('reminder_sent_at')
+        batch_op.drop_column('reminder_days')
+    with op.batch_alter_table('participant', schema=None) as batch_op:
+        batch_op.drop_column('news_opt_out_at')
+    search_index.restore(op)  # (SQLite rebuilt the table to drop the column, and its triggers went with it)
     op.drop_index(op.f('ix_mailing_event_id'), table_name='mailing')
     op.drop_table('mailing')
