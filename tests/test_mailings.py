@@ -287,3 +287,51 @@ def test_a_reminder_goes_out_once_when_it_is_due(app, event, people, smtp_server
     with action(app):
         reminder = db.session.scalars(select(Mailing).where(Mailing.purpose == "reminder")).one()
         assert reminder.recipients == 3 and utcnow() > reminder.sent_at - timedelta(days=1)
+
+
+def test_a_certificate_names_the_person_and_the_sessions_and_its_qr_code_verifies_it(
+        app, client, event, people, organizer_client, tmp_path):
+    from datetime import UTC, datetime
+
+    from conference.agenda.models import SessionSignup
+    from conference.checkin.models import ENTRANCE, CheckIn
+    from conference.privacy import services as privacy
+
+    from .agenda_helpers import at, make_room, make_session
+    from .test_badges import qr_codes
+    from .test_reports import pdf_text
+
+    with action(app):
+        live = db.session.merge(event)
+        hall = make_room(live)
+        seminar = make_session(live, hall, at(live, 0, 10), at(live, 0, 12), title="Семинар по кластерам",
+                               kind="seminar")
+        ids = dict(db.session.execute(select(Participant.email, Participant.id)).all())
+        came = ids["sak@example.org"]
+        db.session.add(SessionSignup(session_id=seminar, participant_id=came, status="registered"))
+        now = datetime.now(UTC)
+        db.session.add(CheckIn(event_id=event.id, participant_id=came, checkpoint=ENTRANCE, checked_in_at=now))
+        db.session.add(CheckIn(event_id=event.id, participant_id=came, checkpoint=f"session-{seminar}",
+                               session_id=seminar, checked_in_at=now))
+        db.session.commit()
+    manage = f"/manage/events/{event.slug}"
+    assert organizer_client.get(f"{manage}/mailings/certificates/{ids['kgd@example.org']}.pdf").status_code == 409
+    pdf = organizer_client.get(f"{manage}/mailings/certificates/{came}.pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = pdf_text(pdf.get_data())
+    assert "Сахалинская Анна Петровна" in text and "Семинар по кластерам" in text and "Сертификат участника" in text
+    [url] = qr_codes(pdf.get_data(), tmp_path)
+    assert url.startswith("http://localhost/certificates/")
+    check = client.get(url.removeprefix("http://localhost")).get_data(as_text=True)
+    assert "Сертификат действителен." in check and "Сахалинская Анна Петровна" in check
+    assert "sak@example.org" not in check and "Семинар" not in check  # the event, the name, the dates: no more
+    assert client.get("/certificates/forged").status_code == 404
+
+    bulk = organizer_client.post(f"{manage}/mailings/certificates")  # everyone who came, prepared by a job
+    assert "/downloads/" in bulk.location
+    assert "Сахалинская" in pdf_text(organizer_client.get(f"{bulk.location}/file").get_data())
+
+    with action(app):
+        privacy.withdraw_consent(db.session.get(Participant, came))
+    revoked = client.get(url.removeprefix("http://localhost")).get_data(as_text=True)
+    assert "отозван" in revoked and "Сахалинская" not in revoked

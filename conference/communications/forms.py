@@ -29,5 +29,6 @@ class MailingForm(FlaskForm):
                             description=_l("For participants who registered in English; empty: the Russian one."))
     attach_badge = BooleanField(_l("Attach the badge (to confirmed participants)"))
     attach_calendar = BooleanField(_l("Attach the personal calendar (the sessions each holds a seat at)"))
+    attach_certificate = BooleanField(_l("Attach the certificate of participation (to those who came)"))
     is_news = BooleanField(_l("News: not for those who unsubscribed from the event's news, and with a link to "
                               "unsubscribe (leave it off for what each must know, such as a change of venue)"))

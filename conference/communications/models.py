@@ -29,6 +29,7 @@ class Mailing(InEnglishToo, db.Model):
     participant_ids: Mapped[list | None] = mapped_column(JSON)
     attach_badge: Mapped[bool] = mapped_column(default=False)
     attach_calendar: Mapped[bool] = mapped_column(default=False)  # the sessions the recipient holds a seat at
+    attach_certificate: Mapped[bool] = mapped_column(default=False)  # to those who came (the thank-you letter)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when the organizer confirmed sending: then its letters are queued (by a job) and it is no longer edited.

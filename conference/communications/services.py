@@ -35,6 +35,7 @@ from conference.registration.services import (
 )
 from conference.timeutil import utcnow
 
+from . import certificates
 from .models import Mailing
 
 # What a letter's text may name, in braces, and what each becomes for its recipient.
@@ -163,6 +164,9 @@ def mailing_letter(mailing: int, participant: int | None = None, sample_of: int 
     if held.attach_calendar and not test and holds_seats:
         attachments.append((f"{held.event.slug}-my-sessions.ics", "text/calendar",
                             personal_calendar(holder, holder.language)))
+    if held.attach_certificate and not test and certificates.attended(holder):
+        attachments.append((f"certificate-{held.event.slug}.pdf", "application/pdf",
+                            certificates.render_certificates([holder])))
     context = {"text": text, "html": html, "event": held.event, "unsubscribe": None}
     if held.is_news:
         context["unsubscribe"] = str(_l("(the link to unsubscribe)")) if test else unsubscribe_url(holder)

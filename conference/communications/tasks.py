@@ -5,7 +5,7 @@ from huey import crontab
 
 from conference.jobs import job, periodic_job
 
-from . import reminders, services
+from . import certificates, reminders, services  # noqa: F401  (certificates: the kind of file a job prepares)
 
 
 @job()

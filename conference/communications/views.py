@@ -1,19 +1,23 @@
 """An event's letters to groups: written from the participant list (its filters, or a selection), previewed as a
 chosen recipient gets it, tried on oneself, sent after the count is confirmed, then followed letter by letter."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from conference import tokens
+from conference.downloads.services import new_download, queue_preparation
 from conference.events.access import event_blueprint, of_event_or_404
 from conference.extensions import db
 from conference.i18n import speak_the_language_of, translated
 from conference.mail.models import LetterStatus
+from conference.privacy.access_log import record_access
+from conference.registration.access import participant_or_abort
 from conference.registration.forms import ParticipantFilterForm
+from conference.registration.models import Participant
 
-from . import services
+from . import certificates, services
 from .forms import MailingForm
 from .models import Mailing
 
@@ -145,3 +149,54 @@ def news(token: str):
               else _("You are unsubscribed from the event's news."), "success")
         return redirect(url_for(".news", token=token))
     return render_template("communications/news.html", participant=participant, event=participant.event)
+
+
+@public_bp.route("/certificates/<token>")
+def certificate(token: str):
+    """The public check of a certificate: the event, the name and the dates, nothing else; or that it is revoked."""
+    found = certificates.verdict(token)
+    if found is None:
+        abort(404, _("No certificate has this address: check that it was copied whole."))
+    return render_template("communications/verify.html", verdict=found, participant=found.participant,
+                           event=found.participant.event)
+
+
+@public_bp.route("/my/<token>/certificate.pdf")
+def my_certificate(token: str):
+    participant = participant_or_abort(token)
+    if not certificates.attended(participant):
+        abort(409, _("The certificate is for those who came: it is ready once your badge has been scanned at the "
+                     "event."))
+    return _pdf(certificates.render_certificates([participant]), f"certificate-{participant.event.slug}.pdf")
+
+
+@bp.route("/certificates/<int:participant_id>.pdf")
+def participant_certificate(participant_id: int):
+    participant = of_event_or_404(Participant, participant_id, g.event)
+    if participant.erased_at is not None or not certificates.attended(participant):
+        abort(409, _("Only a participant who came (checked in at least once) has a certificate."))
+    record_access("certificate", g.event, 1, participant.id)
+    return _pdf(certificates.render_certificates([participant]), f"certificate-{participant.id}.pdf")
+
+
+@bp.route("/certificates", methods=["POST"])
+def all_certificates():
+    """Everyone who came, in one PDF prepared by a job (its progress on its page)."""
+    people = certificates.who_attended(g.event.id)
+    if not people:
+        flash(_("Nobody has checked in yet: there is no certificate to prepare."), "warning")
+        return redirect(url_for(".index"))
+    download = new_download(g.event.id, "certificates", f"certificates-{g.event.slug}.pdf", {}, len(people),
+                            current_user.id)
+    queue_preparation(download)
+    return redirect(url_for("downloads.show", download_id=download.id))
+
+
+def _pdf(pdf: bytes, filename: str) -> Response:
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={filename}"})
+
+
+@public_bp.app_context_processor
+def certificate_links():
+    """(The private page and the organizer's page of a participant offer the certificate to those who came.)"""
+    return {"has_certificate": lambda participant: participant.erased_at is None and certificates.attended(participant)}

@@ -32,6 +32,7 @@ def upgrade():
         sa.Column('participant_ids', sa.JSON(), nullable=True),
         sa.Column('attach_badge', sa.Boolean(), nullable=False),
         sa.Column('attach_calendar', sa.Boolean(), nullable=False),
+        sa.Column('attach_certificate', sa.Boolean(), nullable=False),
         sa.Column('created_by_id', sa.Integer(), nullable=True),
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.Column('sent_at', sa.DateTime(), nullable=True),
@@ -59,9 +60,23 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_letter_mailing_id_mailing'), 'mailing', ['mailing_id'], ['id'],
                                     ondelete='CASCADE')
         batch_op.create_unique_constraint('uq_letter_mailing_participant', ['mailing_id', 'participant_id'])
+    # Certificates are personal data too: their downloads join the access log.
+    _access_kinds("kind IN ('participant', 'export', 'badge', 'badges', 'certificate', 'certificates')")
+
+
+def _access_kinds(kinds: str) -> None:
+    """The access log's kinds (its check constraint) become `kinds`. SQLite changes a constraint by rebuilding the
+    table; it does not reflect CHECK constraints, so the rebuilt one has the new one alone."""
+    if op.get_bind().dialect.name == "sqlite":
+        with op.batch_alter_table('data_access', recreate='always') as batch_op:
+            batch_op.create_check_constraint('kind', kinds)
+    else:
+        op.drop_constraint('ck_data_access_kind', 'data_access', type_='check')
+        op.create_check_constraint('kind', 'data_access', kinds)
 
 
 def downgrade():
+    _access_kinds("kind IN ('participant', 'export', 'badge', 'badges')")
     with op.batch_alter_table('letter', schema=None) as batch_op:
         batch_op.drop_constraint('uq_letter_mailing_participant', type_='unique')
         batch_op.drop_constraint(batch_op.f('fk_letter_mailing_id_mailing'), type_='foreignkey')
