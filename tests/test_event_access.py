@@ -15,7 +15,7 @@ from .test_access import participant_id  # noqa: F401  (the fixture: real rows o
 
 EVENT_PAGES = "/manage/events/<slug>"
 EVENT_API = "/api/v1/events/<slug>/"
-DESTRUCTIVE = ("/delete", "/remove", "/revoke")
+DESTRUCTIVE = ("/delete", "/remove", "/revoke", "/anonymise")
 PUBLIC_API = {"agenda.program_api"}  # the public program: anybody reads it, whoever works on the event
 
 
