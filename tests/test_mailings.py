@@ -335,3 +335,33 @@ def test_a_certificate_names_the_person_and_the_sessions_and_its_qr_code_verifie
         privacy.withdraw_consent(db.session.get(Participant, came))
     revoked = client.get(url.removeprefix("http://localhost")).get_data(as_text=True)
     assert "отозван" in revoked and "Сахалинская" not in revoked
+
+
+def test_the_event_s_own_words_replace_a_system_letter_s_and_keep_its_badge(
+        app, client, event, form_data, organizer_client, smtp_server):  # noqa: F811
+    _, inbox = smtp_server
+    texts = f"/manage/events/{event.slug}/mailings/texts"
+    listing = organizer_client.get(f"{texts}/").get_data(as_text=True)
+    assert "Регистрация получена" in listing and "Место из листа ожидания" in listing
+    form = organizer_client.get(f"{texts}/registered/ru").get_data(as_text=True)
+    assert "{name}" in form and "Отправляется стандартное письмо" in form
+    refused = organizer_client.post(f"{texts}/registered/ru", data={"subject": "Ждём вас", "body": "{имя}!"})
+    assert "Неизвестная подстановка {имя}" in refused.get_data(as_text=True)
+    organizer_client.post(f"{texts}/registered/ru", data={
+        "subject": "Добро пожаловать на «{title}»", "body": "Дорогая {name}, ждём вас {dates}.\n\nСсылка: {link}"})
+    assert "собственный текст мероприятия" in organizer_client.get(f"{texts}/").get_data(as_text=True)
+
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    client.post(f"/events/{event.slug}/register", data=form_data(email="en@example.org", first_name="Anna"),
+                headers={"Accept-Language": "en"})
+    letters = received(inbox)
+    russian = letters["anna.sidorova@example.org"]
+    assert russian["Subject"] == f"Добро пожаловать на «{event.title}»"
+    assert "Дорогая Анна Петровна, ждём вас" in mail_text(russian) and "/my/" in mail_text(russian)
+    assert any(part.get_filename().endswith(".pdf") for part in russian.iter_attachments())  # the badge stays
+    assert letters["en@example.org"]["Subject"].startswith("Registration received")  # no English text: the default
+
+    organizer_client.post(f"{texts}/registered/ru", data={"action": "default"})
+    inbox.clear()
+    client.post(f"/events/{event.slug}/register", data=form_data(email="third@example.org"))
+    assert received(inbox)["third@example.org"]["Subject"] == f"Заявка получена: {event.title}"  # the default again

@@ -235,7 +235,7 @@ def session_moved_letter(participant: int, session: int, was_span: str, was_room
 def _moved_draft(holder: Participant, moved: AgendaSession, was_span: str, was_room: str, link: str) -> Draft:
     return Draft(str(_l("Session moved: %(title)s", title=moved.localized("title"))), "agenda/email_session_moved", {
         "participant": holder, "event": moved.event, "session": moved, "span": time_span(moved),
-        "was_span": was_span, "was_room": was_room, "link": link})
+        "was_span": was_span, "was_room": was_room, "link": link}, custom_key="session_moved")
 
 
 def moved_letter_preview(event: Event, session: AgendaSession, data: SessionData, to: Participant) -> tuple[str, str]:
@@ -645,7 +645,7 @@ def seat_promoted_letter(participant: int, session: int) -> Draft | None:
         return None  # left the session since: no seat to announce
     return Draft(str(_l("A seat is yours: %(title)s", title=seated.localized("title"))), "agenda/email_promoted", {
         "participant": holder, "event": seated.event, "session": seated, "span": time_span(seated),
-        "link": self_service_url(holder)})
+        "link": self_service_url(holder)}, custom_key="seat_promoted")
 
 
 @time_zone_changing.connect

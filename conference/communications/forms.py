@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from conference.formtools import clean
 
+from . import letter_texts
 from .services import PLACEHOLDERS, unknown_placeholders
 
 
@@ -32,3 +33,27 @@ class MailingForm(FlaskForm):
     attach_certificate = BooleanField(_l("Attach the certificate of participation (to those who came)"))
     is_news = BooleanField(_l("News: not for those who unsubscribed from the event's news, and with a link to "
                               "unsubscribe (leave it off for what each must know, such as a change of venue)"))
+
+
+class LetterTextForm(FlaskForm):
+    subject = StringField(_l("Subject"), filters=[clean],
+                          validators=[DataRequired(message=_l("Enter the subject.")), Length(max=300)])
+    body = TextAreaField(_l("Text"), filters=[clean], render_kw={"rows": 12},
+                         validators=[DataRequired(message=_l("Enter the text.")), Length(max=20000)])
+
+    def __init__(self, *args, key: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key = key
+
+    def validate_body(self, field):
+        self._known(field)
+
+    def validate_subject(self, field):
+        self._known(field)
+
+    def _known(self, field):
+        unknown = letter_texts.unknown_placeholders(self.key, field.data)
+        if unknown:
+            raise ValidationError(_l("Unknown placeholder %(names)s: this letter may use %(known)s.",
+                                     names=", ".join(f"{{{name}}}" for name in unknown),
+                                     known=", ".join(f"{{{name}}}" for name in letter_texts.PLACEHOLDERS[self.key])))

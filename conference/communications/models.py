@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.events.models import Event
@@ -44,3 +44,26 @@ class Mailing(InEnglishToo, db.Model):
     purpose: Mapped[str] = mapped_column(String(20), default="group")  # "group" (an organizer's) or "reminder"
 
     event: Mapped[Event] = relationship()
+
+
+# The system's letters whose text an event's organizers may write themselves (communications.letter_texts).
+LETTER_TEXT_KEYS = ("registered", "confirmed", "rejected", "cancelled", "session_moved", "seat_promoted")
+
+
+class LetterText(db.Model):
+    """An event's own text for one of the system's letters, in one language: used instead of the default one."""
+
+    __tablename__ = "letter_text"
+    __table_args__ = (
+        UniqueConstraint("event_id", "key", "language", name="uq_letter_text_event_key_language"),
+        CheckConstraint(f"key IN {LETTER_TEXT_KEYS}", name="key"),
+        CheckConstraint("language IN ('ru', 'en')", name="language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(5))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -5,7 +5,8 @@ from huey import crontab
 
 from conference.jobs import job, periodic_job
 
-from . import certificates, reminders, services  # noqa: F401  (certificates: the kind of file a job prepares)
+# (certificates: the kind of file a job prepares; letter_texts: the event's own texts the sender looks up)
+from . import certificates, letter_texts, reminders, services  # noqa: F401
 
 
 @job()

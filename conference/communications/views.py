@@ -17,9 +17,9 @@ from conference.registration.access import participant_or_abort
 from conference.registration.forms import ParticipantFilterForm
 from conference.registration.models import Participant
 
-from . import certificates, services
-from .forms import MailingForm
-from .models import Mailing
+from . import certificates, letter_texts, services
+from .forms import LetterTextForm, MailingForm
+from .models import LETTER_TEXT_KEYS, LetterText, Mailing
 
 bp = event_blueprint("mailings", __name__, "/mailings")
 public_bp = Blueprint("communications_public", __name__)
@@ -200,3 +200,38 @@ def _pdf(pdf: bytes, filename: str) -> Response:
 def certificate_links():
     """(The private page and the organizer's page of a participant offer the certificate to those who came.)"""
     return {"has_certificate": lambda participant: participant.erased_at is None and certificates.attended(participant)}
+
+
+# ---- the event's own texts for the system's letters ------------------------------------------------------------
+
+@bp.route("/texts/")
+def letter_texts_index():
+    return render_template("communications/texts.html", event=g.event, labels=letter_texts.LABELS,
+                           keys=LETTER_TEXT_KEYS, own=letter_texts.texts_of(g.event.id))
+
+
+@bp.route("/texts/<any(registered, confirmed, rejected, cancelled, session_moved, seat_promoted):key>/"
+          "<any(ru, en):language>", methods=["GET", "POST"])
+def letter_text(key: str, language: str):
+    event = g.event
+    own = letter_texts.text_of(event.id, key, language)
+    form = LetterTextForm(key=key)
+    if request.method == "GET":
+        form.subject.data, form.body.data = (own.subject, own.body) if own else letter_texts.default_of(key, language)
+    elif request.form.get("action") == "default":
+        if own is not None:
+            db.session.delete(own)
+        flash(_("The letter is the default one again."), "success")
+        return redirect(url_for(".letter_texts_index"))
+    elif form.validate():
+        if own is None:
+            own = LetterText(event_id=event.id, key=key, language=language)
+            db.session.add(own)
+        own.subject, own.body = form.subject.data, form.body.data
+        flash(_("The event's own text is saved: the letters from now on use it."), "success")
+        return redirect(url_for(".letter_text", key=key, language=language))
+    preview = letter_texts.written(form.subject.data or "", form.body.data or "",
+                                   letter_texts.sample_context(event, language), language)
+    return render_template("communications/text.html", event=event, form=form, key=key, language=language,
+                           label=letter_texts.LABELS[key], own=own, preview=preview,
+                           placeholders=letter_texts.PLACEHOLDERS[key])

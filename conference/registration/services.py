@@ -289,7 +289,7 @@ def registration_letter(participant: int, reason: str) -> Draft | None:
     event = holder.event
     link = None if reason == "email_changed_away" else self_service_url(holder)
     return Draft(subject=str(NOTICE_SUBJECTS[reason]) % {"title": event.display_title(holder.language)},
-                 template="registration/email", attachments=attachments,
+                 template="registration/email", attachments=attachments, custom_key=reason,
                  context={"participant": holder, "event": event, "reason": reason, "link": link})
 
 

@@ -48,6 +48,23 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_mailing')),
     )
     op.create_index(op.f('ix_mailing_event_id'), 'mailing', ['event_id'], unique=False)
+    op.create_table(
+        'letter_text',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('event_id', sa.Integer(), nullable=False),
+        sa.Column('key', sa.String(length=20), nullable=False),
+        sa.Column('language', sa.String(length=5), nullable=False),
+        sa.Column('subject', sa.String(length=300), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('updated_at', sa.DateTime(), nullable=False),
+        sa.CheckConstraint("key IN ('registered', 'confirmed', 'rejected', 'cancelled', 'session_moved', "
+                           "'seat_promoted')", name=op.f('ck_letter_text_key')),
+        sa.CheckConstraint("language IN ('ru', 'en')", name=op.f('ck_letter_text_language')),
+        sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_letter_text_event_id_event'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_letter_text')),
+        sa.UniqueConstraint('event_id', 'key', 'language', name='uq_letter_text_event_key_language'),
+    )
     # Added columns alone: SQLite adds them in place (no table rebuilt, the search index's triggers untouched).
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.add_column(sa.Column('news_opt_out_at', sa.DateTime(), nullable=True))
@@ -88,5 +105,6 @@ def downgrade():
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.drop_column('news_opt_out_at')
     search_index.restore(op)  # (SQLite rebuilt the table to drop the column, and its triggers went with it)
+    op.drop_table('letter_text')
     op.drop_index(op.f('ix_mailing_event_id'), table_name='mailing')
     op.drop_table('mailing')
