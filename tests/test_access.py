@@ -1,5 +1,6 @@
 """Who may open what: every staff page is checked for anonymous visitors, check-in staff and organizers."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -22,16 +23,15 @@ from .conftest import action
 
 def staff_urls(app, event, ids) -> list[tuple[str, str]]:
     """Every /manage route of the app, filled with real arguments: a new staff page is covered automatically."""
-    samples = {"slug": event.slug, "kind": "subjects", "row_id": 1, "fmt": "csv", "device_id": 1, **ids}
+    samples = {"slug": event.slug, "kind": "subjects", "row_id": 1, "fmt": "csv", "device_id": 1, "key": "confirmed",
+               "language": "ru", **ids}
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/manage"):
             continue
         url = rule.rule
-        for argument in rule.arguments:
-            url = url.replace(f"<{argument}>", str(samples[argument]))
-            url = url.replace(f"<int:{argument}>", str(samples[argument]))
-            url = url.replace(f"<any(csv, xlsx):{argument}>", str(samples[argument]))
+        for argument in rule.arguments:  # <name>, <int:name>, <any(…):name>
+            url = re.sub(rf"<(?:[^<>]*:)?{argument}>", str(samples[argument]), url)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             urls.append((method, url))
     return urls
