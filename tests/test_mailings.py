@@ -365,3 +365,10 @@ def test_the_event_s_own_words_replace_a_system_letter_s_and_keep_its_badge(
     inbox.clear()
     client.post(f"/events/{event.slug}/register", data=form_data(email="third@example.org"))
     assert received(inbox)["third@example.org"]["Subject"] == f"Заявка получена: {event.title}"  # the default again
+
+
+def test_writing_to_a_selection_of_nobody_asks_for_a_selection(app, event, people, organizer_client):
+    response = organizer_client.post(f"/manage/events/{event.slug}/mailings/new", data={}, follow_redirects=True)
+    assert "Отметьте участников, которым писать" in response.get_data(as_text=True)
+    with action(app):
+        assert db.session.scalar(select(func.count()).select_from(Mailing)) == 0

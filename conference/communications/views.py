@@ -44,6 +44,10 @@ def new():
     """GET: to whoever the participant list's filters (in the query string) find. POST from the list's selection
     (`ids`) opens the form for those; POST with the form's fields saves the draft."""
     event = g.event
+    if request.method == "POST" and "subject" not in request.form and not _chosen_ids():
+        flash(_("Select the participants to write to, or write to the whole list with «Написать им» beside its "
+                "count."), "warning")
+        return redirect(url_for("participants.index"))
     mailing = Mailing(event_id=event.id, event=event)
     services.set_recipients(mailing, ParticipantFilterForm(formdata=request.args).criteria(), _chosen_ids())
     form = MailingForm(formdata=request.form if "subject" in request.form else None)
