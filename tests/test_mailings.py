@@ -372,3 +372,26 @@ def test_writing_to_a_selection_of_nobody_asks_for_a_selection(app, event, peopl
     assert "Отметьте участников, которым писать" in response.get_data(as_text=True)
     with action(app):
         assert db.session.scalar(select(func.count()).select_from(Mailing)) == 0
+
+
+def test_what_a_letter_to_a_group_holds_follows_each_recipient(app, event, people, organizer_client,
+                                                               smtp_server):  # noqa: F811
+    """No badge for a registration not confirmed; the subject's placeholders filled too; an English recipient of a
+    letter written in Russian alone reads it all in Russian; a filter gone stale stops the letter."""
+    _, inbox = smtp_server
+    manage = f"/manage/events/{event.slug}"
+    with action(app):
+        db.session.scalars(select(Participant).where(Participant.email == "kgd@example.org")).one().status = "pending"
+    saved = organizer_client.post(f"{manage}/mailings/new?status=", data={
+        "subject": "{name}, ждём вас", "body": "Даты: {dates}.", "attach_badge": "y"}).location
+    organizer_client.post(f"{saved}/send", data={"count": "4"})
+    letters = received(inbox)
+    assert letters["sak@example.org"]["Subject"] == "Анна Петровна, ждём вас"
+    assert any(part.get_filename().endswith(".pdf") for part in letters["sak@example.org"].iter_attachments())
+    assert not list(letters["kgd@example.org"].iter_attachments())  # pending: no badge
+    from babel.dates import format_date
+
+    english = mail_text(letters["sak.en@example.org"])
+    assert "Даты:" in english and format_date(event.ends_on, "d MMMM y", locale="ru") in english
+    stale = organizer_client.get(f"{manage}/mailings/new?session_id=999999", follow_redirects=True)
+    assert "больше не действует" in stale.get_data(as_text=True)

@@ -19,8 +19,10 @@ def known_placeholders(form, field):
 
 class MailingForm(FlaskForm):
     subject = StringField(_l("Subject"), filters=[clean],
-                          validators=[DataRequired(message=_l("Enter the subject.")), Length(max=300)])
-    subject_en = StringField(_l("Subject in English"), filters=[clean], validators=[Optional(), Length(max=300)],
+                          validators=[DataRequired(message=_l("Enter the subject.")), Length(max=300),
+                                      known_placeholders])
+    subject_en = StringField(_l("Subject in English"), filters=[clean],
+                             validators=[Optional(), Length(max=300), known_placeholders],
                              description=_l("For participants who registered in English; empty: the Russian one."))
     body = TextAreaField(_l("Text"), filters=[clean], render_kw={"rows": 12},
                          validators=[DataRequired(message=_l("Enter the text.")), Length(max=20000),

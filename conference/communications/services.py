@@ -26,7 +26,7 @@ from conference.i18n import date_range
 from conference.jobs import enqueue_after_commit
 from conference.mail.models import Letter, LetterStatus
 from conference.mail.services import Draft, letter_kind, queue_letter
-from conference.registration.models import Participant
+from conference.registration.models import Participant, RegistrationStatus
 from conference.registration.services import (
     ParticipantFilter,
     confirmation_attachments,
@@ -115,7 +115,9 @@ def some_recipients(mailing: Mailing, limit: int = 200) -> list[Participant]:
 def written(mailing: Mailing, participant: Participant, sample: bool = False) -> tuple[str, str, Markup]:
     """The subject, text and HTML the participant gets, in their language. A sample for the organizer (the
     preview, a test letter) shows where the private link goes, never the participant's link itself."""
-    language = participant.language
+    # The words of the text used, in its language: an English recipient of a letter with no English text reads
+    # the Russian one, its dates in Russian too.
+    language = "en" if participant.language == "en" and (mailing.body_en or "").strip() else "ru"
     event = mailing.event
     with force_locale(language):
         values = {
@@ -125,9 +127,11 @@ def written(mailing: Mailing, participant: Participant, sample: bool = False) ->
             "venue": ", ".join(part for part in (event_city(event, language), event.localized("venue", language))
                                if part),
         }
-    body = mailing.localized("body", language)
-    text = PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), body)
-    return mailing.localized("subject", language), text, as_html(text)
+    def fill(text: str) -> str:
+        return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), text)
+
+    text = fill(mailing.localized("body", language))
+    return " ".join(fill(mailing.localized("subject", participant.language)).split()), text, as_html(text)
 
 
 def as_html(text: str) -> Markup:
@@ -156,9 +160,12 @@ def mailing_letter(mailing: int, participant: int | None = None, sample_of: int 
         return None
     if held.is_news and holder.news_opt_out_at is not None and not test:
         return None  # unsubscribed since the letter was queued
+    confirmed = holder.status == RegistrationStatus.CONFIRMED
+    if held.purpose == "reminder" and not confirmed and not test:
+        return None  # cancelled (or declined) since the reminder's list was made: nothing to remind of
     subject, text, html = written(held, holder, sample=test)
     attachments = []
-    if held.attach_badge and not test:
+    if held.attach_badge and confirmed and not test:  # (a badge is issued to the confirmed alone)
         attachments += [attachment for _, attachment in confirmation_attachments.send(holder) if attachment]
     holds_seats = any(signup.status == SignupStatus.REGISTERED for signup in signups_of(holder).values())
     if held.attach_calendar and not test and holds_seats:

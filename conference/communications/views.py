@@ -14,7 +14,7 @@ from conference.i18n import speak_the_language_of, translated
 from conference.mail.models import LetterStatus
 from conference.privacy.access_log import record_access
 from conference.registration.access import participant_or_abort
-from conference.registration.forms import ParticipantFilterForm
+from conference.registration.forms import ParticipantFilterForm, filter_args
 from conference.registration.models import Participant
 
 from . import certificates, letter_texts, services
@@ -47,9 +47,15 @@ def new():
     if request.method == "POST" and "subject" not in request.form and not _chosen_ids():
         flash(_("Select the participants to write to, or write to the whole list with «Написать им» beside its "
                 "count."), "warning")
+        return redirect(url_for("participants.index", **filter_args(request.form)))  # (the list as it was)
+    filters = ParticipantFilterForm(formdata=request.args)
+    criteria = filters.criteria()
+    if filters.errors:  # (an export may drop a stale filter; a letter must not grow to more people than meant)
+        flash(_("A filter of the list no longer applies (a session deleted since, say): check the list, then write "
+                "to it again."), "warning")
         return redirect(url_for("participants.index"))
     mailing = Mailing(event_id=event.id, event=event)
-    services.set_recipients(mailing, ParticipantFilterForm(formdata=request.args).criteria(), _chosen_ids())
+    services.set_recipients(mailing, criteria, _chosen_ids())
     form = MailingForm(formdata=request.form if "subject" in request.form else None)
     if "subject" in request.form and form.validate():
         form.populate_obj(mailing)

@@ -11,7 +11,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from sqlalchemy import Select, case, column, func, or_, select, table
+from sqlalchemy import Select, case, column, func, or_, select, table, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -325,7 +325,7 @@ class ParticipantFilter:
     organization_type_id: int | None = None
     text: str = ""
     session_id: int | None = None  # signed up for this session
-    arrived: str = ""  # "yes" or "no": checked in at the entrance or, with a session, at its door
+    arrived: str = ""  # "yes" or "no": checked in anywhere or, with a session, at its door
     sort: str = "name"
     descending: bool = False
 
@@ -346,9 +346,9 @@ def _conditions(event: Event, criteria: ParticipantFilter) -> list:
     for spellings in search_words(criteria.text)[:5]:
         conditions.append(or_(*(_contains(word) for word in spellings)))
     if criteria.arrived in ("yes", "no"):
-        door = (_check_ins.c.session_id == criteria.session_id) if criteria.session_id \
-            else (_check_ins.c.checkpoint == "entrance")
-        came = Participant.id.in_(select(_check_ins.c.participant_id).where(door))
+        # At the chosen session's door; with none chosen, anywhere (an off-site session's door counts as coming).
+        came = Participant.id.in_(select(_check_ins.c.participant_id).where(
+            _check_ins.c.session_id == criteria.session_id if criteria.session_id else true()))
         conditions.append(came if criteria.arrived == "yes" else ~came)
     if criteria.session_id and criteria.arrived != "yes":  # (whoever came to its door counts, signed up or not)
         conditions.append(Participant.id.in_(select(_signups.c.participant_id).where(

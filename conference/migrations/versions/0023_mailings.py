@@ -93,6 +93,7 @@ def _access_kinds(kinds: str) -> None:
 
 
 def downgrade():
+    op.execute("DELETE FROM data_access WHERE kind IN ('certificate', 'certificates')")  # (kinds 0022 did not know)
     _access_kinds("kind IN ('participant', 'export', 'badge', 'badges')")
     with op.batch_alter_table('letter', schema=None) as batch_op:
         batch_op.drop_constraint('uq_letter_mailing_participant', type_='unique')
