@@ -166,6 +166,8 @@ def _register_blueprints(app: Flask) -> None:
     from .checkin.views import bp as checkin_bp
     from .checkin.views import scanner_bp as checkin_scanner_bp
     from .checkin.views import start_bp as checkin_start_bp
+    from .communications.views import bp as mailings_bp
+    from .communications.views import public_bp as communications_public_bp
     from .directories.views import bp as directories_bp
     from .downloads.views import bp as downloads_bp
     from .events.views import bp as events_bp
@@ -186,7 +188,7 @@ def _register_blueprints(app: Flask) -> None:
                       # an event's staff pages, under /manage/events/<slug>/…: see events/access.py
                       events_manage_bp, participants_bp, agenda_editor_bp, badges_bp, checkin_scanner_bp, checkin_bp,
                       reports_bp, resolutions_bp, letters_bp, downloads_bp, privacy_manage_bp, team_bp,
-                      privacy_admin_bp):
+                      privacy_admin_bp, mailings_bp, communications_public_bp):
         app.register_blueprint(blueprint)
 
 

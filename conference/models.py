@@ -4,6 +4,7 @@ from .accounts.models import EventMember, User  # noqa: F401
 from .agenda.models import AgendaSession, Room, SessionPerson, SessionSignup  # noqa: F401
 from .badges.models import Badge  # noqa: F401
 from .checkin.models import CheckIn, CheckinDevice, Scan  # noqa: F401
+from .communications.models import LetterText, Mailing  # noqa: F401
 from .directories.models import Country, FederalDistrict, FederalSubject, OrganizationType  # noqa: F401
 from .downloads.models import Download  # noqa: F401
 from .events.models import ConsentText, Event  # noqa: F401

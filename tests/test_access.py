@@ -1,5 +1,6 @@
 """Who may open what: every staff page is checked for anonymous visitors, check-in staff and organizers."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -8,6 +9,8 @@ from conference.accounts.services import add_member, create_user
 from conference.agenda import services
 from conference.agenda.models import AgendaSession, Room
 from conference.badges import services as badges
+from conference.checkin.models import ENTRANCE, CheckIn
+from conference.communications.models import Mailing
 from conference.downloads.services import make_now
 from conference.extensions import db
 from conference.mail.models import Letter
@@ -20,16 +23,15 @@ from .conftest import action
 
 def staff_urls(app, event, ids) -> list[tuple[str, str]]:
     """Every /manage route of the app, filled with real arguments: a new staff page is covered automatically."""
-    samples = {"slug": event.slug, "kind": "subjects", "row_id": 1, "fmt": "csv", "device_id": 1, **ids}
+    samples = {"slug": event.slug, "kind": "subjects", "row_id": 1, "fmt": "csv", "device_id": 1, "key": "confirmed",
+               "language": "ru", **ids}
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/manage"):
             continue
         url = rule.rule
-        for argument in rule.arguments:
-            url = url.replace(f"<{argument}>", str(samples[argument]))
-            url = url.replace(f"<int:{argument}>", str(samples[argument]))
-            url = url.replace(f"<any(csv, xlsx):{argument}>", str(samples[argument]))
+        for argument in rule.arguments:  # <name>, <int:name>, <any(…):name>
+            url = re.sub(rf"<(?:[^<>]*:)?{argument}>", str(samples[argument]), url)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             urls.append((method, url))
     return urls
@@ -56,10 +58,15 @@ def participant_id(app, client, event, form_data):
         participant = db.session.scalars(db.select(Participant)).one()
         batch = badges.new_batch(event, [participant], badges.A6, None)
         make_now(batch)
+        mailing = Mailing(event_id=event.id, subject="Напоминание", body="Ждём вас, {name}!", filters={})
+        db.session.add(mailing)
+        db.session.add(CheckIn(event_id=event.id, participant_id=participant.id, checkpoint=ENTRANCE,
+                               checked_in_at=starts))  # who came has a certificate
         db.session.commit()
         return {"participant_id": participant.id, "room_id": room.id, "download_id": batch.id,
                 "letter_id": db.session.scalars(db.select(Letter.id)).first(), "user_id": volunteer.id,
-                "session_id": session.id, "recommendation_id": recommendation.id,
+                "session_id": session.id, "mailing_id": mailing.id, "recommendation_id": recommendation.id,
+                "check_in_id": 999_999,  # (no check-in of the API's to undo: the arrival above stays)
                 "addressee_id": recommendation.addressees[0].id, "body_id": body.id, "project_id": project.id}
 
 

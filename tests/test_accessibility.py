@@ -10,7 +10,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from conference import tokens
 from conference.agenda.models import SessionPerson
+from conference.communications.certificates import CERTIFICATE
+from conference.communications.services import NEWS
 from conference.demo import DEMO_SLUG, create_demo
 from conference.events.models import Event
 from conference.extensions import db
@@ -87,7 +90,9 @@ def demo(app):
         speaker = db.session.scalars(select(Participant).join(SessionPerson, SessionPerson.participant_id ==
                                                               Participant.id).order_by(SessionPerson.id)).first()
         return {"slug": DEMO_SLUG, "participant": participant.id, "last_name": participant.last_name,
-                "token": self_service_token(participant), "speaker_token": self_service_token(speaker)}
+                "token": self_service_token(participant), "speaker_token": self_service_token(speaker),
+                "news_token": tokens.sign(NEWS, {"p": participant.id}),
+                "certificate_token": tokens.sign(CERTIFICATE, {"p": participant.id})}
 
 
 def test_a_participants_pages(app, live_server, page, event, demo, axe):
@@ -129,6 +134,8 @@ def test_a_participants_pages(app, live_server, page, event, demo, axe):
     audit.visit(f"{private}/erase")
     audit.visit(f"/my/{demo['token']}/sessions")  # a past forum: sessions shown, sign-ups closed
     audit.visit(f"/my/{demo['speaker_token']}/erase")  # a speaker: asked whether to stay named in the program
+    audit.visit(f"/news/{demo['news_token']}")  # unsubscribing from the news
+    audit.visit(f"/certificates/{demo['certificate_token']}")  # a certificate checked
     audit.visit("/my/not-a-valid-link", status=404)
     audit.visit("/no-such-page", status=404)
     audit.visit(f"/lang/en?next=/events/{event.slug}/register")  # English from here on
@@ -148,7 +155,8 @@ def test_an_organizers_pages(app, live_server, page, demo, make_user, axe, artif
                  f"{manage}/recommendations/new", "/manage/recommendations/bodies/",
                  "/manage/recommendations/projects/", f"{manage}/checkin/arrivals", f"{manage}/checkin/",
                  "/manage/directories/", "/manage/staff/", "/manage/staff/new", "/checkin/", f"{manage}/team",
-                 f"{manage}/privacy/anonymise",
+                 f"{manage}/privacy/anonymise", f"{manage}/mailings/", f"{manage}/mailings/new?status=confirmed",
+                 f"{manage}/mailings/texts/", f"{manage}/mailings/texts/session_moved/ru",
                  f"/events/{slug}/recommendations"]:
         audit.visit(path)
     # One of each thing to edit, as the lists link to them.
@@ -186,6 +194,20 @@ def test_an_organizers_pages(app, live_server, page, demo, make_user, axe, artif
     page.wait_for_url(re.compile(r"/downloads/\d+$"))
     audit.check("a batch of badges")
     audit.visit(f"{manage}/report.pdf")
+
+    # A letter to a group: written (with an error first), its draft with the preview, sent.
+    audit.visit(f"{manage}/mailings/new?status=confirmed&text={demo['last_name']}")
+    page.get_by_role("button", name="Сохранить и посмотреть").click()
+    expect(page.locator(".field.has-errors").first).to_be_visible()
+    audit.check("a letter to a group, with errors")
+    page.get_by_label("Тема", exact=True).fill("Трансфер")
+    page.get_by_label("Текст", exact=True).fill("Здравствуйте, {name}!")
+    page.get_by_role("button", name="Сохранить и посмотреть").click()
+    page.locator(".letter-preview").wait_for()
+    audit.check("a letter's draft and preview")
+    page.get_by_role("button", name=re.compile("^Отправить \\d+ участник")).click()
+    page.locator("main progress").wait_for()
+    audit.check("a letter being sent, and who got it")
     audit.assert_clean()
 
 

@@ -3,6 +3,8 @@ event A, are refused at event B on every staff page and every staff API call (40
 staff get the 403 of their role first where the page is not theirs at all); admins pass everywhere. The routes are
 read from the app's URL map, so a new page or API call is covered without touching this file."""
 
+import re
+
 import pytest
 
 from conference.accounts.models import User
@@ -15,22 +17,22 @@ from .test_access import participant_id  # noqa: F401  (the fixture: real rows o
 
 EVENT_PAGES = "/manage/events/<slug>"
 EVENT_API = "/api/v1/events/<slug>/"
-DESTRUCTIVE = ("/delete", "/remove", "/revoke")
+DESTRUCTIVE = ("/delete", "/remove", "/revoke", "/anonymise")
 PUBLIC_API = {"agenda.program_api"}  # the public program: anybody reads it, whoever works on the event
 
 
 def event_routes(app, slug: str, ids: dict) -> list[tuple[str, str, str]]:
     """(method, url, endpoint) of every staff route of one event, pages and API, its ids filled in from `ids` (a
     check-in's id, unknown: the refusal comes before any row is looked up)."""
-    samples = {"slug": slug, "fmt": "csv", "device_id": 1, "check_in_id": 1, **ids}
+    samples = {"slug": slug, "fmt": "csv", "device_id": 1, "check_in_id": 1, "key": "confirmed", "language": "ru",
+               **ids}
     routes = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith((EVENT_PAGES, EVENT_API)) or rule.endpoint in PUBLIC_API:
             continue
         url = rule.rule
-        for argument in rule.arguments:
-            for pattern in (f"<{argument}>", f"<int:{argument}>", f"<any(csv, xlsx):{argument}>"):
-                url = url.replace(pattern, str(samples[argument]))
+        for argument in rule.arguments:  # <name>, <int:name>, <any(…):name>
+            url = re.sub(rf"<(?:[^<>]*:)?{argument}>", str(samples[argument]), url)
         routes.extend((method, url, rule.endpoint) for method in sorted(rule.methods - {"HEAD", "OPTIONS"}))
     return routes
 

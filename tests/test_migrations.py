@@ -134,3 +134,27 @@ def test_0021_keeps_each_event_s_text_for_the_registrations_of_its_version(app, 
         assert (kept.event_id, kept.version, kept.text) == (event.id, "2026-1", event.consent_text)
         agreed = dict(db.session.execute(select(Participant.email, Participant.consent_text_id)).all())
         assert agreed == {"current@example.org": kept.id, "older@example.org": None}
+
+
+def test_0023_goes_down_and_up_with_letters_to_groups_and_certificate_records(app, client, event, form_data):
+    """The letters to groups, the news opt-outs and the access log's certificate records come and go with 0023; the
+    registrations and their search stay."""
+    from flask_migrate import downgrade
+
+    from conference.communications.models import Mailing
+    from conference.privacy.models import DataAccess
+    from conference.registration.services import ParticipantFilter, count_matching
+
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    with app.app_context():
+        participant = db.session.scalars(select(Participant)).one()
+        db.session.add(Mailing(event_id=event.id, subject="Тема", body="Текст", filters={}))
+        db.session.add(DataAccess(user_email="a@example.org", event_id=event.id, kind="certificate",
+                                  participant_id=participant.id, people=1))
+        db.session.commit()
+        downgrade(revision="0022")
+        upgrade()
+        db.session.expire_all()
+        assert db.session.scalar(select(func.count()).select_from(Participant)) == 1
+        assert db.session.scalar(select(func.count()).select_from(DataAccess)) == 0  # (kinds 0022 did not know)
+        assert count_matching(db.session.merge(event), ParticipantFilter(text="сидорова")) == 1

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from flask import render_template, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -234,7 +235,7 @@ def session_moved_letter(participant: int, session: int, was_span: str, was_room
 def _moved_draft(holder: Participant, moved: AgendaSession, was_span: str, was_room: str, link: str) -> Draft:
     return Draft(str(_l("Session moved: %(title)s", title=moved.localized("title"))), "agenda/email_session_moved", {
         "participant": holder, "event": moved.event, "session": moved, "span": time_span(moved),
-        "was_span": was_span, "was_room": was_room, "link": link})
+        "was_span": was_span, "was_room": was_room, "link": link}, custom_key="session_moved")
 
 
 def moved_letter_preview(event: Event, session: AgendaSession, data: SessionData, to: Participant) -> tuple[str, str]:
@@ -496,6 +497,16 @@ def _one_line(text: str) -> str:
     return " ".join(text.splitlines())
 
 
+def personal_calendar(participant: Participant, language: str) -> bytes:
+    """The sessions the participant holds a seat at, as a calendar (their page's download, a letter's attachment)."""
+    chosen = {session_id for session_id, signup in signups_of(participant).items()
+              if signup.status == SignupStatus.REGISTERED}
+    sessions = [session for session in sessions_of(participant.event) if session.id in chosen]
+    with force_locale(language):
+        name = str(_l("%(title)s: my sessions", title=participant.event.display_title(language)))
+    return calendar(participant.event, sessions, name, language)
+
+
 def calendar(event: Event, sessions: list[AgendaSession], name: str, language: str,
              stamp: datetime | None = None) -> bytes:
     """`stamp`: when what the calendar says last changed (its DTSTAMP, RFC 5545), by default now."""
@@ -634,7 +645,7 @@ def seat_promoted_letter(participant: int, session: int) -> Draft | None:
         return None  # left the session since: no seat to announce
     return Draft(str(_l("A seat is yours: %(title)s", title=seated.localized("title"))), "agenda/email_promoted", {
         "participant": holder, "event": seated.event, "session": seated, "span": time_span(seated),
-        "link": self_service_url(holder)})
+        "link": self_service_url(holder)}, custom_key="seat_promoted")
 
 
 @time_zone_changing.connect

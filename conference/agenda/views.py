@@ -336,9 +336,4 @@ def change_my_session(token: str, session_id: int):
 @bp.route("/my/<token>/calendar.ics")
 def my_calendar(token: str):
     participant = participant_or_abort(token)
-    chosen = {session_id for session_id, signup in services.signups_of(participant).items()
-              if signup.status == SignupStatus.REGISTERED}
-    sessions = [session for session in services.sessions_of(participant.event) if session.id in chosen]
-    name = _("%(title)s: my sessions", title=participant.event.display_title(current_language()))
-    return ics(services.calendar(participant.event, sessions, name, current_language()),
-               f"{participant.event.slug}-my-sessions.ics")
+    return ics(services.personal_calendar(participant, current_language()), f"{participant.event.slug}-my-sessions.ics")

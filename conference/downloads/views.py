@@ -27,8 +27,8 @@ def file(download_id: int):
     content = services.content_of(download)
     if content is None:
         abort(404, _("This file is not ready, or no longer kept: prepare it again from its page."))
-    if download.kind == "badges":  # (the report, the other kind, names nobody)
-        record_access("badges", g.event, download.total, detail=download.filename)
+    if download.kind in ("badges", "certificates"):  # (the report names nobody)
+        record_access(download.kind, g.event, download.total, detail=download.filename)
     return Response(content, mimetype="application/pdf",
                     headers={"Content-Disposition": f"attachment; filename={download.filename}"})
 

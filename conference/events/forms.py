@@ -73,6 +73,13 @@ class EventForm(FlaskForm):
                        "Empty: 12 months."),
     )
 
+    reminder_days = IntegerField(
+        _l("Remind confirmed participants (days before the event)"),
+        validators=[Optional(), NumberRange(min=1, max=60, message=_l("Enter a whole number from 1 to 60."))],
+        description=_l("A letter with the badge and the personal calendar, at 10:00 that day where the event takes "
+                       "place, once; those who unsubscribed from the news do not get it. Empty: no reminder."),
+    )
+
     def validate_city_en(self, field):
         if field.data and not self.city.data:
             raise ValidationError(_l("Give the city in Russian too: the pages in Russian show it."))

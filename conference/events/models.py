@@ -50,6 +50,10 @@ class Event(InEnglishToo, db.Model):
     # How long the participants' personal data is kept after the event ends; then it is anonymised
     # (conference.privacy.tasks), the statistics kept.
     retention_months: Mapped[int] = mapped_column(default=12, server_default="12")
+    # A reminder to the confirmed participants so many days before the event starts (none when empty), sent once
+    # (conference.communications.reminders).
+    reminder_days: Mapped[int | None]
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def display_title(self, language: str) -> str:

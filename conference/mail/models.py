@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.extensions import db
@@ -31,11 +31,15 @@ class Letter(db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN {LetterStatus.values()}", name="status"),
         Index("ix_letter_due", "status", "next_attempt_at"),
+        # One letter of a group letter per participant, however often its queuing job is run again.
+        UniqueConstraint("mailing_id", "participant_id", name="uq_letter_mailing_participant"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"), index=True)
+    # The organizer's letter to a group this one is part of (conference.communications), if it is.
+    mailing_id: Mapped[int | None] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(5))
     kind: Mapped[str] = mapped_column(String(40))

@@ -34,9 +34,19 @@ class Draft:
     template: str  # templates/<template>.txt and .html
     context: dict
     attachments: tuple = ()  # (filename, mimetype, bytes)
+    # A letter whose text the event's organizers may have written themselves (CUSTOM_TEXTS): its key there.
+    custom_key: str | None = None
 
 
 LETTER_KINDS: dict[str, Callable[..., Draft | None]] = {}
+# Where an event's own texts for the system's letters are looked up (conference.communications.letter_texts): a
+# function of (event_id, key, language, the draft's context) giving (subject, text, html), or None for the default.
+CUSTOM_TEXTS: list[Callable[..., tuple[str, str, str] | None]] = []
+
+
+def custom_text_source(find: Callable[..., tuple[str, str, str] | None]):
+    CUSTOM_TEXTS.append(find)
+    return find
 
 
 def letter_kind(name: str):
@@ -49,10 +59,10 @@ def letter_kind(name: str):
 
 
 def queue_letter(kind: str, to: str, language: str, *, event_id: int | None = None,
-                 participant_id: int | None = None, **params) -> Letter:
+                 participant_id: int | None = None, mailing_id: int | None = None, **params) -> Letter:
     """A letter in the outbox, saved with the current action and sent once it is committed."""
     letter = Letter(kind=kind, recipient=to, language=language, event_id=event_id, participant_id=participant_id,
-                    params=params, status=LetterStatus.QUEUED, next_attempt_at=utcnow())
+                    mailing_id=mailing_id, params=params, status=LetterStatus.QUEUED, next_attempt_at=utcnow())
     db.session.add(letter)
     _send_after_commit()
     return letter
@@ -174,6 +184,11 @@ def _write(letter: Letter) -> tuple | None:
         holder = draft.context.get("participant")
         if draft.context.get("link") and holder is not None and holder.email != letter.recipient:
             return None  # the address was changed since: the private link must not go to the old one
+        custom = next((written for find in CUSTOM_TEXTS if draft.custom_key and letter.event_id
+                       and (written := find(letter.event_id, draft.custom_key, letter.language, draft.context))),
+                      None)
+        if custom is not None:
+            return letter.recipient, *custom, draft.attachments
         context = dict(draft.context)
         text = render_template(f"{draft.template}.txt", **context)
         html = render_template(f"{draft.template}.html", **context)
@@ -228,6 +243,12 @@ def status_counts(event_id: int) -> dict[str, int]:
     rows = db.session.execute(select(Letter.status, func.count()).where(Letter.event_id == event_id)
                               .group_by(Letter.status))
     return dict(rows.all())
+
+
+def letters_to(participant_id: int) -> list[Letter]:
+    """Every letter to this participant, the latest first (their page's history)."""
+    return list(db.session.scalars(select(Letter).where(Letter.participant_id == participant_id)
+                                   .order_by(Letter.id.desc())))
 
 
 def latest_letter(participant_id: int, kind: str) -> Letter | None:

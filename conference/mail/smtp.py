@@ -26,7 +26,9 @@ def build_message(to: str, subject: str, text: str, html: str | None = None,
         message.add_alternative(html, subtype="html")
     for filename, mimetype, content in attachments:
         maintype, subtype = mimetype.split("/", 1)
-        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+        # A text attachment (a calendar) is UTF-8, and says so: without the charset a mail client reads it as ASCII.
+        params = {"charset": "utf-8"} if maintype == "text" else {}
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename, params=params)
     return message
 
 

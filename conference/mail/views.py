@@ -17,6 +17,7 @@ STATUS_LABELS = LetterStatus.labels()
 KIND_LABELS = {
     "registration": _l("Registration"), "session_moved": _l("Session moved"),
     "session_cancelled": _l("Session cancelled"), "seat_promoted": _l("Seat from the waiting list"),
+    "mailing": _l("Letter to participants"), "erasure": _l("Data erased"),
 }
 
 
@@ -70,4 +71,6 @@ def send_all_again():
 
 @bp.app_context_processor
 def letter_figures():
-    return {"failed_letters": lambda event: services.status_counts(event.id).get(LetterStatus.FAILED, 0)}
+    return {"failed_letters": lambda event: services.status_counts(event.id).get(LetterStatus.FAILED, 0),
+            "letters_to": services.letters_to, "letter_kind_labels": KIND_LABELS,
+            "letter_status_labels": STATUS_LABELS}

@@ -15,6 +15,8 @@ ACCESS_KINDS = {
     "export": _l("Exported the participant list"),
     "badge": _l("Downloaded a participant's badge"),
     "badges": _l("Downloaded a batch of badges"),
+    "certificate": _l("Downloaded a participant's certificate"),
+    "certificates": _l("Downloaded a batch of certificates"),
 }
 
 

@@ -1,4 +1,5 @@
 import phonenumbers
+from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,7 +13,7 @@ from conference.i18n import current_language
 
 from .labels import CATEGORY_LABELS, STATUS_LABELS
 from .models import PARTICIPANT_FIELDS
-from .services import ParticipantFilter
+from .services import ParticipantFilter, session_choices
 
 NAME_PUNCTUATION = set(" -'’.")
 PHONE_LENGTH = 32  # the column's width
@@ -157,6 +158,10 @@ class ParticipantFilterForm(FlaskForm):
     district_id = SelectField(_l("Federal district"), coerce=int, validators=[Optional()])
     subject_id = SelectField(_l("Region"), coerce=int, validators=[Optional()])
     organization_type_id = SelectField(_l("Organization type"), coerce=int, validators=[Optional()])
+    session_id = SelectField(_l("Session"), coerce=int, validators=[Optional()])
+    arrived = SelectField(_l("Arrival"), validators=[Optional()], choices=[
+        ("", _l("Arrived or not")), ("yes", _l("Arrived (at the session, if one is chosen)")),
+        ("no", _l("Not arrived (at the session, if one is chosen)"))])
     sort = SelectField(_l("Sort by"), validators=[Optional()], choices=[
         ("name", _l("Name")), ("organization", _l("Organization")), ("created", _l("Registration time")),
         ("status", _l("Status")),
@@ -167,7 +172,7 @@ class ParticipantFilterForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Plain strings, translated once: a lazy label would be translated again at every option of every render.
-        for select in (self.status, self.category, self.sort, self.order):
+        for select in (self.status, self.category, self.arrived, self.sort, self.order):
             select.choices = [(value, str(label)) for value, label in select.choices]
         language = current_language()
         self.district_id.choices = [(0, _("Any district"))] + directories.district_choices(language)
@@ -175,6 +180,8 @@ class ParticipantFilterForm(FlaskForm):
         self.organization_type_id.choices = [(0, _("Any type"))] + directories.organization_type_choices(
             language, include_inactive=True
         )
+        event = g.get("event")  # (the list's page loads its event; elsewhere there are no sessions to offer)
+        self.session_id.choices = [(0, _("Any session"))] + (session_choices(event.id, language) if event else [])
 
     def criteria(self) -> ParticipantFilter:
         """The filters that parse. A hand-edited value that does not is dropped alone (and marked on the form),
@@ -189,6 +196,8 @@ class ParticipantFilterForm(FlaskForm):
             subject_id=self.subject_id.data or None,
             organization_type_id=self.organization_type_id.data or None,
             text=(self.text.data or "")[:200],
+            session_id=self.session_id.data or None,
+            arrived=self.arrived.data or "",
             sort=self.sort.data or "name",
             descending=self.order.data == "desc",
         )

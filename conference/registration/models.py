@@ -122,6 +122,8 @@ class Participant(db.Model):
     # Set when the personal fields were erased (withdrawn consent, or the event's retention period over): the row
     # stays for the statistics, nobody can be told from it (conference.privacy).
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the participant unsubscribed from the event's news (reminders, group letters marked as news).
+    news_opt_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
     consent_text: Mapped[ConsentText | None] = relationship()

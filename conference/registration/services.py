@@ -11,7 +11,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from sqlalchemy import Select, case, column, func, or_, select, table
+from sqlalchemy import Select, case, column, func, or_, select, table, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -289,7 +289,7 @@ def registration_letter(participant: int, reason: str) -> Draft | None:
     event = holder.event
     link = None if reason == "email_changed_away" else self_service_url(holder)
     return Draft(subject=str(NOTICE_SUBJECTS[reason]) % {"title": event.display_title(holder.language)},
-                 template="registration/email", attachments=attachments,
+                 template="registration/email", attachments=attachments, custom_key=reason,
                  context={"participant": holder, "event": event, "reason": reason, "link": link})
 
 
@@ -324,6 +324,8 @@ class ParticipantFilter:
     subject_id: int | None = None
     organization_type_id: int | None = None
     text: str = ""
+    session_id: int | None = None  # signed up for this session
+    arrived: str = ""  # "yes" or "no": checked in anywhere or, with a session, at its door
     sort: str = "name"
     descending: bool = False
 
@@ -343,7 +345,23 @@ def _conditions(event: Event, criteria: ParticipantFilter) -> list:
         conditions.append(Participant.organization_type_id == criteria.organization_type_id)
     for spellings in search_words(criteria.text)[:5]:
         conditions.append(or_(*(_contains(word) for word in spellings)))
+    if criteria.arrived in ("yes", "no"):
+        # At the chosen session's door; with none chosen, anywhere (an off-site session's door counts as coming).
+        came = Participant.id.in_(select(_check_ins.c.participant_id).where(
+            _check_ins.c.session_id == criteria.session_id if criteria.session_id else true()))
+        conditions.append(came if criteria.arrived == "yes" else ~came)
+    if criteria.session_id and criteria.arrived != "yes":  # (whoever came to its door counts, signed up or not)
+        conditions.append(Participant.id.in_(select(_signups.c.participant_id).where(
+            _signups.c.session_id == criteria.session_id, _signups.c.status == "registered")))
     return conditions
+
+
+# The agenda's sign-ups and the check-ins, named by their tables alone: those capabilities build on this one, and
+# the list filters by them without importing them.
+_signups = table("session_signup", column("session_id"), column("participant_id"), column("status"))
+_sessions = table("agenda_session", column("id"), column("event_id"), column("title"), column("title_en"),
+                  column("starts_at"))
+_check_ins = table("check_in", column("participant_id"), column("checkpoint"), column("session_id"))
 
 
 _search_table = table(SEARCH_INDEX, column("rowid"), column(SEARCH_INDEX))
@@ -374,6 +392,14 @@ def filtered_query(event: Event, criteria: ParticipantFilter) -> Select:
         surname = or_(*(Participant.search_text.like(f"{_like_literal(word)}%", escape="\\") for word in words[:5]))
         order.insert(0, case((surname, 0), else_=1))
     return select(Participant).where(*_conditions(event, criteria)).order_by(*order)
+
+
+def session_choices(event_id: int, language: str) -> list[tuple[int, str]]:
+    """The event's sessions, by time, for the list's filter by session."""
+    rows = db.session.execute(select(_sessions.c.id, _sessions.c.title, _sessions.c.title_en)
+                              .where(_sessions.c.event_id == event_id).order_by(_sessions.c.starts_at, _sessions.c.id))
+    return [(session_id, (title_en if language == "en" and (title_en or "").strip() else title))
+            for session_id, title, title_en in rows]
 
 
 def count_matching(event: Event, criteria: ParticipantFilter) -> int:
