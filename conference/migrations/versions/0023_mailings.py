@@ -88,7 +88,7 @@ def _access_kinds(kinds: str) -> None:
         with op.batch_alter_table('data_access', recreate='always') as batch_op:
             batch_op.create_check_constraint('kind', kinds)
     else:
-        op.drop_constraint('ck_data_access_kind', 'data_access', type_='check')
+        op.drop_constraint(op.f('ck_data_access_kind'), 'data_access', type_='check')
         op.create_check_constraint('kind', 'data_access', kinds)
 
 
