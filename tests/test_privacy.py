@@ -17,7 +17,7 @@ from conference.badges.services import current_badge
 from conference.checkin.models import CheckIn
 from conference.demo import DEMO_SLUG, create_demo
 from conference.events.models import ConsentText, Event
-from conference.events.services import get_event
+from conference.events.services import DEFAULT_CONSENT_TEXT, get_event
 from conference.extensions import db
 from conference.mail.models import Letter
 from conference.privacy import services
@@ -398,3 +398,31 @@ def test_a_speaker_erased_when_the_retention_period_passes_is_shown_by_role(app,
     program = client.get(f"/events/{event.slug}/program").get_data(as_text=True)
     assert "Алексеева" not in program and "Борисова" not in program and "удалено" not in program
     assert "спикер" in program and "модератор" in program
+
+
+def test_a_consent_text_changed_outside_the_form_after_someone_agreed_becomes_a_version_of_its_own(
+        app, client, event, people):
+    """A script that rewrites the text under its version cannot change what was agreed to: the new text is published
+    as «2026-1.2», and the next registration agrees to that."""
+    from conference.events.services import current_consent
+
+    with action(app):
+        live = db.session.merge(event)
+        live.consent_text = "Переписанный скриптом текст"
+        assert current_consent(live).version == "2026-1.2" and live.consent_version == "2026-1.2"
+    with action(app):
+        texts = dict(db.session.execute(select(ConsentText.version, ConsentText.text)).all())
+        assert texts["2026-1"] == DEFAULT_CONSENT_TEXT and texts["2026-1.2"] == "Переписанный скриптом текст"
+        assert person("Алексеева").consent_text.text == DEFAULT_CONSENT_TEXT
+
+
+def test_an_erased_speaker_is_not_the_named_person_in_the_schedule_feed(app, client, event, stage):
+    def speaker_ids() -> set[str]:
+        feed = client.get(f"/events/{event.slug}/schedule.json").get_json()
+        return {person["guid"] for day in feed["schedule"]["conference"]["days"] for room in day["rooms"].values()
+                for talk in room for person in talk["persons"]}
+
+    before = speaker_ids()
+    client.post(f"{stage['Алексеева']}/erase")
+    after = speaker_ids()
+    assert len(before) == len(after) == 2 and len(before & after) == 1  # the moderator still named; she is not

@@ -57,8 +57,12 @@ def person(entry: SessionPerson, event: Event) -> dict:
     guest named on the session form (known by their name). The id is the guid's first 52 bits: a number that
     JavaScript holds exactly. A participant's is keyed with the site's secret: nobody can try row numbers 1, 2, …
     to learn whose it is."""
-    key = (_keyed(f"participant/{entry.participant_id}") if entry.participant_id is not None
-           else f"guest/{event.id}/{' '.join(entry.external_name.casefold().split())}")
+    if entry.participant is not None and entry.participant.erased_at is not None:
+        key = _keyed(f"erased/{entry.id}")  # («спикер»: not the id the named person had, which feeds copied before)
+    elif entry.participant_id is not None:
+        key = _keyed(f"participant/{entry.participant_id}")
+    else:
+        key = f"guest/{event.id}/{' '.join(entry.external_name.casefold().split())}"
     guid = uuid.UUID(_guid("person", key))
     return {"id": guid.int >> 76, "guid": str(guid), "public_name": entry.name}
 

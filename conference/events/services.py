@@ -1,10 +1,10 @@
 from blinker import Namespace
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import column, select, table
 
 from conference.directories.models import FederalSubject
 from conference.extensions import db
-from conference.timeutil import local_to_utc, to_zone
+from conference.timeutil import local_to_utc, to_zone, utcnow
 
 from .labels import TIME_ZONE_LABELS
 from .models import ConsentText, Event
@@ -73,15 +73,33 @@ def save_event(event: Event, data: dict) -> Event:
 
 def publish_consent(event: Event) -> ConsentText:
     """The event's consent text, of its version, as published: kept as a new version, or the version's text put
-    right while nobody has agreed to it yet (registration.services.agreed_to_consent refuses the rest)."""
+    right while nobody has agreed to it yet (the event form refuses the rest: registration.services.
+    agreed_to_consent). A text agreed to is never changed: one changed under its version some other way (a script)
+    is published as a version of its own, «2019-1.2», which the event then names."""
     published = db.session.scalar(select(ConsentText).where(ConsentText.event_id == event.id,
                                                             ConsentText.version == event.consent_version))
+    texts = (event.consent_text, event.consent_text_en or "")
+    if published is not None and (published.text, published.text_en) != texts and _agreed(published):
+        taken = set(db.session.scalars(select(ConsentText.version).where(ConsentText.event_id == event.id)))
+        event.consent_version = next(version for number in range(2, 10_000)
+                                     if (version := f"{published.version}.{number}"[:40]) not in taken)
+        published = None
     if published is None:
         published = ConsentText(event_id=event.id, version=event.consent_version)
         db.session.add(published)
-    published.text, published.text_en = event.consent_text, event.consent_text_en or ""
+    if (published.text, published.text_en) != texts:
+        published.text, published.text_en, published.published_at = *texts, utcnow()
     db.session.flush()
     return published
+
+
+# The registrations' link to their text, named by its table: registration builds on events, not the reverse.
+_agreements = table("participant", column("consent_text_id"))
+
+
+def _agreed(published: ConsentText) -> bool:
+    return db.session.scalar(select(_agreements.c.consent_text_id)
+                             .where(_agreements.c.consent_text_id == published.id).limit(1)) is not None
 
 
 def current_consent(event: Event) -> ConsentText:

@@ -8,6 +8,7 @@ from conference.accounts.access import organizer_required
 from conference.accounts.services import add_member, events_of
 from conference.registration import services as registration
 from conference.registration.labels import STATUS_LABELS
+from conference.transactions import lock_row
 
 from . import services
 from .access import event_blueprint, event_or_404
@@ -87,6 +88,8 @@ OPTIONAL_TEXTS = ("title_en", "description", "description_en", "venue", "venue_e
 
 def _save_event_form(form: EventForm, event: Event):
     if form.validate_on_submit():
+        if event.id is not None:  # (no registration may agree to the text between this count and the save)
+            lock_row(Event, event.id)
         agreed = registration.agreed_to_consent(event, form.consent_version.data, form.consent_text.data,
                                          form.consent_text_en.data)
         if services.slug_taken(form.slug.data, except_event=event):

@@ -33,8 +33,11 @@ def record_access(kind: str, event: Event, people: int, participant_id: int | No
 
 
 def with_filters(what: str, values) -> str:
-    """«xlsx status=confirmed text=сидорова»: a file and the participant list's filters it was made with."""
-    return " ".join([what] + [f"{key}={value}" for key, value in filter_args(values).items() if key != "page"])
+    """«xlsx status=confirmed text=…»: a file and the participant list's filters it was made with. A search's words
+    are often a name, an address or a phone number: the log says a search was made, never what it was (it keeps no
+    personal data of its own, and outlives erasure)."""
+    return " ".join([what] + [f"{key}={'…' if key == 'text' else str(value)[:40]}"
+                              for key, value in filter_args(values).items() if key != "page"])
 
 
 @dataclass

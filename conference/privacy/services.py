@@ -93,7 +93,7 @@ def withdraw_consent(participant: Participant, stay_named: bool = False) -> None
     if stay_named:
         for person in on_stage(participant):
             person.participant_id = None
-            person.external_name = participant.full_name
+            person.external_name = participant.full_name[:200]  # (the program's column; three names may be longer)
             person.external_position, person.external_organization = participant.position, participant.organization
         db.session.flush()
     anonymise([participant], "withdrawn")

@@ -216,7 +216,6 @@ def detail(participant_id: int):
     participant = of_event_or_404(Participant, participant_id, event)
     form = ParticipantAdminForm(participant=participant)
     if request.method == "GET":
-        record_access("participant", event, 1, participant.id)
         form.fill_from(participant)
     elif form.validate_on_submit():
         try:
@@ -229,6 +228,7 @@ def detail(participant_id: int):
             flash(_("Saved."), "success")
             tell_letters_queued()
             return redirect(url_for(".detail", participant_id=participant.id))
+    record_access("participant", event, 1, participant.id)  # (shown again after a refused POST, too)
     return render_template("registration/manage_detail.html", event=event, participant=participant, form=form,
                            status_labels=STATUS_LABELS, category_labels=CATEGORY_LABELS,
                            self_service_url=services.self_service_url(participant))
