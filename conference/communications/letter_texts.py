@@ -11,14 +11,12 @@ from sqlalchemy import select
 
 from conference.agenda.models import AgendaSession
 from conference.agenda.services import time_span
-from conference.events.services import event_city
 from conference.extensions import db
-from conference.i18n import date_range
 from conference.mail.services import custom_text_source
 from conference.registration.models import Participant
 
 from .models import LETTER_TEXT_KEYS, LetterText
-from .services import PLACEHOLDER, as_html
+from .services import PLACEHOLDER, as_html, common_values, fill
 
 LABELS = {
     "registered": _l("Registration received"), "confirmed": _l("Registration approved"),
@@ -75,16 +73,9 @@ def default_of(key: str, language: str) -> tuple[str, str]:
 
 def values(context: dict, language: str) -> dict[str, str]:
     """The placeholders' values from what the default letter would show."""
-    participant, event, session = context.get("participant"), context.get("event"), context.get("session")
-    found = {
-        "name": " ".join(part for part in (participant.first_name, participant.patronymic) if part)
-        if participant else "",
-        "title": event.display_title(language) if event else "",
-        "dates": date_range(event.starts_on, event.ends_on) if event else "",
-        "venue": ", ".join(part for part in (event_city(event, language), event.localized("venue", language))
-                           if part) if event else "",
-        "link": context.get("link") if isinstance(context.get("link"), str) else "",
-    }
+    session = context.get("session")
+    found = dict(common_values(context.get("participant"), context["event"], language),
+                 link=context.get("link") if isinstance(context.get("link"), str) else "")
     if session is not None:
         found["session"] = session.localized("title", language)
         found["when"] = f"{context.get('span', '')}, {session.room.localized('name', language)}"
@@ -92,12 +83,9 @@ def values(context: dict, language: str) -> dict[str, str]:
     return found
 
 
-def fill(text: str, found: dict[str, str]) -> str:
-    return PLACEHOLDER.sub(lambda match: found.get(match[1], match[0]), text)
-
-
 def written(subject: str, body: str, context: dict, language: str) -> tuple[str, str, str]:
-    found = values(context, language)
+    with force_locale(language):  # (the dates in the text's language, on the organizer's preview page too)
+        found = values(context, language)
     text = fill(body, found)
     return re.sub(r"\s+", " ", fill(subject, found)).strip(), text, str(as_html(text))
 

@@ -95,7 +95,7 @@ def recipient_ids(mailing: Mailing) -> list[int]:
 
 
 def count_recipients(mailing: Mailing) -> int:
-    return len(recipient_ids(mailing))
+    return db.session.scalar(select(func.count()).select_from(recipients_query(mailing).order_by(None).subquery()))
 
 
 def recipient(mailing: Mailing, participant_id: int | None) -> Participant | None:
@@ -118,20 +118,29 @@ def written(mailing: Mailing, participant: Participant, sample: bool = False) ->
     # The words of the text used, in its language: an English recipient of a letter with no English text reads
     # the Russian one, its dates in Russian too.
     language = "en" if participant.language == "en" and (mailing.body_en or "").strip() else "ru"
-    event = mailing.event
     with force_locale(language):
-        values = {
-            "name": " ".join(part for part in (participant.first_name, participant.patronymic) if part),
-            "link": str(_l("(the participant's private link)")) if sample else self_service_url(participant),
-            "dates": date_range(event.starts_on, event.ends_on),
-            "venue": ", ".join(part for part in (event_city(event, language), event.localized("venue", language))
-                               if part),
-        }
-    def fill(text: str) -> str:
-        return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), text)
+        values = dict(common_values(participant, mailing.event, language),
+                      link=str(_l("(the participant's private link)")) if sample else self_service_url(participant))
+    text = fill(mailing.localized("body", language), values)
+    return " ".join(fill(mailing.localized("subject", participant.language), values).split()), text, as_html(text)
 
-    text = fill(mailing.localized("body", language))
-    return " ".join(fill(mailing.localized("subject", participant.language)).split()), text, as_html(text)
+
+def common_values(participant: Participant | None, event, language: str) -> dict[str, str]:
+    """The placeholders every letter may use (but the link, which a sample names rather than gives), in
+    `language`; called under its locale."""
+    return {
+        "name": " ".join(part for part in (participant.first_name, participant.patronymic) if part)
+        if participant else "",
+        "title": event.display_title(language),
+        "dates": date_range(event.starts_on, event.ends_on),
+        "venue": ", ".join(part for part in (event_city(event, language), event.localized("venue", language))
+                           if part),
+    }
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """The text with each known {placeholder} replaced; an unknown one is left as written."""
+    return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), text)
 
 
 def as_html(text: str) -> Markup:
