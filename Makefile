@@ -72,6 +72,7 @@ bench: translations
 	$(BIN)/python bench/participants.py
 	$(BIN)/python bench/registration.py
 	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/mailing.py
 	$(BIN)/python bench/badges.py
 	$(BIN)/python bench/checkin.py
 	$(BIN)/python bench/report.py

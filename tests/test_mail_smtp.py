@@ -11,12 +11,14 @@ from email.parser import BytesParser
 
 import pytest
 from aiosmtpd.controller import Controller
+from markupsafe import Markup
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from conference.events.models import Event
 from conference.extensions import db
 from conference.mail.models import Letter
-from conference.mail.services import send_due
+from conference.mail.services import LETTER_KINDS, Draft, letter_kind, queue_letter, send_due
 from conference.registration.models import Participant
 from conference.timeutil import utcnow
 
@@ -324,3 +326,41 @@ def test_an_action_that_is_refused_queues_no_letter(app, client, make_event, for
     refused = client.post(f"/events/{event.slug}/register", data=form_data(email="second@example.org"))
     assert refused.status_code == 200 and "second@example.org" not in refused.get_data(as_text=True)
     assert len(letters(app)) == len(before) == 1
+
+
+def test_a_letter_another_worker_took_over_while_its_batch_was_written_is_sent_by_that_worker_alone(
+        app, event, smtp_server):
+    """A run writes its whole batch before it hands the first letter over. Should the lease on a letter run out
+    meanwhile and another worker claim it, the hand-over (conditional on this run's claim) leaves it to the other."""
+    _, inbox = smtp_server
+    taken_over = []
+
+    @letter_kind("test_taken_over")
+    def write(number: int) -> Draft:
+        if number == 1:  # while the first is written, another worker claims the second (its own connection)
+            with db.engine.begin() as other:
+                other.execute(update(Letter).where(Letter.id == taken_over[0])
+                              .values(claimed_at=utcnow() + timedelta(seconds=1), attempts=Letter.attempts + 1))
+        text = f"Письмо {number}"
+        return Draft(subject=text, template="communications/letter",
+                     context={"text": text, "html": Markup(f"<p>{text}</p>"), "event": db.session.get(
+                         Event, event.id), "unsubscribe": None})
+
+    try:
+        with action(app):  # (due later: the run its commit starts finds nothing to send)
+            queued = [queue_letter("test_taken_over", f"{name}@example.org", "ru", event_id=event.id, number=number)
+                      for number, name in ((1, "first"), (2, "second"))]
+            for letter in queued:
+                letter.next_attempt_at = utcnow() + timedelta(hours=1)
+            db.session.flush()
+            taken_over.append(queued[1].id)
+        with action(app):
+            db.session.execute(update(Letter).values(next_attempt_at=utcnow()))
+            db.session.commit()
+            assert send_due() == {"sent": 1}
+    finally:
+        LETTER_KINDS.pop("test_taken_over")
+    assert [envelope.rcpt_tos for envelope in inbox.messages] == [["first@example.org"]]
+    first, second = letters(app)
+    assert first.status == "sent" and second.status == "sending" and second.handed_at is None
+    assert second.attempts == 2 and second.tries == []  # the other worker's, to finish

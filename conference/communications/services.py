@@ -176,8 +176,8 @@ def mailing_letter(mailing: int, participant: int | None = None, sample_of: int 
     attachments = []
     if held.attach_badge and confirmed and not test:  # (a badge is issued to the confirmed alone)
         attachments += [attachment for _, attachment in confirmation_attachments.send(holder) if attachment]
-    holds_seats = any(signup.status == SignupStatus.REGISTERED for signup in signups_of(holder).values())
-    if held.attach_calendar and not test and holds_seats:
+    if held.attach_calendar and not test and any(signup.status == SignupStatus.REGISTERED
+                                                 for signup in signups_of(holder).values()):
         attachments.append((f"{held.event.slug}-my-sessions.ics", "text/calendar",
                             personal_calendar(holder, holder.language)))
     if held.attach_certificate and not test and certificates.attended(holder):

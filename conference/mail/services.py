@@ -5,14 +5,16 @@ the template and what the template shows, in the letter's language; None when th
 
 import logging
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import Select, case, event, func, insert, select, update
 
 from conference.extensions import db
+from conference.registration.models import Participant
 from conference.timeutil import utcnow
 from conference.transactions import after_commit, notes
 
@@ -90,64 +92,140 @@ def queued_count() -> int:
 
 # ---- sending ---------------------------------------------------------------------------------------------
 
-def send_due(limit: int = 200) -> dict[str, int]:
-    """Sends the letters that are due, over one connection to the mail server, each claimed first so that two
-    workers never send the same letter. Each letter's outcome is committed as soon as it is known. A run that
-    handled any letter leaves one run of the sender for when the first letter still queued is due: a letter whose
-    retry was set by an earlier run is not left to the periodic safety net. Returns how many ended how."""
+# Letters a run claims at once. Each is handed over on its own (see send_due); the batch only saves the claiming
+# round trips. Small enough that its last letter is reached well within the lease (MAIL_SENDING_LEASE) even when
+# every letter before it waits out SMTP_TIMEOUT.
+BATCH = 20
+
+
+def send_due(batch: int = BATCH) -> dict[str, int]:
+    """Sends the letters that are due, over one connection to the mail server.
+
+    A batch of letters is claimed in one statement (two workers never claim the same letter) and written, with
+    the registrations they go to loaded in one query. Then letter by letter its hand-over is committed (together
+    with the outcomes of the letters before it) and it goes to the server: a crash leaves at most the letter in
+    hand unaccounted for, at one commit per letter. (Writing the whole batch before the first of those commits
+    keeps what the letters share, a mailing and its event, loaded once: a commit expires every object the session
+    holds.) A run that handled any letter leaves one run of the sender for when the first letter still queued is
+    due: a letter whose retry was set by an earlier run is not left to the periodic safety net. Returns how many
+    ended how."""
     recover_interrupted()
     outcomes: dict[str, int] = {}
-    while True:
-        due = db.session.scalars(select(Letter.id).where(Letter.status == LetterStatus.QUEUED,
-                                                         Letter.next_attempt_at <= utcnow())
-                                 .order_by(Letter.id).limit(limit)).all()
-        if not due:
-            break
-        for letter_id in due:
-            outcome = send_one(letter_id)
-            if outcome:
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        db.session.expunge_all()  # a batch's letters need not stay in memory
+    while claimed := _claim(batch):
+        finished: list[dict] = []
+        with _holding_what_is_loaded():
+            db.session.scalars(select(Participant).where(Participant.id.in_(
+                {letter.participant_id for letter in claimed if letter.participant_id}))).all()
+            written = [(letter, _written(letter, finished)) for letter in claimed]
+        for letter, message in written:
+            if message is not None:
+                _hand_over(letter, message, finished)
+        _record(finished)
+        db.session.commit()
+        for letter in finished:
+            outcomes[letter["outcome"]] = outcomes.get(letter["outcome"], 0) + 1
+        db.session.expunge_all()  # a batch's objects need not stay in memory
     if outcomes:  # (a run that found nothing leaves nothing: the run that handled letters last covers them)
         _send_later()
     return outcomes
 
 
-def send_one(letter_id: int) -> str | None:
-    """One letter: claimed (a conditional update: one worker wins), written, handed over, its outcome recorded."""
+@contextmanager
+def _holding_what_is_loaded():
+    """Every object the session loads meanwhile is held until the end: the session's identity map holds objects
+    weakly, and a mailing that no letter references once written would be loaded again for the next one."""
+    held, session = [], db.session()
+
+    def hold(_session, instance):
+        held.append(instance)
+
+    event.listen(session, "loaded_as_persistent", hold)
+    try:
+        yield
+    finally:
+        event.remove(session, "loaded_as_persistent", hold)
+
+
+def _claim(batch: int) -> list:
+    """The next due letters, taken by this worker (status «sending») and committed, in the order queued. On
+    PostgreSQL a letter another worker is claiming is skipped rather than waited for; SQLite writes one at a
+    time anyway."""
     now = utcnow()
+    due = (select(Letter.id).where(Letter.status == LetterStatus.QUEUED, Letter.next_attempt_at <= now)
+           .order_by(Letter.id).limit(batch).with_for_update(skip_locked=True))
     claimed = db.session.execute(
-        update(Letter).where(Letter.id == letter_id, Letter.status == LetterStatus.QUEUED)
+        update(Letter).where(Letter.id.in_(due.scalar_subquery()), Letter.status == LetterStatus.QUEUED)
         .values(status=LetterStatus.SENDING, claimed_at=now, handed_at=None, attempts=Letter.attempts + 1)
-        .execution_options(synchronize_session=False))
+        .returning(Letter.id, Letter.kind, Letter.recipient, Letter.language, Letter.event_id,
+                   Letter.participant_id, Letter.params, Letter.attempts, Letter.claimed_at)
+        .execution_options(synchronize_session=False)).all()
     db.session.commit()
-    if claimed.rowcount != 1:
-        return None  # another worker has it
-    letter = db.session.get(Letter, letter_id)
+    return sorted(claimed, key=lambda letter: letter.id)
+
+
+def _written(letter, finished: list[dict]) -> tuple | None:
+    """The claimed letter's message; None (its outcome added to `finished`) when it cannot be written or there is
+    nobody left to write to."""
     try:
         message = _write(letter)
     except Exception as error:  # noqa: BLE001 - a letter that cannot be written is reported, not retried forever
-        log.exception("could not write letter %s", letter_id)
+        log.exception("could not write letter %s", letter.id)
         db.session.rollback()
-        return _finish(db.session.get(Letter, letter_id), LetterStatus.FAILED, f"{type(error).__name__}: {error}")
+        _finished(finished, letter, LetterStatus.FAILED, f"{type(error).__name__}: {error}")
+        return None
     if message is None:
-        return _finish(letter, LetterStatus.DROPPED, "")
-    letter.subject = message[1][:300]
-    letter.handed_at = utcnow()  # from now on it may arrive: after a crash it is never sent again by itself
-    db.session.commit()
+        _finished(finished, letter, LetterStatus.DROPPED, "")
+    return message
+
+
+def _hand_over(letter, message: tuple, finished: list[dict]) -> None:
+    """The hand-over committed, the letter handed to the mail server, its outcome added to `finished` (nothing when
+    its lease ran out and another worker has taken it since)."""
+    _record(finished)
+    letters = Letter.__table__  # (the letter's state is written as rows, without the ORM's bookkeeping per letter)
+    handed = db.session.connection().execute(
+        update(letters).where(letters.c.id == letter.id, letters.c.status == LetterStatus.SENDING,
+                              letters.c.claimed_at == letter.claimed_at, letters.c.handed_at.is_(None))
+        .values(handed_at=utcnow(), subject=message[1][:300]))
+    db.session.commit()  # from now on it may arrive: after a crash it is never sent again by itself
+    if handed.rowcount != 1:
+        return
     try:
         smtp.send_mail(*message)
     except Exception as error:  # noqa: BLE001 - SMTP errors come in many classes: failure_kind sorts them
         kind, answer = smtp.failure_kind(error), smtp.server_answer(error)
         log.warning("letter %s to %s: %s (%s)", letter.id, letter.recipient, answer, kind)
         if kind == "retry" and letter.attempts < MAX_ATTEMPTS:
-            letter.next_attempt_at = utcnow() + retry_delay(letter.attempts)
-            return _finish(letter, LetterStatus.QUEUED, answer, outcome="retry")
+            _finished(finished, letter, LetterStatus.QUEUED, answer, outcome="retry",
+                      next_attempt_at=utcnow() + retry_delay(letter.attempts))
+            return
         if kind == "unknown":
             answer = f"no answer once the letter was sent (it may have arrived): {answer}"
-        return _finish(letter, LetterStatus.FAILED, answer)
-    letter.sent_at = utcnow()
-    return _finish(letter, LetterStatus.SENT, "")
+        _finished(finished, letter, LetterStatus.FAILED, answer)
+        return
+    _finished(finished, letter, LetterStatus.SENT, "", sent_at=utcnow())
+
+
+def _finished(finished: list[dict], letter, status: str, answer: str, outcome: str | None = None,
+              **values) -> None:
+    """Notes how the letter ended, to be saved by _record with the next commit."""
+    finished.append({"id": letter.id, "status": status, "last_answer": answer, "started_at": letter.claimed_at,
+                     "outcome": outcome or status, **values})
+
+
+def _record(finished: list[dict]) -> None:
+    """Saves the outcomes noted since the last call (each letter's state and its attempt) in the current
+    transaction."""
+    unsaved = [letter for letter in finished if not letter.get("saved")]
+    letters = Letter.__table__
+    for letter in unsaved:
+        letter["saved"] = True
+        db.session.connection().execute(update(letters).where(letters.c.id == letter["id"]).values(
+            {key: value for key, value in letter.items() if key not in ("id", "started_at", "outcome", "saved")}))
+    if unsaved:
+        db.session.connection().execute(insert(LetterAttempt.__table__), [
+            {"letter_id": letter["id"], "started_at": letter["started_at"], "outcome": letter["outcome"],
+             "answer": letter["last_answer"]} for letter in unsaved])
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -162,14 +240,6 @@ def _send_later() -> None:
     first = db.session.scalar(select(func.min(Letter.next_attempt_at)).where(Letter.status == LetterStatus.QUEUED))
     if first is not None:
         send_letters.schedule(delay=max((first - utcnow()).total_seconds(), 0.1))
-
-
-def _finish(letter: Letter, status: str, answer: str, outcome: str | None = None) -> str:
-    letter.status, letter.last_answer = status, answer
-    db.session.add(LetterAttempt(letter_id=letter.id, started_at=letter.claimed_at, outcome=outcome or status,
-                                 answer=answer))
-    db.session.commit()
-    return outcome or status
 
 
 def _write(letter: Letter) -> tuple | None:
@@ -198,7 +268,8 @@ def _write(letter: Letter) -> tuple | None:
 def recover_interrupted() -> None:
     """Letters a worker took and never finished (it was killed, or its machine went down): one that had not been
     handed over yet is queued again; one that had may have arrived, and is shown as failed for an organizer to
-    decide. A worker is given MAIL_SENDING_LEASE seconds per letter before it counts as gone."""
+    decide. A worker is given MAIL_SENDING_LEASE seconds from its claim before it counts as gone (a batch's last
+    letter is handed over seconds after the claim: see BATCH)."""
     stale = utcnow() - timedelta(seconds=current_app.config["MAIL_SENDING_LEASE"])
     interrupted = db.session.scalars(select(Letter).where(Letter.status == LetterStatus.SENDING,
                                                           Letter.claimed_at < stale))
@@ -208,7 +279,10 @@ def recover_interrupted() -> None:
             db.session.add(LetterAttempt(letter_id=letter.id, started_at=letter.claimed_at, outcome="interrupted",
                                          answer="interrupted before it was handed over"))
         else:
-            _finish(letter, LetterStatus.FAILED, "interrupted while handing over: it may have arrived")
+            letter.status = LetterStatus.FAILED
+            letter.last_answer = "interrupted while handing over: it may have arrived"
+            db.session.add(LetterAttempt(letter_id=letter.id, started_at=letter.claimed_at,
+                                         outcome=LetterStatus.FAILED, answer=letter.last_answer))
     db.session.commit()
 
 
