@@ -281,10 +281,11 @@ def progress(mailing: Mailing) -> dict[str, int]:
     return dict(rows.all())
 
 
-def letters_of(mailing: Mailing, limit: int = 1000) -> list[tuple[Letter, Participant | None]]:
-    return list(db.session.execute(
-        select(Letter, Participant).outerjoin(Participant, Participant.id == Letter.participant_id)
-        .where(Letter.mailing_id == mailing.id).order_by(Letter.id).limit(limit)).all())
+def letters_of(mailing: Mailing, status: str = "", limit: int = 1000) -> list[tuple[Letter, Participant | None]]:
+    """The mailing's letters (of one status), with their recipients, the first `limit` of them."""
+    query = (select(Letter, Participant).outerjoin(Participant, Participant.id == Letter.participant_id)
+             .where(Letter.mailing_id == mailing.id).order_by(Letter.id).limit(limit))
+    return list(db.session.execute(query.where(Letter.status == status) if status else query).all())
 
 
 def mailings_of(event_id: int) -> list[Mailing]:

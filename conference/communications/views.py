@@ -87,10 +87,11 @@ def edit(mailing_id: int):
 def show(mailing_id: int):
     mailing = _mailing(mailing_id)
     if mailing.sent_at is not None:
-        counts = services.progress(mailing)
+        counts, status = services.progress(mailing), request.args.get("status", "")
+        status = status if status in LetterStatus.values() else ""
         return render_template("communications/sent.html", event=g.event, mailing=mailing, counts=counts,
-                               done=services.is_done(counts, mailing), letters=services.letters_of(mailing),
-                               status_labels=translated(LetterStatus.labels()))
+                               done=services.is_done(counts, mailing), letters=services.letters_of(mailing, status),
+                               status=status, status_labels=translated(LetterStatus.labels()))
     recipients = services.some_recipients(mailing)
     preview = services.recipient(mailing, request.args.get("preview", type=int)) or next(iter(recipients), None)
     written = services.written(mailing, preview, sample=True) if preview else None
