@@ -167,7 +167,8 @@ def test_the_letter_form_says_what_is_wrong(app, event, people, organizer_client
     refused = organizer_client.post(f"{manage}/mailings/new", data={"subject": "", "body": "Привет, {имя}!"})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 200 and "Укажите тему." in page
-    assert "Неизвестная подстановка {имя}: в тексте можно использовать {name}, {link}, {dates}, {venue}." in page
+    assert ("Неизвестная подстановка {имя}: в тексте можно использовать {name}, {link}, {title}, {dates}, {venue}."
+            in page)
     with action(app):
         assert db.session.scalar(select(func.count()).select_from(Mailing)) == 0
 
@@ -389,10 +390,10 @@ def test_what_a_letter_to_a_group_holds_follows_each_recipient(app, event, peopl
     with action(app):
         db.session.scalars(select(Participant).where(Participant.email == "kgd@example.org")).one().status = "pending"
     saved = organizer_client.post(f"{manage}/mailings/new?status=", data={
-        "subject": "{name}, ждём вас", "body": "Даты: {dates}.", "attach_badge": "y"}).location
+        "subject": "{name}, ждём вас на «{title}»", "body": "Даты: {dates}.", "attach_badge": "y"}).location
     organizer_client.post(f"{saved}/send", data={"count": "4"})
     letters = received(inbox)
-    assert letters["sak@example.org"]["Subject"] == "Анна Петровна, ждём вас"
+    assert letters["sak@example.org"]["Subject"] == f"Анна Петровна, ждём вас на «{event.title}»"
     assert any(part.get_filename().endswith(".pdf") for part in letters["sak@example.org"].iter_attachments())
     assert not list(letters["kgd@example.org"].iter_attachments())  # pending: no badge
     from babel.dates import format_date

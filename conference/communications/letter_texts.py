@@ -17,19 +17,18 @@ from conference.registration.models import Participant
 
 from .models import LETTER_TEXT_KEYS, LetterText
 from .services import PLACEHOLDER, as_html, common_values, fill
+from .services import PLACEHOLDERS as EVERY_LETTER
 
 LABELS = {
     "registered": _l("Registration received"), "confirmed": _l("Registration approved"),
     "rejected": _l("Registration declined"), "cancelled": _l("Registration cancelled"),
     "session_moved": _l("A session moved"), "seat_promoted": _l("A seat from the waiting list"),
 }
-COMMON = {"name": _l("the name and patronymic"), "title": _l("the event's title"), "dates": _l("the event's dates"),
-          "venue": _l("the event's city and venue"), "link": _l("the private link")}
 OF_A_SESSION = {"session": _l("the session's title"), "when": _l("its day, time and room")}
 PLACEHOLDERS = {
-    "registered": COMMON, "confirmed": COMMON, "rejected": COMMON, "cancelled": COMMON,
-    "session_moved": {**COMMON, **OF_A_SESSION, "before": _l("its day, time and room before")},
-    "seat_promoted": {**COMMON, **OF_A_SESSION},
+    "registered": EVERY_LETTER, "confirmed": EVERY_LETTER, "rejected": EVERY_LETTER, "cancelled": EVERY_LETTER,
+    "session_moved": {**EVERY_LETTER, **OF_A_SESSION, "before": _l("its day, time and room before")},
+    "seat_promoted": {**EVERY_LETTER, **OF_A_SESSION},
 }
 # What the form offers to start from: the default letters' words, with placeholders.
 DEFAULTS = {

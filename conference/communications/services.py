@@ -39,9 +39,12 @@ from . import certificates
 from .models import Mailing
 
 # What a letter's text may name, in braces, and what each becomes for its recipient.
+# Those of every letter, a group letter's and the event's own texts of the system's letters alike (common_values
+# and the link).
 PLACEHOLDERS = {
     "name": _l("the name and patronymic («Анна Петровна»)"),
     "link": _l("the private link to their registration"),
+    "title": _l("the event's title"),
     "dates": _l("the event's dates"),
     "venue": _l("the event's city and venue"),
 }
