@@ -370,3 +370,17 @@ def test_a_cancelled_participant_is_offered_no_sign_up(app, client, people, semi
     page = client.get(f"{people['Борисова']}/sessions").get_data(as_text=True)
     assert "Записаться" not in page and "Встать в лист ожидания" not in page
     assert "вы не можете записываться на сессии программы" in page
+
+
+def test_the_move_s_confirmation_shows_the_event_s_own_words_for_the_letter(client, organizer_client, event, people,
+                                                                           seminar, app):
+    client.post(f"{people['Алексеева']}/sessions/{seminar['seminar']}", data={"action": "join"})
+    organizer_client.post(f"/manage/events/{event.slug}/mailings/texts/session_moved/ru", data={
+        "subject": "Новое время: {session}", "body": "{name}, сессия «{session}» теперь {when}. Было: {before}."})
+    with action(app):
+        hall = db.session.get(AgendaSession, seminar["plenary"]).room_id
+    asked = organizer_client.post(f"/manage/events/{event.slug}/agenda/sessions/{seminar['seminar']}", data={
+        "title": "Семинар", "kind": "seminar", "room_id": hall, "day": event.starts_on.isoformat(),
+        "start_time": "17:00", "end_time": "18:30", "is_public": "y"}).get_data(as_text=True)
+    assert "Новое время: Семинар" in asked and "сессия «Семинар» теперь" in asked
+    assert "17:00–18:30, Большой зал" in asked and "Сессия перенесена" not in asked

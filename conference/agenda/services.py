@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from flask import render_template, url_for
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar
@@ -17,7 +17,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from conference.events.models import Event
 from conference.events.services import time_zone_changing
 from conference.extensions import db
-from conference.mail.services import Draft, letter_kind, queue_letter
+from conference.i18n import current_language
+from conference.mail.services import Draft, letter_kind, queue_letter, rendered
 from conference.registration.labels import CATEGORY_LABELS
 from conference.registration.models import ACTIVE_STATUSES, Participant
 from conference.registration.services import participants_withdrawn, self_service_url
@@ -248,7 +249,8 @@ def moved_letter_preview(event: Event, session: AgendaSession, data: SessionData
     try:
         draft = _moved_draft(to, after, time_span(session), session.room.localized("name"),
                              str(_l("‹the participant's private link›")))
-        return draft.subject, render_template(f"{draft.template}.txt", **draft.context)
+        subject, text, _ = rendered(draft, event.id, current_language())
+        return subject, text
     finally:
         if after in db.session:  # (were a relationship ever to cascade it in, it must not be saved with the page)
             db.session.expunge(after)

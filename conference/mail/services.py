@@ -254,15 +254,18 @@ def _write(letter: Letter) -> tuple | None:
         holder = draft.context.get("participant")
         if draft.context.get("link") and holder is not None and holder.email != letter.recipient:
             return None  # the address was changed since: the private link must not go to the old one
-        custom = next((written for find in CUSTOM_TEXTS if draft.custom_key and letter.event_id
-                       and (written := find(letter.event_id, draft.custom_key, letter.language, draft.context))),
-                      None)
-        if custom is not None:
-            return letter.recipient, *custom, draft.attachments
-        context = dict(draft.context)
-        text = render_template(f"{draft.template}.txt", **context)
-        html = render_template(f"{draft.template}.html", **context)
-    return letter.recipient, draft.subject, text, html, draft.attachments
+        return letter.recipient, *rendered(draft, letter.event_id, letter.language), draft.attachments
+
+
+def rendered(draft: Draft, event_id: int | None, language: str) -> tuple[str, str, str]:
+    """The draft's subject, text and HTML: the event's own words for this letter if its organizers wrote them
+    (CUSTOM_TEXTS), else its templates'. Called under the letter's locale."""
+    custom = next((written for find in CUSTOM_TEXTS if draft.custom_key and event_id
+                   and (written := find(event_id, draft.custom_key, language, draft.context))), None)
+    if custom is not None:
+        return custom
+    return (draft.subject, render_template(f"{draft.template}.txt", **draft.context),
+            render_template(f"{draft.template}.html", **draft.context))
 
 
 def recover_interrupted() -> None:
