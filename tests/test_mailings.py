@@ -402,3 +402,15 @@ def test_what_a_letter_to_a_group_holds_follows_each_recipient(app, event, peopl
     assert "Даты:" in english and format_date(event.ends_on, "d MMMM y", locale="ru") in english
     stale = organizer_client.get(f"{manage}/mailings/new?session_id=999999", follow_redirects=True)
     assert "больше не действует" in stale.get_data(as_text=True)
+
+
+def test_a_list_of_seventy_thousand_is_counted_and_queued_in_statements_the_databases_take(app, event, people):
+    """More ids than either database binds in one statement (SQLite 32,766, PostgreSQL 65,535)."""
+    with action(app):
+        mailing = Mailing(event_id=event.id, subject="Всем", body="Здравствуйте, {name}!")
+        db.session.add(mailing)
+        db.session.flush()
+        mine = set(db.session.scalars(select(Participant.id).where(Participant.event_id == event.id)))
+        mailing.participant_ids = sorted(mine | set(range(10**6, 10**6 + 70_000)))  # (ids of nobody but these)
+        assert services.count_recipients(mailing) == len(mine) == 4
+        assert {participant.id for participant in services.some_recipients(mailing)} == mine
