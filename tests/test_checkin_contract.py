@@ -23,9 +23,11 @@ EXAMPLES = 30  # per operation and mode
 
 # A scan that the schema allows may still be refused for what the event holds, which no schema can say: a nonce
 # already used for another badge (nonce_reused) or a session door the event does not have (unknown_checkpoint),
-# answered 422 as openapi.yaml documents. positive_data_acceptance takes any schema-valid request refused with 422
-# for a defect; for this operation it is a false positive, and only this check is left out, only here.
-EXCLUDED = {"POST /events/{slug}/checkins": [positive_data_acceptance]}
+# answered 422 as openapi.yaml documents; so may a request for an admission list of such a door, or since a time
+# the calendar has not (2018-13-45). positive_data_acceptance takes any schema-valid request refused with 422 for a
+# defect; for these operations it is a false positive, and only this check is left out, only there.
+EXCLUDED = {"POST /events/{slug}/checkins": [positive_data_acceptance],
+            "GET /events/{slug}/admission-list": [positive_data_acceptance]}
 
 
 def all_checks() -> list:

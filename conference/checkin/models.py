@@ -27,6 +27,9 @@ class ScanOutcome(Vocabulary):
     REGISTRATION_REJECTED = "registration_rejected", _l("Registration declined")
     REGISTRATION_PENDING = "registration_pending", _l("Registration not approved yet")
     OTHER_EVENT = "other_event", _l("Badge of another event")
+    # A scanner without network admitted a badge that another had admitted already: both let the person in. The
+    # earlier check-in is kept; this scan records the double admission for the organizers to see.
+    OFFLINE_CONFLICT = "offline_conflict", _l("Admitted twice while offline: another scanner had admitted this badge")
 
 
 OUTCOMES = ScanOutcome.values()

@@ -22,7 +22,7 @@ from functools import cache, wraps
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Integer, bindparam, cast, delete, extract, func, literal_column, null, select
+from sqlalchemy import BigInteger, Integer, bindparam, cast, delete, extract, func, literal_column, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
@@ -44,7 +44,7 @@ UNDO_MINUTES = 5
 # outside them the time the server received the scan is recorded instead.
 CLOCK_PAST = timedelta(days=7)
 CLOCK_FUTURE = timedelta(minutes=5)
-ADMITTED = (ScanOutcome.CHECKED_IN, ScanOutcome.ALREADY_CHECKED_IN)
+ADMITTED = (ScanOutcome.CHECKED_IN, ScanOutcome.ALREADY_CHECKED_IN, ScanOutcome.OFFLINE_CONFLICT)
 REFUSED_STATUSES = {RegistrationStatus.CANCELLED: ScanOutcome.REGISTRATION_CANCELLED,
                     RegistrationStatus.REJECTED: ScanOutcome.REGISTRATION_REJECTED,
                     RegistrationStatus.PENDING: ScanOutcome.REGISTRATION_PENDING}
@@ -240,6 +240,10 @@ def _statements(dialect) -> SimpleNamespace:
     compiled["insert_check_in"] = DriverStatement(
         insert(check_in).on_conflict_do_nothing(index_elements=["participant_id", "checkpoint"])
         .returning(check_in.c.id), dialect, check_in_columns)
+    compiled["move_check_in"] = DriverStatement(
+        update(check_in).where(check_in.c.id == bindparam("check_in_id"))
+        .values(checked_in_at=bindparam("checked_in_at"), staff_id=bindparam("staff_id"),
+                device_id=bindparam("device_id")).returning(check_in.c.id), dialect)
     compiled["insert_scan"] = DriverStatement(
         insert(scan).on_conflict_do_nothing(index_elements=["event_id", "nonce"]).returning(scan.c.id), dialect,
         scan_columns)
@@ -381,10 +385,16 @@ def end_scan_transaction(_error=None) -> None:
 
 @_reconnecting
 def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str, *, token: str | None = None,
-             participant_id: int | None = None, scanned_at: datetime | None = None) -> dict:
+             participant_id: int | None = None, scanned_at: datetime | None = None,
+             admitted_offline: bool = False) -> dict:
     """Admit the holder of a badge (`token`) or, checking in by hand, a participant found by name. Returns the
     answer (see `answer` below), the same answer again for a nonce already seen with the same scan. `event` is
-    an Event or an EventRef: only its id is used."""
+    an Event or an EventRef: only its id is used.
+
+    `admitted_offline`: a scanner without network let the holder in on its own list (conference/checkin/offline.py)
+    and sends the scan now. Should another scanner have admitted the badge here too, both let the person in: the
+    earlier check-in is kept (this one's time, scanner and device, if it was the earlier) and the scan is recorded
+    as a conflict (ScanOutcome.OFFLINE_CONFLICT), never folded into an «already checked in»."""
     nonce = (nonce or "").strip()
     if not nonce or len(nonce) > 64:
         raise CheckinError("invalid_nonce")
@@ -410,6 +420,9 @@ def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str,
                 if result == ScanOutcome.CHECKED_IN else None
             if details is not None and details.pop("first", False):
                 result = ScanOutcome.ALREADY_CHECKED_IN  # another scanner admitted this badge here first
+                if admitted_offline:
+                    result = ScanOutcome.OFFLINE_CONFLICT
+                    details = _keep_earlier(cursor, sql, details, scanner, scanned_at)
             reply = answer(result, checkpoint, participant, details)
             if signed_up is not None:
                 reply["signed_up"] = signed_up
@@ -498,6 +511,15 @@ def _admit(cursor, sql, event, checkpoint: Checkpoint, scanner: Scanner, partici
             return {"id": first.id, "at": first.checked_in_at.isoformat(), "checkpoint": first.checkpoint,
                     "staff": first.full_name or first.email or "", "device": first.device or "", "first": True}
     raise CheckinError("conflict")
+
+
+def _keep_earlier(cursor, sql, first: dict, scanner: Scanner, scanned_at: datetime) -> dict:
+    """Of two admissions of one badge at one checkpoint, the check-in keeps the earlier: this scan's, if the other
+    scanner's was later. Returns the other admission, which the conflict's answer names."""
+    if scanned_at < datetime.fromisoformat(first["at"]):
+        sql.move_check_in.run(cursor, {"check_in_id": first["id"], "checked_in_at": scanned_at,
+                                       "staff_id": scanner.staff_id, "device_id": scanner.device_id})
+    return first
 
 
 def stored_answer(reply: dict) -> str:
@@ -724,12 +746,19 @@ def arrival_days(event: Event) -> list[ArrivalDay]:
 
 
 def arrivals(event: Event) -> dict:
-    """Checked in against expected for every checkpoint, the entrance's arrivals over time, refused scans."""
+    """Checked in against expected for every checkpoint, the entrance's arrivals over time, refused scans, double
+    admissions while offline."""
     counts = dict(db.session.execute(select(CheckIn.checkpoint, func.count()).where(
         CheckIn.event_id == event.id).group_by(CheckIn.checkpoint)).all())
     points = [{"key": point.key, "session": point.session, "checked_in": counts.get(point.key, 0),
                "expected": expected_at(event, point)} for point in checkpoints(event)]
     refused = db.session.scalar(select(func.count()).select_from(Scan).where(
         Scan.event_id == event.id, Scan.outcome.not_in(ADMITTED))) or 0
-    return {"checkpoints": points, "days": arrival_days(event), "refused": refused}
+    return {"checkpoints": points, "days": arrival_days(event), "refused": refused, "conflicts": conflicts(event)}
+
+
+def conflicts(event: Event) -> dict[str, int]:
+    """Double admissions of scanners without network (ScanOutcome.OFFLINE_CONFLICT), by checkpoint key."""
+    return dict(db.session.execute(select(Scan.checkpoint, func.count()).where(
+        Scan.event_id == event.id, Scan.outcome == ScanOutcome.OFFLINE_CONFLICT).group_by(Scan.checkpoint)).all())
 

@@ -1,8 +1,10 @@
 """Check-in pages (scanner, devices, live arrivals) and the check-in API. The scanner page calls the API itself,
 so a phone with a staff session and a device with its own token go through the same code."""
 
+import gzip
+import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -19,13 +21,14 @@ from conference.config import PROJECT_ROOT
 from conference.events.access import event_blueprint, of_event_or_404
 from conference.events.models import Event
 from conference.events.services import list_events
-from conference.extensions import csrf
+from conference.extensions import csrf, db
 from conference.i18n import current_language, local_datetime, translated
+from conference.privacy.access_log import record_access
 from conference.registration.labels import CATEGORY_LABELS, STATUS_LABELS
 from conference.registration.services import ParticipantFilter, page_of_participants
 from conference.timeutil import to_zone, utcnow
 
-from . import services
+from . import offline, services
 from .api_input import read_scan
 from .models import ENTRANCE, CheckinDevice, ScanOutcome
 from .services import Checkpoint, Scanner
@@ -40,8 +43,10 @@ NEW_DEVICE_TOKENS = "new_device_tokens"  # in the session from adding a device t
 CAMERA_LIBRARY = "vendor/zxing-wasm/reader/index.js"  # put in static/ by `make` from npm (never committed)
 
 # Every other refusal: 422.
-HTTP_STATUS = {ScanOutcome.CHECKED_IN: 201, ScanOutcome.ALREADY_CHECKED_IN: 409, ScanOutcome.UNKNOWN_BADGE: 404}
-COLOURS = {ScanOutcome.CHECKED_IN: "green", ScanOutcome.ALREADY_CHECKED_IN: "amber"}  # every refusal: red
+HTTP_STATUS = {ScanOutcome.CHECKED_IN: 201, ScanOutcome.ALREADY_CHECKED_IN: 409, ScanOutcome.OFFLINE_CONFLICT: 409,
+               ScanOutcome.UNKNOWN_BADGE: 404}
+COLOURS = {ScanOutcome.CHECKED_IN: "green", ScanOutcome.ALREADY_CHECKED_IN: "amber",
+           ScanOutcome.OFFLINE_CONFLICT: "amber"}  # every refusal: red
 MESSAGES = ScanOutcome.labels()
 
 
@@ -87,7 +92,7 @@ def present(event, checkpoint: Checkpoint, reply: dict) -> dict:
     if check_in:
         at = to_zone(datetime.fromisoformat(check_in["at"]), event.timezone)
         shown["check_in"] = dict(check_in, at_local=at.strftime("%d.%m.%Y %H:%M"))
-        if result == ScanOutcome.ALREADY_CHECKED_IN:  # when, where and by whom the badge was first scanned
+        if result in (ScanOutcome.ALREADY_CHECKED_IN, ScanOutcome.OFFLINE_CONFLICT):  # when, where, by whom first
             # The day too, unless it was today: at a forum of several days «09:12» alone could be any of them.
             today = at.date() == to_zone(utcnow(), event.timezone).date()
             shown["details"] = ", ".join(filter(None, (at.strftime("%H:%M" if today else "%d.%m %H:%M"), label,
@@ -154,7 +159,8 @@ def api_check_in(slug: str):
     scanner = replace(scanner, method=fields["method"])
     try:
         reply = services.check_in(event, checkpoint, scanner, fields["nonce"], token=fields["token"],
-                                  participant_id=fields["participant_id"], scanned_at=fields["scanned_at"])
+                                  participant_id=fields["participant_id"], scanned_at=fields["scanned_at"],
+                                  admitted_offline=fields["admitted_offline"])
     except services.CheckinError as error:
         messages = {
             "nonce_reused": _("This nonce was already used for another scan: send a new random nonce with each "
@@ -183,6 +189,42 @@ def api_undo(slug: str, check_in_id: int):
         "too_late": _("A check-in can be undone only within %(minutes)d minutes.", minutes=services.UNDO_MINUTES),
     }
     return api_error(statuses[outcome], outcome, messages[outcome])
+
+
+@api_bp.route("/events/<slug>/admission-list")
+def api_admission_list(slug: str):
+    """What a scanner keeps to answer scans without network (conference/checkin/offline.py): the whole list, or
+    with `since` and `after` (from the previous answer's `next`) what changed since."""
+    event, scanner, refusal = api_caller(slug, changes=False)
+    if refusal:
+        return refusal
+    checkpoint = services.find_checkpoint(event, request.args.get("checkpoint", ENTRANCE))
+    if checkpoint is None:
+        return api_error(422, "unknown_checkpoint", _("No such checkpoint at this event."))
+    since, after, errors = None, 0, {}
+    if "since" in request.args:
+        try:
+            since = datetime.fromisoformat(request.args["since"].replace("Z", "+00:00"))
+            since = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
+        except (ValueError, OverflowError):
+            errors["since"] = _("since must be the next.since of an earlier answer (a date and time in ISO 8601).")
+    try:
+        after = int(request.args.get("after", 0))
+        if not 0 <= after <= 2**63:
+            raise ValueError(after)
+    except ValueError:
+        errors["after"] = _("after must be the next.after of an earlier answer (a whole number).")
+    if errors:
+        return api_error(422, "invalid_request", _("The request is incomplete or malformed."), errors=errors)
+    whole = offline.admission_list(db.session.get(Event, event.id), checkpoint, since, after)
+    if since is None:  # a copy of the event's registrations leaves for a device: the access log says who took it
+        record_access("admission_list", event, len(whole["people"]), detail=checkpoint.key,
+                      device=scanner.device_name if scanner.staff_id is None else None)
+    body = json.dumps(whole, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = {"Content-Type": "application/json", "Cache-Control": "no-store", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("Accept-Encoding", ""):  # a whole list is megabytes: a sixth of it gzipped
+        body, headers["Content-Encoding"] = gzip.compress(body, compresslevel=6), "gzip"
+    return body, 200, headers
 
 
 @api_bp.route("/events/<slug>/checkpoints")
@@ -297,6 +339,10 @@ def arrivals_data(event: Event) -> dict:
                   "labels": [{"at": index, "text": text} for index, text in day.labels]}
                  for day in figures["days"]],
         "refused": figures["refused"],
+        # «Admitted twice while offline» at each checkpoint where it happened.
+        "conflicts": [{"label": checkpoint_label(Checkpoint(point["key"], point["session"])),
+                       "count": figures["conflicts"][point["key"]]}
+                      for point in figures["checkpoints"] if figures["conflicts"].get(point["key"])],
     }
 
 

@@ -17,11 +17,14 @@ from conference.timeutil import local_to_utc, utcnow
 from .models import ACCESS_KINDS, DataAccess
 
 
-def record_access(kind: str, event: Event, people: int, participant_id: int | None = None, detail: str = "") -> None:
-    """Records that the current staff member is being shown `people` participants' data. Called before the data
-    leaves, so that nothing is shown unrecorded."""
+def record_access(kind: str, event: Event, people: int, participant_id: int | None = None, detail: str = "",
+                  device: str | None = None) -> None:
+    """Records that the current staff member (or the check-in device named `device`, which has a token and no
+    account) is being shown `people` participants' data. Called before the data leaves, so that nothing is shown
+    unrecorded."""
     assert kind in ACCESS_KINDS, kind
-    values = {"at": utcnow(), "user_id": current_user.id, "user_email": current_user.email, "event_id": event.id,
+    user_id, who = (None, f"device «{device}»") if device is not None else (current_user.id, current_user.email)
+    values = {"at": utcnow(), "user_id": user_id, "user_email": who[:254], "event_id": event.id,
               "kind": kind, "participant_id": participant_id, "people": people, "detail": detail[:300]}
     if request.method in ("GET", "HEAD"):
         # A GET saves nothing of its own (it is rolled back: conference.ConferenceApp): the record of a reading is

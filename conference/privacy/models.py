@@ -17,6 +17,7 @@ ACCESS_KINDS = {
     "badges": _l("Downloaded a batch of badges"),
     "certificate": _l("Downloaded a participant's certificate"),
     "certificates": _l("Downloaded a batch of certificates"),
+    "admission_list": _l("Downloaded a scanner's admission list (for check-in without network)"),
 }
 
 

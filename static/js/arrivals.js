@@ -32,6 +32,10 @@
       cell(row, bar, "bar-cell");
     }
     document.getElementById("arrivals-refused").textContent = root.dataset.refused + ": " + data.refused;
+    const conflicts = document.getElementById("arrivals-conflicts");
+    conflicts.hidden = !data.conflicts.length;
+    conflicts.textContent = root.dataset.conflicts + ": " +
+      data.conflicts.map((point) => point.label + " — " + point.count).join(", ");
     chart(data.days);
     document.getElementById("arrivals-updated").textContent =
       root.dataset.updated + " " + clockTime(root);

@@ -1,0 +1,47 @@
+"""offline check-in: a scan that admitted a badge already admitted elsewhere while offline is recorded as a conflict;
+downloading a scanner's admission list joins the access log
+
+Revision ID: 0024
+Revises: 0023
+Create Date: 2026-12-07 02:00:00
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0024'
+down_revision = '0023'
+branch_labels = None
+depends_on = None
+
+OUTCOMES = ("'checked_in', 'already_checked_in', 'unknown_badge', 'revoked_badge', 'registration_cancelled', "
+            "'registration_rejected', 'registration_pending', 'other_event'")
+KINDS = "'participant', 'export', 'badge', 'badges', 'certificate', 'certificates'"
+
+
+def upgrade():
+    _check('scan', 'outcome', f"outcome IN ({OUTCOMES}, 'offline_conflict')",
+           also=('method', "method IN ('camera', 'scanner', 'manual', 'api')"))
+    _check('data_access', 'kind', f"kind IN ({KINDS}, 'admission_list')")
+
+
+def downgrade():
+    op.execute("DELETE FROM data_access WHERE kind = 'admission_list'")
+    op.execute("UPDATE scan SET outcome = 'already_checked_in' WHERE outcome = 'offline_conflict'")
+    _check('data_access', 'kind', f"kind IN ({KINDS})")
+    _check('scan', 'outcome', f"outcome IN ({OUTCOMES})",
+           also=('method', "method IN ('camera', 'scanner', 'manual', 'api')"))
+
+
+def _check(table: str, name: str, condition: str, also: tuple[str, str] | None = None) -> None:
+    """The table's check constraint `name` becomes `condition`. SQLite changes a constraint by rebuilding the table,
+    which keeps none of its CHECK constraints: those it has besides (`also`) are made again."""
+    if op.get_bind().dialect.name == "sqlite":
+        with op.batch_alter_table(table, recreate='always') as batch_op:
+            batch_op.create_check_constraint(name, condition)
+            if also:
+                batch_op.create_check_constraint(*also)
+    else:
+        op.drop_constraint(op.f(f'ck_{table}_{name}'), table, type_='check')
+        op.create_check_constraint(name, table, condition)
