@@ -275,12 +275,48 @@ def scanner():
         query=query, found=found, arrived=arrived, recent=recent, camera=camera_available(),
         camera_library=CAMERA_LIBRARY,
         category_labels=translated(CATEGORY_LABELS), status_labels=translated(STATUS_LABELS),
-        refused_statuses=services.REFUSED_STATUSES, undo_minutes=services.UNDO_MINUTES)
+        refused_statuses=services.REFUSED_STATUSES, undo_minutes=services.UNDO_MINUTES, words=offline_words())
     # The camera decoder is WebAssembly, which the browser runs only with 'wasm-unsafe-eval'.
     return response, 200, {"Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
         "media-src 'self' blob: mediastream:; object-src 'none'; base-uri 'self'; form-action 'self'; "
         "frame-ancestors 'none'")}
+
+
+def offline_words() -> dict:
+    """What the page needs to answer a scan from its admission list as the server would (admission-list.js)."""
+    words = answer_words(current_language())
+    return {
+        "messages": words["messages"], "categories": words["categories"], "statuses": words["statuses"],
+        "refused": {status: outcome for status, outcome in services.REFUSED_STATUSES.items()},
+        "colours": COLOURS, "language": current_language(),
+        "offline": _("offline"), "thisDevice": _("this device"), "notSignedUp": _("Not signed up for this session"),
+        # (placeholders the page fills in: gettext leaves them as written when given no values)
+        "listFrom": _("list of %(time)s, %(ago)s ago"), "seconds": _("%(num)s s"), "minutes": _("%(num)s min"),
+        "queued": _("scans waiting for the network: %(num)s"),
+        "listLoading": _("Downloading the list for scanning without network…"),
+        "listUnavailable": _("This browser keeps no list: without network, scanning stops."),
+    }
+
+
+@scanner_bp.route("/worker.js")
+def worker():
+    """The scanner page's service worker, from the page's own folder: its scope is the event's check-in pages."""
+    response = current_app.send_static_file("js/checkin-worker.js")
+    response.headers["Cache-Control"] = "no-cache"  # a new version is taken at the next visit
+    return response
+
+
+@scanner_bp.route("/manifest.webmanifest")
+def manifest():
+    """The scanner page as an installable app: it opens full screen, at this event's entrance."""
+    event = g.event
+    scope = url_for(".scanner")
+    return jsonify(name=_("Check-in: %(title)s", title=event.display_title(current_language())),
+                   short_name=_("Check-in"), start_url=scope, scope=scope, display="standalone",
+                   background_color="#ffffff", theme_color="#1a4f8b", lang=current_language(),
+                   icons=[{"src": url_for("static", filename="favicon.svg"), "sizes": "any",
+                           "type": "image/svg+xml"}]), 200, {"Content-Type": "application/manifest+json"}
 
 
 # ---- organizers: devices and live arrivals -----------------------------------------------------------------

@@ -7,7 +7,8 @@
   if (!root) return;
   const api = root.dataset.api;
   const checkpoint = root.dataset.checkpoint;
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  let csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const words = JSON.parse(document.getElementById("scanner-words").textContent);
   const input = document.getElementById("scan-input");
   const panel = document.getElementById("answer");
   const undoButton = document.getElementById("answer-undo");
@@ -26,10 +27,72 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  // ---- the admission list, for scans while the network is down (admission-list.js) ----
+  const freshness = document.getElementById("list-freshness");
+  const conflicts = document.getElementById("offline-conflicts");
+  words.nonce = nonce;
+  words.time = (iso) => clockTime(root, new Date(iso), false);
+  let list = null;
+  if (window.AdmissionList && window.indexedDB && window.crypto && crypto.subtle) {
+    list = new AdmissionList({
+      api: api, listUrl: root.dataset.list, slug: root.dataset.slug, checkpoint: checkpoint,
+      headers: () => ({"X-CSRFToken": csrf}),
+      renewCsrf: async () => {
+        const page = await fetch(location.href, {credentials: "same-origin"});
+        const fresh = new DOMParser().parseFromString(await page.text(), "text/html")
+          .querySelector('meta[name="csrf-token"]');
+        if (fresh) csrf = fresh.content;
+      },
+      onChange: showFreshness,
+      onConflict: (reply) => {
+        const item = document.createElement("li");
+        item.textContent = [reply.participant ? reply.participant.name : "", reply.message, reply.details]
+          .filter(Boolean).join(" · ");
+        conflicts.querySelector("ul").append(item);
+        conflicts.hidden = false;
+        beep("amber");
+      },
+    });
+    list.start().catch(() => { list = null; showFreshness(); });
+    setInterval(showFreshness, 1000);
+    if (navigator.serviceWorker && root.dataset.worker) {
+      navigator.serviceWorker.addEventListener("message", (event) => {
+        if (event.data && event.data.kept) root.dataset.offlineReady = "yes"; // it opens without network now
+      });
+      navigator.serviceWorker.register(root.dataset.worker, {scope: root.dataset.scope}).then(async () => {
+        // What this page needs to open without network: itself, its scripts, styles and the camera's decoder.
+        const registration = await navigator.serviceWorker.ready;
+        const needed = [location.href, ...Array.from(document.querySelectorAll("script[src], link[rel=stylesheet], " +
+          "link[rel=icon], link[rel=manifest]"), (element) => element.src || element.href)];
+        if (root.dataset.cameraWasm) needed.push(new URL(root.dataset.cameraWasm, location.href).href);
+        registration.active.postMessage({keep: needed});
+      }).catch(() => { /* no service worker here (plain HTTP): the list still answers until a reload */ });
+    }
+  }
+
+  function showFreshness() {
+    if (!freshness) return;
+    if (!list || !list.ready) {
+      freshness.textContent = list ? words.listLoading : words.listUnavailable;
+      return;
+    }
+    const made = new Date(list.meta.made_at);
+    const seconds = Math.max(0, Math.round((Date.now() - made.getTime()) / 1000));
+    let text = words.listFrom.replace("%(time)s", clockTime(root, made, true))
+      .replace("%(ago)s", seconds < 60 ? words.seconds.replace("%(num)s", seconds)
+        : words.minutes.replace("%(num)s", Math.floor(seconds / 60)));
+    if (list.queued) text += " · " + words.queued.replace("%(num)s", list.queued);
+    freshness.textContent = text;
+    freshness.className = "list-freshness" + (seconds > 30 ? " stale" : "");
+  }
+
+  // A scan goes to the server, which answers within a second; without an answer by then (no network, or a
+  // server out of reach) the admission list on the device answers, and the scan waits in its queue.
   async function send(body, method) {
     const request = Object.assign({checkpoint: checkpoint, nonce: nonce(), method: method,
                                    scanned_at: new Date().toISOString()}, body);
     paused = true;
+    const offline = list && list.ready && request.token !== undefined;
     // A lost answer is retried with the same nonce: the server answers it once and records it once. So is a
     // «busy» (503: the database could not take the scan in time, nothing was saved), after the Retry-After it asks.
     for (let attempt = 0, busy = 0; attempt < 3 && busy < 6;) {
@@ -38,6 +101,7 @@
           method: "POST", credentials: "same-origin",
           headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
           body: JSON.stringify(request),
+          signal: offline ? AbortSignal.timeout(1000) : undefined,
         });
         if (response.status === 503) {
           busy++;
@@ -50,9 +114,17 @@
         }
         const answer = await response.json();
         networkError.hidden = true;
+        if (list && list.ready && answer.result === "checked_in" && answer.participant) {
+          list.noteCheckIn(answer.participant.id, answer.check_in.at, words.thisDevice);
+        }
         show(answer);
         return;
       } catch (error) {
+        if (offline) {
+          networkError.hidden = true;
+          show(await list.answer(request, words));
+          return;
+        }
         attempt++;
         await new Promise((resolve) => setTimeout(resolve, 400 * attempt));
       }
@@ -72,7 +144,8 @@
     const person = answer.participant;
     panel.className = "answer answer-" + colour;
     panel.dataset.result = answer.result;
-    text("answer-message", answer.message);
+    panel.dataset.offline = answer.offline ? "yes" : "no";
+    text("answer-message", answer.offline ? answer.message + " · " + words.offline : answer.message);
     text("answer-first", answer.details);
     text("answer-name", person ? person.name : "");
     text("answer-details", person ? [person.category_label, person.organization, person.place]
@@ -101,7 +174,8 @@
     item.className = "recent-" + (answer.colour || "red");
     const when = clockTime(root);
     const person = answer.participant;
-    item.textContent = [when, answer.message, person ? person.name : ""].filter(Boolean).join(" · ");
+    item.textContent = [when, answer.message, person ? person.name : "", answer.offline ? words.offline : ""]
+      .filter(Boolean).join(" · ");
     const list = document.getElementById("recent");
     list.prepend(item);
     while (list.children.length > 10) list.lastElementChild.remove();
