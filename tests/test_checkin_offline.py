@@ -22,6 +22,7 @@ from conference.timeutil import utcnow
 
 from .conftest import action
 from .test_checkin import people, scan  # noqa: F401  (six registrations with their badges' tokens)
+from .test_reports import pdf_text
 
 
 def listed(client, event, headers=None, **query):
@@ -163,3 +164,5 @@ def test_two_scanners_offline_admitting_one_badge_leave_one_check_in_and_one_con
     assert figures["conflicts"] == [{"label": "Вход", "count": 1}] and figures["refused"] == 0
     page = organizer_client.get(f"/manage/events/{event.slug}/checkin/arrivals").get_data(as_text=True)
     assert "Дважды пропущены без сети" in page
+    report = " ".join(pdf_text(organizer_client.get(f"/manage/events/{event.slug}/report.pdf").data).split())
+    assert "Дважды пропущены без сети" in report and "засчитана одна отметка): 1 — Вход: 1." in report

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, select
 from conference.agenda.labels import KIND_LABELS
 from conference.agenda.models import AgendaSession, Room, SessionSignup, SignupStatus
 from conference.checkin.models import CheckIn
-from conference.checkin.services import NOT_CHECKPOINTS, ArrivalDay, arrival_days
+from conference.checkin.services import NOT_CHECKPOINTS, ArrivalDay, arrival_days, checkpoints, conflicts
 from conference.directories.models import Country, FederalDistrict, FederalSubject, OrganizationType
 from conference.downloads.services import download_kind
 from conference.events.models import Event
@@ -87,6 +87,8 @@ class Report:
     recommendations: list = field(default_factory=list)  # adopted ones, numbered, grouped by addressee
     adopted_count: int = 0
     without_addressee: int = 0
+    # Double admissions of scanners without network, per checkpoint: (its session, None for the entrance; how many)
+    offline_conflicts: list[tuple[AgendaSession | None, int]] = field(default_factory=list)
 
     @property
     def arrivals(self) -> list[tuple[datetime, int]]:
@@ -179,6 +181,7 @@ def build_report(event: Event) -> Report:
                if (by_subject[subject.id][1] if has_check_ins else by_subject[subject.id][0])}
     places = [subject for subject in subject_rows if subject.id in counted]
     recommendations = recommendations_of(event, adopted_only=True)
+    doubled = conflicts(event)
     report = Report(
         event=event, statuses=statuses, attended=attended, has_check_ins=has_check_ins, districts=districts,
         countries=countries, organization_types=organization_types, categories=categories,
@@ -188,6 +191,8 @@ def build_report(event: Event) -> Report:
         subject_count=len(places), recommendations=by_addressee(recommendations),
         adopted_count=len(recommendations),
         without_addressee=sum(1 for item in recommendations if not item.addressees), confirmed_came=confirmed_came,
+        offline_conflicts=[(point.session, doubled[point.key]) for point in checkpoints(event)
+                           if doubled.get(point.key)],
     )
     return report
 
