@@ -52,6 +52,7 @@
       this.badges = new Map(); // token hash → [participant id, revoked]
       this.checkins = new Map(); // participant id → {at, by}
       this.queued = 0;
+      this.unreachable = false; // the last request found no network (scans are answered here until one does)
     }
 
     // Opens the stored copy (deleting one past its date), then keeps it fresh while the server answers.
@@ -104,6 +105,7 @@
           query.set("after", this.meta.next.after);
         }
         const response = await fetch(this.listUrl + "?" + query, {credentials: "same-origin"});
+        this.unreachable = false; // the server answers: scans go to it again
         if ([401, 403, 404].includes(response.status)) {
           // Logged out, the device revoked, or no longer on the event's team: its copy goes.
           await this.forget();
@@ -113,7 +115,7 @@
         if (!response.ok) return;
         await this.apply(await response.json());
       } catch (error) {
-        // No network: the copy held answers meanwhile.
+        this.unreachable = true; // no network: the copy held answers meanwhile
       } finally {
         this.refreshing = false;
       }
@@ -194,9 +196,12 @@
         this.checkins.set(person[0], mine);
         transaction.objectStore("checkins").put(mine, person[0]);
       }
-      await done(transaction);
-      this.queued += 1;
-      this.onChange();
+      // Written while the answer is shown: the door does not wait for the disk (IndexedDB commits in tens of
+      // milliseconds on a slow phone); the page counts the scan queued once it is.
+      done(transaction).then(() => {
+        this.queued += 1;
+        this.onChange();
+      });
       const shown = {result: result, offline: true, colour: words.colours[result] || "red",
                      message: words.messages[result], participant: null};
       if (person) {

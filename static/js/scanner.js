@@ -93,6 +93,12 @@
                                    scanned_at: new Date().toISOString()}, body);
     paused = true;
     const offline = list && list.ready && request.token !== undefined;
+    // Known to be without network (the browser says so, or the server went unanswered a moment ago): the list
+    // answers at once, rather than after a request that fails (25 ms on a slow phone) or a second's wait.
+    if (offline && (!navigator.onLine || list.unreachable)) {
+      show(await list.answer(request, words));
+      return;
+    }
     // A lost answer is retried with the same nonce: the server answers it once and records it once. So is a
     // «busy» (503: the database could not take the scan in time, nothing was saved), after the Retry-After it asks.
     for (let attempt = 0, busy = 0; attempt < 3 && busy < 6;) {
@@ -122,6 +128,7 @@
       } catch (error) {
         if (offline) {
           networkError.hidden = true;
+          list.unreachable = true; // until the next refresh reaches the server
           show(await list.answer(request, words));
           return;
         }
