@@ -75,4 +75,5 @@ bench: translations
 	$(BIN)/python bench/mailing.py
 	$(BIN)/python bench/badges.py
 	$(BIN)/python bench/checkin.py
+	$(BIN)/python bench/offline.py
 	$(BIN)/python bench/report.py
