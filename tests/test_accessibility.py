@@ -136,6 +136,8 @@ def test_a_participants_pages(app, live_server, page, event, demo, axe):
     audit.visit(f"/my/{demo['speaker_token']}/erase")  # a speaker: asked whether to stay named in the program
     audit.visit(f"/news/{demo['news_token']}")  # unsubscribing from the news
     audit.visit(f"/certificates/{demo['certificate_token']}")  # a certificate checked
+    audit.visit("/checkin/pair")  # a phone opening a pairing link without its code
+    audit.visit(f"/checkin/device/{event.slug}/")  # a phone not paired (yet, or any more)
     audit.visit("/my/not-a-valid-link", status=404)
     audit.visit("/no-such-page", status=404)
     audit.visit(f"/lang/en?next=/events/{event.slug}/register")  # English from here on

@@ -5,6 +5,8 @@ is back; two phones that admitted one badge offline leave one check-in and a con
 import re
 
 import pytest
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -156,3 +158,42 @@ def test_two_phones_admitting_one_badge_offline_leave_one_check_in_and_a_conflic
     assert page["conflicts"] == [{"label": "Вход", "count": 1}]
     first.close()
     second.close()
+
+
+def test_a_phone_paired_by_the_organizer_s_qr_code_scans_and_revoked_forgets_its_list(
+        app, live_server, browser, event, crowd, make_user, artifacts):
+    organizer = browser.new_context(locale="ru-RU")
+    desk = organizer.new_page()
+    desk.set_default_timeout(20_000)
+    log_in(desk, live_server.url, make_user("organizer", events=(event,)))
+    desk.wait_for_url(re.compile(r"/manage/"))
+    desk.goto(f"{live_server.url}/manage/events/{event.slug}/checkin/devices")
+    desk.get_by_label("Название устройства").fill("Вход, телефон волонтёра")
+    desk.get_by_role("button", name="Подключить телефон по QR-коду").click()
+    shown = desk.locator(".pairing-qr")
+    expect(shown).to_be_visible()
+    shown.screenshot(path=str(artifacts / "pairing-qr.png"))
+    [code] = [found.text for found in zxingcpp.read_barcodes(Image.open(artifacts / "pairing-qr.png"))]
+    assert re.fullmatch(rf"{re.escape(live_server.url)}/checkin/pair#[\w-]+", code)
+
+    phone = browser.new_context(locale="ru-RU", viewport={"width": 420, "height": 860})  # logged in nowhere
+    page = phone.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(code)  # what the camera app opens
+    page.wait_for_url(f"{live_server.url}/checkin/device/{event.slug}/")
+    expect(page.locator("#device-name")).to_have_text("Вход, телефон волонтёра")
+    expect(page.locator("#list-freshness")).to_contain_text("список от")
+    assert "Прибытие отмечено" in scan(page, crowd[7][1])
+    with action(app):
+        [check_in] = db.session.scalars(select(CheckIn)).all()
+        assert check_in.device.name == "Вход, телефон волонтёра" and check_in.staff_id is None
+
+    desk.goto(f"{live_server.url}/manage/events/{event.slug}/checkin/devices")
+    desk.get_by_role("button", name="Отключить").click()
+    expect(page.locator("#device-state")).to_contain_text("доступ отозван", timeout=15_000)  # at its next refresh
+    expect(page.locator("#scan-input")).to_be_disabled()
+    assert page.evaluate("indexedDB.databases().then((all) => all.filter((db) => db.name.startsWith('checkin|'))"
+                         ".length)") == 0
+    assert page.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('checkin-device')).length") == 0
+    organizer.close()
+    phone.close()

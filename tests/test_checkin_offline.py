@@ -4,6 +4,7 @@ who may download it, and offline scans sent later (a double admission kept once,
 import gzip
 import hashlib
 import json
+import re
 import uuid
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 from conference.badges import services as badges
 from conference.badges.models import Badge
 from conference.checkin import services
-from conference.checkin.models import CheckIn, Scan
+from conference.checkin.models import CheckIn, CheckinDevice, Scan
 from conference.checkin.services import Scanner
 from conference.extensions import db
 from conference.privacy.models import DataAccess
@@ -166,3 +167,35 @@ def test_two_scanners_offline_admitting_one_badge_leave_one_check_in_and_one_con
     assert "Дважды пропущены без сети" in page
     report = " ".join(pdf_text(organizer_client.get(f"/manage/events/{event.slug}/report.pdf").data).split())
     assert "Дважды пропущены без сети" in report and "засчитана одна отметка): 1 — Вход: 1." in report
+
+
+def test_a_pairing_code_works_once_for_ten_minutes_and_not_for_a_revoked_device(
+        app, client, event, people, organizer_client):  # noqa: F811
+    devices = f"/manage/events/{event.slug}/checkin/devices"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', organizer_client.get(devices).get_data(as_text=True))[1]
+    organizer_client.post(f"{devices}/pair", data={"name": "Вход, телефон 3", "csrf_token": token})
+    page = organizer_client.get(devices).get_data(as_text=True)
+    assert "<svg" in page and "Вход, телефон 3" in page
+    code = re.search(r'class="pairing-link">http://[^<#]+/checkin/pair#([\w-]+)<', page)[1]
+    assert code not in organizer_client.get(devices).get_data(as_text=True)  # shown once
+
+    paired = client.post("/api/v1/devices/pair", json={"code": code})
+    assert paired.status_code == 200 and paired.headers["Cache-Control"] == "no-store"
+    answer = paired.get_json()
+    assert answer["event"] == event.slug and answer["scanner"] == f"/checkin/device/{event.slug}/"
+    bearer = {"Authorization": f"Bearer {answer['token']}"}
+    assert listed(client, event, headers=bearer)["full"] is True  # the phone is a device of the event now
+    assert client.post("/api/v1/devices/pair", json={"code": code}).status_code == 404  # once
+    assert client.post("/api/v1/devices/pair", json={}).status_code == 422
+
+    with action(app):
+        device = db.session.scalars(select(CheckinDevice).where(CheckinDevice.name == "Вход, телефон 3")).one()
+        late = services.start_pairing(device)
+        device.pairing_expires_at = utcnow() - timedelta(seconds=1)
+    assert client.post("/api/v1/devices/pair", json={"code": late}).status_code == 404  # expired
+    with action(app):
+        again = services.start_pairing(db.session.merge(device))
+        services.revoke_device(db.session.merge(device))
+    refused = client.post("/api/v1/devices/pair", json={"code": again})
+    assert refused.status_code == 404 and "попросите у организатора новый" in refused.get_json()["message"]
+    assert client.get(f"/api/v1/events/{event.slug}/admission-list", headers=bearer).status_code == 401

@@ -48,6 +48,9 @@ class CheckinDevice(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A phone paired by a QR code (services.start_pairing): the one-time code's hash, until it is used or expires.
+    pairing_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    pairing_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
 

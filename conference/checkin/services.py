@@ -622,9 +622,35 @@ def add_device(event: Event, name: str, user: User | None) -> tuple[CheckinDevic
     return device, token
 
 
+PAIRING_MINUTES = 10
+
+
+def start_pairing(device: CheckinDevice) -> str:
+    """A one-time code that makes a phone this device (pair), valid for PAIRING_MINUTES: the organizer shows it as a
+    QR code, the phone opens its link. Only its hash is kept; a new code replaces the one before."""
+    code = secrets.token_urlsafe(24)
+    device.pairing_hash, device.pairing_expires_at = _token_hash(code), utcnow() + timedelta(minutes=PAIRING_MINUTES)
+    db.session.flush()
+    return code
+
+
+def pair(code: str) -> tuple[CheckinDevice, str] | None:
+    """The device a pairing code was made for, with a new token for the phone that brings it (the code works once);
+    None for a code unknown, used, expired, or of a revoked device."""
+    if not code or len(code) > 100:
+        return None
+    device = db.session.scalar(select(CheckinDevice).where(CheckinDevice.pairing_hash == _token_hash(code)))
+    if device is None or device.revoked_at is not None or device.pairing_expires_at < utcnow():
+        return None
+    token = DEVICE_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    device.token_hash, device.pairing_hash, device.pairing_expires_at = _token_hash(token), None, None
+    db.session.flush()
+    return device, token
+
+
 def revoke_device(device: CheckinDevice) -> None:
     if device.revoked_at is None:
-        device.revoked_at = utcnow()
+        device.revoked_at, device.pairing_hash = utcnow(), None
         db.session.flush()
 
 

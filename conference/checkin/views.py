@@ -8,11 +8,14 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
 from conference.accounts.access import ORGANIZER_ROLES, STAFF_ROLES, roles_required
 from conference.accounts.services import events_of, may_open_event
@@ -40,6 +43,7 @@ api_bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
 csrf.exempt(api_bp)  # devices send no cookies; staff sessions are checked for the CSRF header in api_caller()
 staff_required = roles_required(*STAFF_ROLES)
 NEW_DEVICE_TOKENS = "new_device_tokens"  # in the session from adding a device to the page showing its token
+NEW_PAIRINGS = "new_pairings"  # likewise, a phone's pairing link (its QR code)
 CAMERA_LIBRARY = "vendor/zxing-wasm/reader/index.js"  # put in static/ by `make` from npm (never committed)
 
 # Every other refusal: 422.
@@ -227,6 +231,23 @@ def api_admission_list(slug: str):
     return body, 200, headers
 
 
+@api_bp.route("/devices/pair", methods=["POST"])
+def api_pair():
+    """A phone brings the code of the organizer's QR (start_pairing) and gets its device token, once."""
+    data = request.get_json(silent=True)
+    code = data.get("code") if isinstance(data, dict) else None
+    if not isinstance(code, str) or not code.strip():
+        return api_error(422, "invalid_request", _("Send the pairing code: {\"code\": \"…\"}."))
+    paired = services.pair(code.strip())
+    if paired is None:
+        return api_error(404, "unknown_pairing", _("This QR code has been used, has expired or was revoked: ask the "
+                                                   "organizer for a new one."))
+    device, token = paired
+    return jsonify(token=token, event=device.event.slug, device=device.name,
+                   scanner=url_for("checkin_start.device_scanner", slug=device.event.slug)), 200, {
+        "Cache-Control": "no-store"}
+
+
 @api_bp.route("/events/<slug>/checkpoints")
 def api_checkpoints(slug: str):
     event, _scanner, refusal = api_caller(slug, changes=False)  # reading changes nothing: no CSRF proof needed
@@ -237,6 +258,33 @@ def api_checkpoints(slug: str):
          "starts_at": point.session.starts_at.isoformat() if point.session else None,
          "ends_at": point.session.ends_at.isoformat() if point.session else None}
         for point in services.checkpoints(event)])
+
+
+# ---- a phone paired by a QR code: its scanner works with the device's token, no staff log-in -------------------
+
+@start_bp.route("/checkin/pair")
+def pair_page():
+    """Where the organizer's QR code leads: the code rides in the address's fragment (never sent to the server nor
+    kept in its logs); the page's script exchanges it for the device's token (POST /api/v1/devices/pair)."""
+    return render_template("checkin/pair.html"), 200, {"Cache-Control": "no-store"}
+
+
+@start_bp.route("/checkin/device/<slug>/")
+def device_scanner(slug: str):
+    """A paired phone's scanner: the page holds nothing of the event's people (the admission list and the scans go
+    through the API with the token the phone keeps); without a token it says how to get one."""
+    event = services.event_ref(slug)
+    if event is None:
+        abort(404)
+    checkpoint = request.args.get("checkpoint", ENTRANCE)[:30]
+    return render_template("checkin/device_scanner.html", event=event, checkpoint=checkpoint, words=offline_words(),
+                           undo_minutes=services.UNDO_MINUTES, camera=camera_available(),
+                           camera_library=CAMERA_LIBRARY), 200, {"Content-Security-Policy": SCANNER_CSP}
+
+
+@start_bp.route("/checkin/device/<slug>/worker.js")
+def device_worker(slug: str):
+    return worker()
 
 
 # ---- staff pages ------------------------------------------------------------------------------------------
@@ -276,11 +324,13 @@ def scanner():
         camera_library=CAMERA_LIBRARY,
         category_labels=translated(CATEGORY_LABELS), status_labels=translated(STATUS_LABELS),
         refused_statuses=services.REFUSED_STATUSES, undo_minutes=services.UNDO_MINUTES, words=offline_words())
-    # The camera decoder is WebAssembly, which the browser runs only with 'wasm-unsafe-eval'.
-    return response, 200, {"Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
-        "media-src 'self' blob: mediastream:; object-src 'none'; base-uri 'self'; form-action 'self'; "
-        "frame-ancestors 'none'")}
+    return response, 200, {"Content-Security-Policy": SCANNER_CSP}
+
+
+# The camera decoder is WebAssembly, which the browser runs only with 'wasm-unsafe-eval'.
+SCANNER_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self' "
+               "'wasm-unsafe-eval'; media-src 'self' blob: mediastream:; object-src 'none'; base-uri 'self'; "
+               "form-action 'self'; frame-ancestors 'none'")
 
 
 def offline_words() -> dict:
@@ -341,12 +391,44 @@ def devices():
             session[NEW_DEVICE_TOKENS] = session.get(NEW_DEVICE_TOKENS, []) + [
                 {"event": event.id, "name": device.name, "token": token}]
             return redirect(url_for(".devices"))
-    pending = session.get(NEW_DEVICE_TOKENS, [])
-    new_tokens = [entry for entry in pending if entry["event"] == event.id]  # another event's wait for its page
-    if new_tokens:
-        session[NEW_DEVICE_TOKENS] = [entry for entry in pending if entry["event"] != event.id]
+    new_tokens, pairings = _shown_once(NEW_DEVICE_TOKENS, event), _shown_once(NEW_PAIRINGS, event)
+    for pairing in pairings:
+        pairing["qr"] = qr_svg(pairing["link"])
     return render_template("checkin/devices.html", event=event, devices=services.devices_of(event),
-                           new_tokens=new_tokens, name=name)
+                           new_tokens=new_tokens, pairings=pairings, name=name,
+                           pairing_minutes=services.PAIRING_MINUTES)
+
+
+def _shown_once(key: str, event: Event) -> list[dict]:
+    """What the session carries to this event's devices page, taken out: shown once, then gone (another event's
+    waits for its own page)."""
+    pending = session.get(key, [])
+    mine = [entry for entry in pending if entry["event"] == event.id]
+    if mine:
+        session[key] = [entry for entry in pending if entry["event"] != event.id]
+    return mine
+
+
+@bp.route("/devices/pair", methods=["POST"])
+def pair_device():
+    """A phone to become a check-in device by a QR code: the page shows the code (once), the phone opens it."""
+    event = g.event
+    name = " ".join(request.form.get("name", "").split())
+    if not name or len(name) > 100:
+        flash(_("Name the device, e.g. «Entrance, phone 1»."), "error")
+        return redirect(url_for(".devices"))
+    device, _token = services.add_device(event, name, current_user)  # (its own token comes with the pairing)
+    code = services.start_pairing(device)
+    # The address the organizer's own browser is on (behind the proxy, as it sees it): the phone is at the venue too.
+    link = request.host_url.rstrip("/") + url_for("checkin_start.pair_page") + "#" + code
+    session[NEW_PAIRINGS] = session.get(NEW_PAIRINGS, []) + [{"event": event.id, "name": device.name, "link": link}]
+    return redirect(url_for(".devices"))
+
+
+def qr_svg(text: str) -> Markup:
+    """A QR code to show on a screen, as inline SVG (sharp at any size)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
+    return Markup(image.to_string(encoding="unicode"))
 
 
 @bp.route("/devices/<int:device_id>/revoke", methods=["POST"])

@@ -43,7 +43,8 @@
   }
 
   class AdmissionList {
-    // options: api (the check-in API's URL), listUrl, slug, checkpoint, headers() (the CSRF header), onChange()
+    // options: api (the check-in API's URL), listUrl, slug, checkpoint, headers() (the CSRF header, or a paired
+    // phone's token), onChange(), onConflict(answer), onGone() (the copy was deleted: no longer allowed), renewCsrf()
     constructor(options) {
       Object.assign(this, options);
       this.name = "checkin|" + this.slug + "|" + this.checkpoint;
@@ -104,12 +105,14 @@
           query.set("since", this.meta.next.since);
           query.set("after", this.meta.next.after);
         }
-        const response = await fetch(this.listUrl + "?" + query, {credentials: "same-origin"});
+        const response = await fetch(this.listUrl + "?" + query, {credentials: "same-origin",
+                                                                  headers: this.headers()});
         this.unreachable = false; // the server answers: scans go to it again
         if ([401, 403, 404].includes(response.status)) {
           // Logged out, the device revoked, or no longer on the event's team: its copy goes.
           await this.forget();
           this.onChange();
+          if (this.onGone) this.onGone();
           return;
         }
         if (!response.ok) return;
@@ -239,6 +242,8 @@
             await this.renewCsrf();
             break;
           }
+          // Not let in (logged out, say): the scans wait for a log-in; a revoked phone's go with its list.
+          if (["unauthorized", "forbidden", "unknown_event"].includes(reply.result)) break;
           const removal = this.db.transaction("queue", "readwrite");
           removal.objectStore("queue").delete(cursor.key);
           await done(removal);

@@ -7,8 +7,35 @@
   if (!root) return;
   const api = root.dataset.api;
   const checkpoint = root.dataset.checkpoint;
-  let csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  let csrf = csrfMeta ? csrfMeta.content : "";
   const words = JSON.parse(document.getElementById("scanner-words").textContent);
+  // A paired phone (device_scanner.html) calls the API with the token it keeps; the staff's page with its session.
+  let list = null; // the admission list, for scans while the network is down
+  const deviceKey = "checkin-device|" + root.dataset.slug;
+  const device = root.dataset.auth === "device" ? JSON.parse(localStorage.getItem(deviceKey) || "null") : null;
+  function authorization() {
+    return device ? {"Authorization": "Bearer " + device.token} : {"X-CSRFToken": csrf};
+  }
+  if (root.dataset.auth === "device" && !device) {
+    stop(root.dataset.unpaired);
+    return;
+  }
+
+  // The phone's access ended (revoked, or the event gone): what it kept goes, and it scans no more.
+  async function stop(message) {
+    const state = document.getElementById("device-state");
+    state.textContent = message;
+    state.hidden = false;
+    document.getElementById("scan-input").disabled = true;
+    localStorage.removeItem(deviceKey);
+    if (list) await list.forget();
+    if (window.indexedDB && indexedDB.databases) { // lists of its other checkpoints too
+      for (const database of await indexedDB.databases()) {
+        if (database.name.startsWith("checkin|" + root.dataset.slug + "|")) indexedDB.deleteDatabase(database.name);
+      }
+    }
+  }
   const input = document.getElementById("scan-input");
   const panel = document.getElementById("answer");
   const undoButton = document.getElementById("answer-undo");
@@ -32,11 +59,11 @@
   const conflicts = document.getElementById("offline-conflicts");
   words.nonce = nonce;
   words.time = (iso) => clockTime(root, new Date(iso), false);
-  let list = null;
   if (window.AdmissionList && window.indexedDB && window.crypto && crypto.subtle) {
     list = new AdmissionList({
       api: api, listUrl: root.dataset.list, slug: root.dataset.slug, checkpoint: checkpoint,
-      headers: () => ({"X-CSRFToken": csrf}),
+      headers: authorization,
+      onGone: () => { if (device) stop(root.dataset.revoked); },
       renewCsrf: async () => {
         const page = await fetch(location.href, {credentials: "same-origin"});
         const fresh = new DOMParser().parseFromString(await page.text(), "text/html")
@@ -105,10 +132,14 @@
       try {
         const response = await fetch(api, {
           method: "POST", credentials: "same-origin",
-          headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+          headers: Object.assign({"Content-Type": "application/json"}, authorization()),
           body: JSON.stringify(request),
           signal: offline ? AbortSignal.timeout(1000) : undefined,
         });
+        if (response.status === 401 && device) {
+          await stop(root.dataset.revoked);
+          return;
+        }
         if (response.status === 503) {
           busy++;
           networkError.textContent = networkError.dataset.busy;
@@ -233,7 +264,7 @@
     let done = false;
     try {
       const response = await fetch(api + "/" + undone.checkIn, {
-        method: "DELETE", credentials: "same-origin", headers: {"X-CSRFToken": csrf}});
+        method: "DELETE", credentials: "same-origin", headers: authorization()});
       message = (await response.json()).message;
       done = response.ok;
     } catch (error) { /* no answer: say so below */ }
@@ -262,6 +293,16 @@
 
   const picker = document.querySelector("[data-autosubmit]");
   if (picker) picker.addEventListener("change", () => picker.form.submit());
+  if (device) {
+    // The phone's name, and its event's checkpoints (from the API: the page itself is the same for everyone).
+    document.getElementById("device-name").textContent = device.name;
+    const select = document.getElementById("checkpoint");
+    fetch(root.dataset.checkpoints, {headers: authorization()}).then((response) => response.json()).then((data) => {
+      select.replaceChildren(...data.checkpoints.map((point) => new Option(point.label, point.key, false,
+                                                                           point.key === checkpoint)));
+    }).catch(() => { /* offline: the checkpoint it has stays */ });
+    select.addEventListener("change", () => { location.search = "?checkpoint=" + encodeURIComponent(select.value); });
+  }
 
   // The camera: frames are decoded in the browser by zxing-wasm, installed from npm into static/vendor.
   const library = root.dataset.cameraLibrary;
