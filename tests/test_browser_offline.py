@@ -187,6 +187,13 @@ def test_a_phone_paired_by_the_organizer_s_qr_code_scans_and_revoked_forgets_its
     with action(app):
         [check_in] = db.session.scalars(select(CheckIn)).all()
         assert check_in.device.name == "Вход, телефон волонтёра" and check_in.staff_id is None
+    page.locator("#scanner[data-offline-ready=yes]").wait_for(state="attached")
+    phone.set_offline(True)
+    page.reload()  # the phone's page opens offline too, and answers from its list
+    assert "офлайн" in answers_offline(page, crowd[8][1], "green")
+    phone.set_offline(False)
+    drained(page)
+    assert counted(app, CheckIn) == 2
 
     desk.goto(f"{live_server.url}/manage/events/{event.slug}/checkin/devices")
     desk.get_by_role("button", name="Отключить").click()
