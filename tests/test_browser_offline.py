@@ -101,6 +101,12 @@ def test_twenty_online_then_thirty_offline_leave_fifty_check_ins_once_the_networ
     with action(app):
         methods = set(db.session.scalars(select(Scan.method)))
         assert methods == {"scanner"}
+
+    page.get_by_role("button", name="Выйти").click()  # what the device kept of the event's people goes with the log-in
+    page.wait_for_load_state()
+    page.wait_for_function("indexedDB.databases().then((all) => !all.some((db) => db.name.startsWith('checkin|')))")
+    kept = page.evaluate("caches.keys().then((names) => names.filter((name) => name.startsWith('checkin|')))")
+    assert kept == []
     context.close()
 
 
@@ -199,7 +205,7 @@ def test_a_phone_paired_by_the_organizer_s_qr_code_scans_and_revoked_forgets_its
     desk.get_by_role("button", name="Отключить").click()
     expect(page.locator("#device-state")).to_contain_text("доступ отозван", timeout=15_000)  # at its next refresh
     expect(page.locator("#scan-input")).to_be_disabled()
-    assert page.evaluate("indexedDB.databases().then((all) => all.filter((db) => db.name.startsWith('checkin|'))"
+    assert page.evaluate("indexedDB.databases().then((all) => all.filter((db) => db.name.startsWith('device|'))"
                          ".length)") == 0
     assert page.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('checkin-device')).length") == 0
     organizer.close()

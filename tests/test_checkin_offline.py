@@ -72,8 +72,8 @@ def test_the_admission_list_holds_hashes_names_and_check_ins_and_then_only_what_
     # Nothing changed: the changes are empty. Then a registration cancelled, a badge reissued, a check-in made
     # elsewhere and one undone: the next copy holds those alone.
     same = listed(checkin_client, event, **whole["next"])
-    assert same["full"] is False and same["check_ins"] == [] and same["undone"] == []
-    assert same["people"] == [] and same["badges"] == []
+    assert same["full"] is False and same["undone"] == [] and same["people"] == [] and same["badges"] == []
+    assert same["check_ins"] == whole["check_ins"]  # (a scan of the last seconds comes again: changes overlap)
     with action(app):
         petrova = db.session.get(Participant, people["ids"]["Петрова"])
         registration.cancel(petrova)
@@ -199,3 +199,33 @@ def test_a_pairing_code_works_once_for_ten_minutes_and_not_for_a_revoked_device(
     refused = client.post("/api/v1/devices/pair", json={"code": again})
     assert refused.status_code == 404 and "попросите у организатора новый" in refused.get_json()["message"]
     assert client.get(f"/api/v1/events/{event.slug}/admission-list", headers=bearer).status_code == 401
+
+
+def test_a_badge_turned_away_offline_is_not_checked_in_after_the_fact(app, client, event, people):  # noqa: F811
+    """The scanner's copy predates the badge (issued since): it said «unknown»; the sync records that, no check-in."""
+    with action(app):
+        _device, token = services.add_device(db.session.merge(event), "Вход, телефон 1", None)
+    refused = offline_scan(client, event, people["Иванов"], utcnow() - timedelta(minutes=3),
+                           {"Authorization": f"Bearer {token}"}, admitted_offline=None, refused_offline="unknown_badge")
+    assert refused.status_code == 404 and refused.get_json()["result"] == "unknown_badge"
+    with action(app):
+        assert db.session.scalars(select(CheckIn)).all() == []
+        assert [scan.outcome for scan in db.session.scalars(select(Scan))] == ["unknown_badge"]
+
+
+def test_changes_asked_since_long_ago_are_a_copy_and_logged_and_an_undo_redone_stays_checked_in(
+        app, event, people, checkin_client):  # noqa: F811
+    an_hour_ago(app)
+    whole = listed(checkin_client, event)
+    listed(checkin_client, event, since="2000-01-01T00:00:00+00:00", after=0)  # everything, in all but name
+    with action(app):
+        assert [entry.kind for entry in db.session.scalars(select(DataAccess))] == ["admission_list"] * 2
+        first = scan(event, people["Петрова"])["check_in"]["id"]
+    with action(app):
+        assert services.undo(db.session.merge(event), first, Scanner(), may_undo_any=True) == "undone"
+    with action(app):
+        scan(event, people["Петрова"])  # checked in again
+    changes = listed(checkin_client, event, **whole["next"])
+    assert changes["undone"] == [] and [row[1] for row in changes["check_ins"]] == [people["ids"]["Петрова"]]
+    again = listed(checkin_client, event, **changes["next"])  # within the overlap: the same, never «undone»
+    assert again["undone"] == []

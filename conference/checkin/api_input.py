@@ -22,6 +22,7 @@ SCAN_FIELD_MESSAGES = {
     "method": _l("The method is one of: %(methods)s.", methods=", ".join(METHODS)),
     "scanned_at": _l("scanned_at must be a date and time in ISO 8601, e.g. 2018-11-23T09:41:00Z."),
     "admitted_offline": _l("admitted_offline is true or false."),
+    "refused_offline": _l("refused_offline is the result the device showed when it turned the holder away."),
 }
 # What a field that is there but wrong is told (when it differs from what its absence is told).
 SCAN_FIELD_WRONG = {"token": _l("The token must be the text the QR code holds.")}
@@ -59,7 +60,8 @@ def read_scan(data) -> tuple[dict, dict]:
         participant_id = int(participant_id)  # 5.0 is the integer 5 to JSON Schema
     fields = {"token": data.get("token"), "participant_id": participant_id, "nonce": data.get("nonce"),
               "checkpoint": data.get("checkpoint", ENTRANCE), "method": data.get("method", "api"),
-              "scanned_at": scanned_at, "admitted_offline": data.get("admitted_offline", False)}
+              "scanned_at": scanned_at, "admitted_offline": data.get("admitted_offline", False),
+              "refused_offline": data.get("refused_offline")}
     return fields, errors
 
 

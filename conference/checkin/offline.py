@@ -29,6 +29,8 @@ HASH_HEX = 32  # the first 128 bits of SHA-256: tokens hold 133 random bits, so 
 # A change is stamped when its action begins and seen once it commits: each copy overlaps the one before by this
 # much, so that an action committed a moment after the copy was made is in the next one (changes are idempotent).
 OVERLAP = timedelta(seconds=10)
+# Changes asked for since longer ago than this are a copy of the list in all but name: the access log records them.
+CHANGES_LOGGED_AFTER = timedelta(hours=1)
 # How long after its event a copy may be kept on a device: then the scanner page deletes it.
 KEPT_AFTER_EVENT = timedelta(days=1)
 
@@ -47,15 +49,23 @@ def admission_list(event: Event, checkpoint: Checkpoint, since: datetime | None 
         select(Badge.token, Badge.participant_id, Badge.revoked_at).join(Participant)
         .where(Participant.event_id == event.id, Participant.erased_at.is_(None),
                *([or_(Badge.issued_at >= since, Badge.revoked_at >= since)] if since else []))).all()
+    here = (CheckIn.event_id == event.id, CheckIn.checkpoint == checkpoint.key)
+    # New check-ins: those after the copy's last id, and those whose scans came in since (PostgreSQL's ids are handed
+    # out before commit: a lower one may commit after a higher one was sent).
+    recent = CheckIn.id.in_(select(Scan.check_in_id).where(
+        Scan.event_id == event.id, Scan.received_at >= since, Scan.check_in_id.is_not(None))) if since else None
     check_ins = db.session.execute(
         select(CheckIn.id, CheckIn.participant_id, CheckIn.checked_in_at, User.full_name, User.email,
                CheckinDevice.name)
         .outerjoin(User, User.id == CheckIn.staff_id).outerjoin(CheckinDevice, CheckinDevice.id == CheckIn.device_id)
-        .where(CheckIn.event_id == event.id, CheckIn.checkpoint == checkpoint.key, CheckIn.id > after)
+        .where(*here, or_(CheckIn.id > after, recent) if recent is not None else CheckIn.id > after)
         .order_by(CheckIn.id)).all()
+    # Undone here since: those who have no check-in here now (one undone, then made again, stays).
     undone = [] if since is None else list(db.session.scalars(
-        select(Scan.participant_id).where(Scan.event_id == event.id, Scan.checkpoint == checkpoint.key,
-                                          Scan.undone_at >= since, Scan.participant_id.is_not(None))))
+        select(Scan.participant_id).distinct().where(
+            Scan.event_id == event.id, Scan.checkpoint == checkpoint.key, Scan.undone_at >= since,
+            Scan.participant_id.is_not(None),
+            ~select(CheckIn.id).where(*here, CheckIn.participant_id == Scan.participant_id).exists())))
     last = max([after, *(row.id for row in check_ins)])
     answer = {
         "event": event.slug, "checkpoint": checkpoint.key, "full": since is None, "made_at": now.isoformat(),

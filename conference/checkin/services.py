@@ -386,7 +386,7 @@ def end_scan_transaction(_error=None) -> None:
 @_reconnecting
 def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str, *, token: str | None = None,
              participant_id: int | None = None, scanned_at: datetime | None = None,
-             admitted_offline: bool = False) -> dict:
+             admitted_offline: bool = False, refused_offline: str | None = None) -> dict:
     """Admit the holder of a badge (`token`) or, checking in by hand, a participant found by name. Returns the
     answer (see `answer` below), the same answer again for a nonce already seen with the same scan. `event` is
     an Event or an EventRef: only its id is used.
@@ -394,7 +394,9 @@ def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str,
     `admitted_offline`: a scanner without network let the holder in on its own list (conference/checkin/offline.py)
     and sends the scan now. Should another scanner have admitted the badge here too, both let the person in: the
     earlier check-in is kept (this one's time, scanner and device, if it was the earlier) and the scan is recorded
-    as a conflict (ScanOutcome.OFFLINE_CONFLICT), never folded into an «already checked in»."""
+    as a conflict (ScanOutcome.OFFLINE_CONFLICT), never folded into an «already checked in». `refused_offline`:
+    such a scanner turned the holder away (with that result): the scan records what the door did, and admits
+    nobody after the fact."""
     nonce = (nonce or "").strip()
     if not nonce or len(nonce) > 64:
         raise CheckinError("invalid_nonce")
@@ -410,6 +412,8 @@ def check_in(event: Event, checkpoint: Checkpoint, scanner: Scanner, nonce: str,
         else:
             row = sql.holder.run(cursor, {"participant_id": participant_id, "event_id": event.id})
         result, participant = _decide(event, row)
+        if refused_offline is not None and result == ScanOutcome.CHECKED_IN:
+            result = refused_offline  # (a badge issued after the scanner's last copy, say)
         signed_up = None
         if checkpoint.session is not None and participant is not None and result == ScanOutcome.CHECKED_IN:
             status = sql.signed_up.run(cursor, {"participant_id": participant["id"],
@@ -639,12 +643,19 @@ def pair(code: str) -> tuple[CheckinDevice, str] | None:
     None for a code unknown, used, expired, or of a revoked device."""
     if not code or len(code) > 100:
         return None
-    device = db.session.scalar(select(CheckinDevice).where(CheckinDevice.pairing_hash == _token_hash(code)))
+    code_hash = _token_hash(code)
+    device = db.session.scalar(select(CheckinDevice).where(CheckinDevice.pairing_hash == code_hash))
     if device is None or device.revoked_at is not None or device.pairing_expires_at < utcnow():
         return None
     token = DEVICE_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    device.token_hash, device.pairing_hash, device.pairing_expires_at = _token_hash(token), None, None
-    db.session.flush()
+    # Taken on the condition that the code is still there: of two phones bringing it at once, one gets the device.
+    taken = db.session.execute(
+        update(CheckinDevice).where(CheckinDevice.id == device.id, CheckinDevice.pairing_hash == code_hash)
+        .values(token_hash=_token_hash(token), pairing_hash=None, pairing_expires_at=None)
+        .execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        return None
+    db.session.refresh(device)
     return device, token
 
 

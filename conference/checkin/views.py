@@ -164,7 +164,8 @@ def api_check_in(slug: str):
     try:
         reply = services.check_in(event, checkpoint, scanner, fields["nonce"], token=fields["token"],
                                   participant_id=fields["participant_id"], scanned_at=fields["scanned_at"],
-                                  admitted_offline=fields["admitted_offline"])
+                                  admitted_offline=fields["admitted_offline"],
+                                  refused_offline=fields["refused_offline"])
     except services.CheckinError as error:
         messages = {
             "nonce_reused": _("This nonce was already used for another scan: send a new random nonce with each "
@@ -221,7 +222,9 @@ def api_admission_list(slug: str):
     if errors:
         return api_error(422, "invalid_request", _("The request is incomplete or malformed."), errors=errors)
     whole = offline.admission_list(db.session.get(Event, event.id), checkpoint, since, after)
-    if since is None:  # a copy of the event's registrations leaves for a device: the access log says who took it
+    # A copy of the event's registrations leaves for a device: the access log says who took it. Changes every few
+    # seconds are not recorded, unless they reach back further than any scanner's (a copy in all but name).
+    if since is None or since < utcnow() - offline.CHANGES_LOGGED_AFTER:
         record_access("admission_list", event, len(whole["people"]), detail=checkpoint.key,
                       device=scanner.device_name if scanner.staff_id is None else None)
     body = json.dumps(whole, ensure_ascii=False, separators=(",", ":")).encode()

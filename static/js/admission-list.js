@@ -47,7 +47,8 @@
     // phone's token), onChange(), onConflict(answer), onGone() (the copy was deleted: no longer allowed), renewCsrf()
     constructor(options) {
       Object.assign(this, options);
-      this.name = "checkin|" + this.slug + "|" + this.checkpoint;
+      // A paired phone's lists apart from a staff member's: the log-in page deletes the latter (forget-offline.js).
+      this.name = (this.device ? "device|" : "checkin|") + this.slug + "|" + this.checkpoint;
       this.meta = null; // {made_at, next, expires_at, signed_up}
       this.people = new Map(); // id → [id, name, category, organization, region ru, region en, status]
       this.badges = new Map(); // token hash → [participant id, revoked]
@@ -85,9 +86,18 @@
       setInterval(() => this.sync(), SYNC_SECONDS * 1000);
     }
 
-    async forget() {
-      if (this.db) this.db.close();
-      await request(indexedDB.deleteDatabase(this.name));
+    // Deletes the copy. `keepQueue`: the scans answered offline stay, to be sent once the server lets them in
+    // again (a log-in that ended): they are admissions made, and hold no one's name.
+    async forget(keepQueue) {
+      if (keepQueue && this.queued) {
+        const transaction = this.db.transaction(["meta", "people", "badges", "checkins"], "readwrite");
+        for (const name of ["meta", "people", "badges", "checkins"]) transaction.objectStore(name).clear();
+        await done(transaction);
+      } else {
+        if (this.db) this.db.close();
+        await request(indexedDB.deleteDatabase(this.name));
+        this.db = null;
+      }
       this.meta = null;
       this.people.clear();
       this.badges.clear();
@@ -108,11 +118,14 @@
         const response = await fetch(this.listUrl + "?" + query, {credentials: "same-origin",
                                                                   headers: this.headers()});
         this.unreachable = false; // the server answers: scans go to it again
-        if ([401, 403, 404].includes(response.status)) {
-          // Logged out, the device revoked, or no longer on the event's team: its copy goes.
-          await this.forget();
+        const refusal = response.headers.get("Content-Type") === "application/json" && !response.ok
+          ? (await response.json()).result : null;
+        if (["unauthorized", "forbidden", "unknown_event"].includes(refusal)) {
+          // Logged out, the device revoked, or no longer on the event's team: its copy goes (the queue stays,
+          // for a log-in to send it).
+          await this.forget(true);
           this.onChange();
-          if (this.onGone) this.onGone();
+          if (this.onGone) this.onGone(refusal);
           return;
         }
         if (!response.ok) return;
@@ -191,7 +204,11 @@
         result = "already_checked_in";
         checkIn = this.checkins.get(person[0]);
       }
-      const queued = Object.assign({}, scan, {admitted_offline: result === "checked_in"});
+      // The server is told what the door did: let in (and so a conflict if another scanner did too), or turned
+      // away (and so no check-in made after the fact); «already here» is sent as a plain scan.
+      const queued = Object.assign({}, scan);
+      if (result === "checked_in") queued.admitted_offline = true;
+      else if (result !== "already_checked_in") queued.refused_offline = result;
       const transaction = this.db.transaction(["queue", "checkins"], "readwrite");
       transaction.objectStore("queue").add(queued);
       if (result === "checked_in") {
@@ -242,8 +259,10 @@
             await this.renewCsrf();
             break;
           }
-          // Not let in (logged out, say): the scans wait for a log-in; a revoked phone's go with its list.
-          if (["unauthorized", "forbidden", "unknown_event"].includes(reply.result)) break;
+          // A scan's answer (it has a colour) is recorded: the scan leaves the queue. So does one the server can
+          // never take (malformed, a nonce reused). Anything else (logged out, a server error, a scan undone at that
+          // moment) waits for the next turn, with the same nonce.
+          if (!reply.colour && !["invalid_request", "nonce_reused", "unknown_checkpoint"].includes(reply.result)) break;
           const removal = this.db.transaction("queue", "readwrite");
           removal.objectStore("queue").delete(cursor.key);
           await done(removal);

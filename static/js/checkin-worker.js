@@ -57,14 +57,18 @@ async function asset(request) {
   return fresh;
 }
 
+// The scanner page alone (whatever its checkpoint), its manifest and the static files: the organizers' pages in the
+// same folder (devices, arrivals) are never kept.
+const SCANNER = new URL(self.registration.scope).pathname;
+
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || !isKept(url)) return;
   if (event.request.mode === "navigate") {
-    if (url.href.startsWith(self.registration.scope)) event.respondWith(page(event.request));
+    if (url.pathname === SCANNER) event.respondWith(page(event.request));
     return;
   }
-  if (url.pathname.startsWith("/static/") || url.href.startsWith(self.registration.scope)) {
+  if (url.pathname.startsWith("/static/") || url.pathname === SCANNER + "manifest.webmanifest") {
     event.respondWith(asset(event.request));
   }
 });

@@ -29,10 +29,10 @@
     state.hidden = false;
     document.getElementById("scan-input").disabled = true;
     localStorage.removeItem(deviceKey);
-    if (list) await list.forget();
+    if (list) await list.forget(false); // a revoked phone's scans, queued too, do not count
     if (window.indexedDB && indexedDB.databases) { // lists of its other checkpoints too
       for (const database of await indexedDB.databases()) {
-        if (database.name.startsWith("checkin|" + root.dataset.slug + "|")) indexedDB.deleteDatabase(database.name);
+        if (database.name.startsWith("device|" + root.dataset.slug + "|")) indexedDB.deleteDatabase(database.name);
       }
     }
   }
@@ -61,9 +61,9 @@
   words.time = (iso) => clockTime(root, new Date(iso), false);
   if (window.AdmissionList && window.indexedDB && window.crypto && crypto.subtle) {
     list = new AdmissionList({
-      api: api, listUrl: root.dataset.list, slug: root.dataset.slug, checkpoint: checkpoint,
+      api: api, listUrl: root.dataset.list, slug: root.dataset.slug, checkpoint: checkpoint, device: !!device,
       headers: authorization,
-      onGone: () => { if (device) stop(root.dataset.revoked); },
+      onGone: (refusal) => { if (device && refusal === "unauthorized") stop(root.dataset.revoked); },
       renewCsrf: async () => {
         const page = await fetch(location.href, {credentials: "same-origin"});
         const fresh = new DOMParser().parseFromString(await page.text(), "text/html")
