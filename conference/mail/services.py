@@ -92,9 +92,9 @@ def queued_count() -> int:
 
 # ---- sending ---------------------------------------------------------------------------------------------
 
-# Letters a run claims at once. Each is handed over on its own (see send_due); the batch only saves the claiming
-# round trips. Small enough that its last letter is reached well within the lease (MAIL_SENDING_LEASE) even when
-# every letter before it waits out SMTP_TIMEOUT.
+# Letters a run claims (and writes) at once; each is still handed over on its own (see send_due). Small enough that
+# its last letter is reached well within the lease (MAIL_SENDING_LEASE) even when every letter before it waits out
+# SMTP_TIMEOUT.
 BATCH = 20
 
 
