@@ -197,6 +197,7 @@ def test_a_phone_paired_by_the_organizer_s_qr_code_scans_and_revoked_forgets_its
     phone.set_offline(True)
     page.reload()  # the phone's page opens offline too, and answers from its list
     assert "офлайн" in answers_offline(page, crowd[8][1], "green")
+    page.screenshot(path=str(artifacts / "paired-phone-offline.png"), full_page=True)
     phone.set_offline(False)
     drained(page)
     assert counted(app, CheckIn) == 2
