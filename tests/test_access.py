@@ -84,15 +84,17 @@ def test_anonymous_visitors_are_sent_to_log_in(app, client, event, participant_i
         assert response.location.startswith("/login"), (method, url)
 
 
-def scanner_page(event) -> str:
-    """The one staff page that check-in staff may open."""
-    return f"/manage/events/{event.slug}/checkin/"
+def scanner_pages(event) -> list[str]:
+    """The one staff page that check-in staff may open, with its service worker and manifest (for scanning offline)."""
+    page = f"/manage/events/{event.slug}/checkin/"
+    return [page, f"{page}worker.js", f"{page}manifest.webmanifest"]
 
 
 def test_checkin_staff_get_a_friendly_403(app, checkin_client, event, participant_id):
-    assert checkin_client.get(scanner_page(event)).status_code == 200
+    for page in scanner_pages(event):
+        assert checkin_client.get(page).status_code == 200, page
     for method, url in staff_urls(app, event, participant_id):
-        if url == scanner_page(event):
+        if url in scanner_pages(event):
             continue
         response = checkin_client.open(url, method=method)
         assert response.status_code == 403, (method, url)
