@@ -2,6 +2,8 @@
 sort, sum and filter (dates as dates, counts as numbers, shares as percentages), and a value typed by anyone must
 never run as a formula in the organizer's Excel."""
 
+import csv
+import io
 from datetime import date, datetime, time
 
 from openpyxl import Workbook
@@ -35,6 +37,27 @@ def neutralize_formula(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def csv_bytes(header: list[str], rows: list[list]) -> bytes:
+    """A CSV file as Excel with Russian regional settings opens it: semicolons and a byte-order mark; times as
+    «YYYY-MM-DD HH:MM»; formulas kept as text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header)
+    writer.writerows([neutralize_formula(cell.strftime("%Y-%m-%d %H:%M") if isinstance(cell, datetime) else cell)
+                      for cell in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(tables: list[tuple[str, list[str], list[list]]]) -> bytes:
+    """A workbook of (title, header, rows) tables, a sheet each (add_table)."""
+    workbook = Workbook(write_only=True)
+    for title, header, rows in tables:
+        add_table(workbook, title, header, rows)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def add_table(workbook: Workbook, title: str, header: list[str], rows: list[list]) -> None:

@@ -162,7 +162,7 @@ def test_an_organizers_pages(app, live_server, page, demo, make_user, axe, artif
                  f"/events/{slug}/recommendations"]:
         audit.visit(path)
     # One of each thing to edit, as the lists link to them.
-    for listing, link in [("agenda/", "/agenda/sessions/"), ("agenda/rooms/", "/agenda/rooms/"),
+    for listing, link in [("agenda/", "/agenda/sessions/"), ("agenda/", "/lists"), ("agenda/rooms/", "/agenda/rooms/"),
                           ("recommendations/", "/recommendations/")]:
         page.goto(f"{live_server.url}{manage}/{listing}")
         audit.visit(page.locator(f"main a[href*='{link}']:not([href$='/new'])").first.get_attribute("href"))

@@ -1,8 +1,6 @@
 """What registration does: register, self-service, moderation, filtering and exports."""
 
-import csv
 import hmac
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +8,6 @@ from blinker import Namespace
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from sqlalchemy import Select, case, column, func, or_, select, table, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -21,7 +18,7 @@ from conference.events.models import ConsentText, Event
 from conference.events.services import current_consent
 from conference.extensions import db
 from conference.mail.services import Draft, letter_kind, queue_letter
-from conference.spreadsheets import add_table, neutralize_formula
+from conference.spreadsheets import csv_bytes, xlsx_bytes
 from conference.timeutil import to_zone, utcnow
 from conference.transactions import lock_row, savepoint
 
@@ -481,20 +478,8 @@ def export_table(event: Event, criteria: ParticipantFilter) -> tuple[list[str], 
 
 
 def export_csv(event: Event, criteria: ParticipantFilter) -> bytes:
-    header, rows = export_table(event, criteria)
-    buffer = io.StringIO()
-    # Semicolons and a byte-order mark: what Excel with Russian regional settings opens correctly.
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(header)
-    writer.writerows([neutralize_formula(cell.strftime("%Y-%m-%d %H:%M") if isinstance(cell, datetime) else cell)
-                      for cell in row] for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(*export_table(event, criteria))
 
 
 def export_xlsx(event: Event, criteria: ParticipantFilter) -> bytes:
-    header, rows = export_table(event, criteria)
-    workbook = Workbook(write_only=True)
-    add_table(workbook, _("Participants"), header, rows)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes([(_("Participants"), *export_table(event, criteria))])

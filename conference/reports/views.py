@@ -3,11 +3,15 @@
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from conference.agenda.models import AgendaSession
 from conference.downloads.services import latest, new_download, queue_preparation
-from conference.events.access import event_blueprint
+from conference.events.access import event_blueprint, of_event_or_404
+from conference.privacy.access_log import record_access
 from conference.registration.services import status_counts
+from conference.spreadsheets import csv_bytes, xlsx_bytes
 
 from . import services
+from .session_lists import csv_rows, session_lists, tables
 
 bp = event_blueprint("reports", __name__)
 
@@ -48,3 +52,26 @@ def prepare_report():
                             current_user.id)
     queue_preparation(download)
     return redirect(url_for("downloads.show", download_id=download.id))
+
+
+@bp.route("/sessions/<int:session_id>/lists")
+def session_people(session_id: int):
+    """Who a session had: signed up, waiting, came, signed up and did not come."""
+    session = of_event_or_404(AgendaSession, session_id, g.event)
+    return render_template("reports/session_lists.html", event=g.event, session=session,
+                           lists=session_lists(session))
+
+
+@bp.route("/sessions/<int:session_id>/lists.<any(csv, xlsx):fmt>")
+def session_people_export(session_id: int, fmt: str):
+    event = g.event
+    session = of_event_or_404(AgendaSession, session_id, event)
+    lists = session_lists(session)
+    record_access("export", event, lists.people, detail=f"{fmt} session_id={session.id}")
+    filename = f"session-{session.id}-{event.slug}.{fmt}"
+    if fmt == "csv":
+        return Response(csv_bytes(*csv_rows(lists, event.timezone)), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return Response(xlsx_bytes(tables(lists, event.timezone)),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
