@@ -26,6 +26,7 @@ from conference.events.models import Event
 from conference.events.services import list_events
 from conference.extensions import csrf, db
 from conference.i18n import current_language, local_datetime, translated
+from conference.ids import MAX_ID
 from conference.privacy.access_log import record_access
 from conference.registration.labels import CATEGORY_LABELS, STATUS_LABELS
 from conference.registration.services import ParticipantFilter, page_of_participants
@@ -215,7 +216,7 @@ def api_admission_list(slug: str):
             errors["since"] = _("since must be the next.since of an earlier answer (a date and time in ISO 8601).")
     try:
         after = int(request.args.get("after", 0))
-        if not 0 <= after <= 2**63:
+        if not 0 <= after <= MAX_ID:  # (an id: a larger number would fail PostgreSQL's integer column, a 500)
             raise ValueError(after)
     except ValueError:
         errors["after"] = _("after must be the next.after of an earlier answer (a whole number).")
