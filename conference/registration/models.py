@@ -88,6 +88,9 @@ class Participant(db.Model):
         # Covers the organizer's usual filters (status, region) so counts need not read the rows themselves.
         Index("ix_participant_event_status_subject", "event_id", "status", "subject_id"),
         Index("ix_participant_event_name", "event_id", "last_name", "first_name"),
+        # Every breakdown of the report and the dashboard, summed in one pass that reads no row (reports.services).
+        Index("ix_participant_event_groups", "event_id", "subject_id", "country_id", "organization_type_id",
+              "category", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

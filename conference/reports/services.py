@@ -118,16 +118,49 @@ class Report:
         return line.attended if self.has_check_ins else line.confirmed
 
 
-def _lines(event: Event, group_column) -> list:
-    """(group value, confirmed, attended) for every group of `group_column` among confirmed participants and
-    everyone who came. «Came» is an EXISTS on check_in's (participant, checkpoint) key: one index probe per
-    participant."""
-    came = select(CheckIn.id).where(CheckIn.participant_id == Participant.id).exists()
-    return db.session.execute(
-        select(group_column, func.sum(case((Participant.status == RegistrationStatus.CONFIRMED, 1), else_=0)),
-               func.sum(case((came, 1), else_=0)))
-        .where(Participant.event_id == event.id, (Participant.status == RegistrationStatus.CONFIRMED) | came)
-        .group_by(group_column)).all()
+@dataclass
+class Groups:
+    """Confirmed participants and people who came, summed by each of the report's breakdowns."""
+
+    by_subject: dict = field(default_factory=dict)  # subject id → (confirmed, attended)
+    by_country: dict = field(default_factory=dict)
+    by_type: dict = field(default_factory=dict)  # organization type id → (confirmed, attended)
+    by_category: dict = field(default_factory=dict)
+    attended: int = 0
+    confirmed_came: int = 0
+
+    def add(self, breakdown: dict, key, confirmed: int, attended: int) -> None:
+        before = breakdown.get(key, (0, 0))
+        breakdown[key] = (before[0] + confirmed, before[1] + attended)
+
+
+def _groups(event: Event) -> Groups:
+    """Every breakdown in one pass over the event's participants, grouped by all of the breakdowns' columns at once
+    (ix_participant_event_groups covers them, so the pass reads no row; «came» is an EXISTS on check_in's
+    (participant, checkpoint) key, one index probe per participant). One pass instead of one per breakdown: the
+    dashboard asks for these figures on every refresh (bench/dashboard.py)."""
+    came = case((select(CheckIn.id).where(CheckIn.participant_id == Participant.id).exists(), 1), else_=0)
+    rows = db.session.execute(
+        select(Participant.subject_id, Participant.country_id, Participant.organization_type_id,
+               Participant.category, Participant.status, func.count(), func.sum(came))
+        .where(Participant.event_id == event.id)
+        .group_by(Participant.subject_id, Participant.country_id, Participant.organization_type_id,
+                  Participant.category, Participant.status))
+    groups = Groups()
+    for subject_id, country_id, type_id, category, status, count, attended in rows:
+        confirmed = count if status == RegistrationStatus.CONFIRMED else 0
+        if not confirmed and not attended:
+            continue  # neither confirmed nor came: in no breakdown
+        if subject_id is not None:
+            groups.add(groups.by_subject, subject_id, confirmed, attended)
+        else:
+            groups.add(groups.by_country, country_id, confirmed, attended)
+        groups.add(groups.by_type, type_id, confirmed, attended)
+        groups.add(groups.by_category, category, confirmed, attended)
+        groups.attended += attended
+        if confirmed:
+            groups.confirmed_came += attended
+    return groups
 
 
 def build_report(event: Event) -> Report:
@@ -135,8 +168,8 @@ def build_report(event: Event) -> Report:
         Participant.event_id == event.id).group_by(Participant.status)).all())
     has_check_ins = db.session.scalar(select(CheckIn.id).where(CheckIn.event_id == event.id).limit(1)) is not None
 
-    by_subject = {subject_id: (confirmed, attended) for subject_id, confirmed, attended
-                  in _lines(event, Participant.subject_id) if subject_id is not None}
+    groups = _groups(event)
+    by_subject = groups.by_subject
     districts = []
     subject_rows = db.session.scalars(select(FederalSubject).where(FederalSubject.id.in_(list(by_subject)))
                                       .order_by(FederalSubject.name_ru)).all()
@@ -150,32 +183,21 @@ def build_report(event: Event) -> Report:
                                                                                   line.label))))
     districts.sort(key=lambda group: (-group.district.attended, -group.district.confirmed))
 
-    by_country = {country_id: (confirmed, attended) for country_id, confirmed, attended
-                  in _lines(event, Participant.country_id) if country_id is not None}
+    by_country = groups.by_country
     countries = [Line(country.id, country.name, *by_country[country.id])
                  for country in db.session.scalars(select(Country).where(Country.id.in_(list(by_country))))]
     countries.sort(key=lambda line: (-line.attended, -line.confirmed, line.label))
 
-    by_type = {type_id: (confirmed, attended) for type_id, confirmed, attended
-               in _lines(event, Participant.organization_type_id)}
+    by_type = groups.by_type
     organization_types = [
         Line(kind.code, kind.name, *by_type[kind.id])
         for kind in db.session.scalars(select(OrganizationType).order_by(OrganizationType.sort_order))
         if kind.id in by_type]
 
     labels = translated(CATEGORY_LABELS)
-    by_category = {category: (confirmed, attended) for category, confirmed, attended
-                   in _lines(event, Participant.category)}
+    by_category = groups.by_category
     categories = [Line(category, labels[category], *by_category[category]) for category in CATEGORIES
                   if category in by_category]
-
-    # Who came, and how many of them were confirmed: one index probe per participant rather than a DISTINCT
-    # over every check-in.
-    came = select(CheckIn.id).where(CheckIn.participant_id == Participant.id).exists()
-    attended, confirmed_came = db.session.execute(select(
-        func.coalesce(func.sum(case((came, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((came & (Participant.status == RegistrationStatus.CONFIRMED), 1), else_=0)), 0))
-        .where(Participant.event_id == event.id)).one()
 
     counted = {subject.id for subject in subject_rows
                if (by_subject[subject.id][1] if has_check_ins else by_subject[subject.id][0])}
@@ -183,14 +205,15 @@ def build_report(event: Event) -> Report:
     recommendations = recommendations_of(event, adopted_only=True)
     doubled = conflicts(event)
     report = Report(
-        event=event, statuses=statuses, attended=attended, has_check_ins=has_check_ins, districts=districts,
+        event=event, statuses=statuses, attended=groups.attended, has_check_ins=has_check_ins, districts=districts,
         countries=countries, organization_types=organization_types, categories=categories,
         sessions=_session_lines(event), arrival_days=arrival_days(event),
         east=max(places, key=lambda subject: subject.longitude) if places else None,
         west=min(places, key=lambda subject: subject.longitude) if places else None,
         subject_count=len(places), recommendations=by_addressee(recommendations),
         adopted_count=len(recommendations),
-        without_addressee=sum(1 for item in recommendations if not item.addressees), confirmed_came=confirmed_came,
+        without_addressee=sum(1 for item in recommendations if not item.addressees),
+        confirmed_came=groups.confirmed_came,
         offline_conflicts=[(point.session, doubled[point.key]) for point in checkpoints(event)
                            if doubled.get(point.key)],
     )
@@ -202,8 +225,11 @@ def _session_lines(event: Event) -> list[SessionLine]:
         select(SessionSignup.session_id, SessionSignup.status, func.count())
         .join(AgendaSession, AgendaSession.id == SessionSignup.session_id)
         .where(AgendaSession.event_id == event.id).group_by(SessionSignup.session_id, SessionSignup.status))}
+    # Through the event's sessions rather than check_in.event_id: counted on ix_check_in_session_id alone (13 ms
+    # against 150 ms for the event's 100,000 check-ins in bench/report.py's forum).
     attended = dict(db.session.execute(select(CheckIn.session_id, func.count()).where(
-        CheckIn.event_id == event.id, CheckIn.session_id.is_not(None)).group_by(CheckIn.session_id)).all())
+        CheckIn.session_id.in_(select(AgendaSession.id).where(AgendaSession.event_id == event.id)))
+        .group_by(CheckIn.session_id)).all())
     labels = translated(KIND_LABELS)
     rows = db.session.execute(select(AgendaSession, Room).join(
         Room, and_(Room.id == AgendaSession.room_id)).where(
