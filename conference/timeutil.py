@@ -3,8 +3,10 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime
+from sqlalchemy import BigInteger, DateTime, Integer, cast, extract, func, literal_column
 from sqlalchemy.types import TypeDecorator
+
+from conference.extensions import db
 
 
 def utcnow() -> datetime:
@@ -37,3 +39,14 @@ def to_zone(value: datetime, zone_name: str) -> datetime:
 def local_to_utc(value: datetime, zone_name: str) -> datetime:
     """A wall-clock time typed by an organizer in the event's zone, as UTC."""
     return value.replace(tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+
+
+def interval_number(moment, seconds: int):
+    """The number of the `seconds`-long interval since 1970 (UTC) in which a stored UTC time falls, computed by the
+    database: the dashboard asks every few seconds, and reading 16,000 arrival times to count them in Python took
+    0.24 s against 0.04 s for the database's count (bench/report.py's forum). (The step is written into the SQL, so
+    that GROUP BY repeats the SELECT's expression exactly: PostgreSQL compares them as written, parameters included.)"""
+    step = literal_column(str(seconds), Integer)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(extract("epoch", moment) / step), BigInteger)  # a naive timestamp, read as UTC
+    return cast(func.strftime("%s", moment), Integer) // step

@@ -63,7 +63,7 @@ def refused(response, api: bool) -> bool:
 def test_the_matrix_covers_pages_and_api(app, events):
     _a, b, ids = events
     endpoints = {endpoint for _method, _url, endpoint in event_routes(app, b.slug, ids)}
-    assert {"events_manage.dashboard", "team.team", "participants.detail", "checkin_scanner.scanner",
+    assert {"reports.dashboard", "team.team", "participants.detail", "checkin_scanner.scanner",
             "checkin_api.api_check_in", "checkin_api.api_undo", "checkin_api.api_checkpoints"} <= endpoints
     assert len(endpoints) >= 40
 

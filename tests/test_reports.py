@@ -170,8 +170,8 @@ def test_the_english_report_sets_russian_it_quotes_ragged_right_not_justified(ap
 def test_a_heading_never_stays_alone_at_the_foot_of_a_page(follows):
     """Whatever comes before it, a section's heading and its introduction share a page with their chart or with
     the table's column titles and first row (the report's stylesheet, rendered as the report is)."""
-    block = ('<svg class="chart" viewBox="0 0 180 40" width="180mm" height="40mm"><text x="0" y="20" font-size="5">'
-             'Диаграмма</text></svg>' if follows == "chart" else
+    block = ('<svg class="figure-chart" viewBox="0 0 180 40" width="180mm" height="40mm">'
+             '<text x="0" y="20" font-size="5">Диаграмма</text></svg>' if follows == "chart" else
              '<div class="grid"><div class="row head"><span class="name">Столбец</span></div>'
              + "".join(f'<div class="row"><span class="name">Строка {n}</span></div>' for n in range(1, 30))
              + "</div>")

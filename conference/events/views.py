@@ -1,13 +1,11 @@
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
 from conference.accounts.access import organizer_required
 from conference.accounts.services import add_member, events_of
 from conference.registration import services as registration
-from conference.registration.labels import STATUS_LABELS
 from conference.transactions import lock_row
 
 from . import services
@@ -16,16 +14,7 @@ from .forms import EventForm
 from .models import Event
 
 bp = Blueprint("events", __name__)
-manage_bp = event_blueprint("events_manage", __name__)  # one event's dashboard and settings
-
-REGISTRATION_STATE_LABELS = {
-    "open": _l("open"),
-    "not_open_yet": _l("not open yet"),
-    "closed": _l("closed"),
-    "full": _l("closed: all places are taken"),
-}
-
-
+manage_bp = event_blueprint("events_manage", __name__)  # one event's settings (its dashboard: reports)
 
 @bp.route("/")
 def index():
@@ -51,14 +40,6 @@ def consent(slug: str):
 @organizer_required
 def manage_index():
     return render_template("events/manage_index.html", events=events_of(current_user, services.list_events()))
-
-
-@manage_bp.route("")
-def dashboard():
-    event = g.event
-    counts = registration.status_counts(event)
-    return render_template("events/dashboard.html", event=event, counts=counts, status_labels=STATUS_LABELS,
-                           state=registration.registration_state(event), state_labels=REGISTRATION_STATE_LABELS)
 
 
 @bp.route("/manage/events/new", methods=["GET", "POST"])
@@ -116,5 +97,5 @@ def _save_event_form(form: EventForm, event: Event):
                 flash(_("The consent text in English is still the default one, while the Russian text has been "
                         "changed: participants who register in English read it. Translate the new text."),
                       "warning")
-            return redirect(url_for("events_manage.dashboard", slug=event.slug))  # the slug may be new
+            return redirect(url_for("reports.dashboard", slug=event.slug))  # the slug may be new
     return render_template("events/edit.html", form=form, event=event)

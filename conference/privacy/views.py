@@ -58,7 +58,7 @@ def anonymise_event():
     if request.method == "POST":
         erased = services.anonymise_event(event, "organizer")
         flash(ngettext("%(num)d registration anonymised.", "%(num)d registrations anonymised.", erased), "success")
-        return redirect(url_for("events_manage.dashboard"))
+        return redirect(url_for("reports.dashboard"))
     return render_template("privacy/anonymise_event.html", event=event)
 
 

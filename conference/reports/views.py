@@ -1,19 +1,50 @@
 """The organizer's downloads of the post-event report."""
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from conference.agenda.models import AgendaSession
 from conference.downloads.services import latest, new_download, queue_preparation
 from conference.events.access import event_blueprint, of_event_or_404
+from conference.i18n import translated
 from conference.privacy.access_log import record_access
+from conference.registration.labels import STATUS_LABELS
 from conference.registration.services import status_counts
+from conference.resolutions.labels import STATUS_LABELS as RECOMMENDATION_LABELS
 from conference.spreadsheets import csv_bytes, xlsx_bytes
+from conference.timeutil import utcnow
 
 from . import services
+from .dashboard import build_dashboard
 from .session_lists import csv_rows, session_lists, tables
 
 bp = event_blueprint("reports", __name__)
+
+REGISTRATION_STATE_LABELS = {
+    "open": _l("open"),
+    "not_open_yet": _l("not open yet"),
+    "closed": _l("closed"),
+    "full": _l("closed: all places are taken"),
+}
+
+
+@bp.route("")
+def dashboard():
+    """One event's dashboard: its figures (refreshed in place from dashboard_figures) and the way to everything."""
+    return render_template("reports/dashboard.html", **_dashboard())
+
+
+@bp.route("/figures")
+def dashboard_figures():
+    """The dashboard's figures alone, for its refresh every half minute."""
+    return render_template("reports/_dashboard_figures.html", **_dashboard())
+
+
+def _dashboard() -> dict:
+    return {"event": g.event, "dashboard": build_dashboard(g.event), "state_labels": REGISTRATION_STATE_LABELS,
+            "status_labels": translated(STATUS_LABELS), "recommendation_labels": RECOMMENDATION_LABELS,
+            "generated": utcnow()}
 
 
 def report_language() -> str:

@@ -1,0 +1,99 @@
+"""The organizer's dashboard: the post-event report's figures while the event is prepared and run, from the report's
+own queries (build_report), plus what only matters before the end: registrations day by day, recommendations by
+state, whether registration is open."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from conference.events.models import Event
+from conference.extensions import db
+from conference.registration.models import STATUSES, Participant
+from conference.registration.services import registration_state
+from conference.resolutions.models import STATUSES as RECOMMENDATION_STATUSES
+from conference.resolutions.models import Recommendation
+from conference.timeutil import interval_number
+
+from .services import Line, Report, SessionLine, build_report
+
+TOP = 10  # regions and organization types shown on the dashboard; the report and its XLSX have them all
+FULLEST = 15  # sessions shown, the fullest first
+# Registrations are counted per quarter hour by the database and put into days here: every time zone is a whole
+# number of quarter hours away from UTC, so each quarter falls into one local day.
+QUARTER = 15 * 60
+
+
+@dataclass(frozen=True)
+class RegistrationDay:
+    day: date
+    counts: dict[str, int]  # status now → registrations made that day (the event's time zone)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class Dashboard:
+    report: Report
+    registration_days: list[RegistrationDay]
+    recommendation_states: dict[str, int]
+    registration_state: str
+
+    @property
+    def top_regions(self) -> list[Line]:
+        """The federal subjects and other countries people came from (confirmed ones, before check-in begins)."""
+        report = self.report
+        places = [line for group in report.districts for line in group.subjects] + report.countries
+        return sorted((line for line in places if report.counted(line)),
+                      key=lambda line: (-report.counted(line), line.label))[:TOP]
+
+    @property
+    def top_organization_types(self) -> list[Line]:
+        report = self.report
+        return sorted((line for line in report.organization_types if report.counted(line)),
+                      key=lambda line: -report.counted(line))[:TOP]
+
+    @property
+    def fullest_sessions(self) -> list[SessionLine]:
+        """Sign-ups against seats, then people who came against seats: the sessions to watch."""
+        return sorted(self.report.sessions, key=lambda line: (
+            -(line.signed_up / line.capacity if line.capacity else 0), -line.fill_rate, line.starts_at))[:FULLEST]
+
+    @property
+    def came_share(self) -> float | None:
+        """The share of confirmed participants who came (the report's no-show rate, the other way round)."""
+        rate = self.report.no_show_rate
+        return None if rate is None else 1 - rate
+
+
+def registrations_per_day(event: Event) -> list[RegistrationDay]:
+    """Registrations by the day they were made, split by their status now, every day from the first registration
+    to the last (days without any included, so that a quiet week shows)."""
+    number = interval_number(Participant.created_at, QUARTER).label("number")
+    rows = db.session.execute(select(number, Participant.status, func.count()).where(
+        Participant.event_id == event.id).group_by(number, Participant.status))
+    zone = ZoneInfo(event.timezone)
+    days: dict[date, dict[str, int]] = {}
+    for quarter, status, count in rows:
+        counts = days.setdefault(datetime.fromtimestamp(quarter * QUARTER, zone).date(), dict.fromkeys(STATUSES, 0))
+        counts[status] += count
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    return [RegistrationDay(day, days.get(day, dict.fromkeys(STATUSES, 0)))
+            for day in (first + timedelta(days=offset) for offset in range((last - first).days + 1))]
+
+
+def recommendation_states(event: Event) -> dict[str, int]:
+    counts = dict(db.session.execute(select(Recommendation.status, func.count()).where(
+        Recommendation.event_id == event.id).group_by(Recommendation.status)).all())
+    return {status: counts.get(status, 0) for status in RECOMMENDATION_STATUSES}
+
+
+def build_dashboard(event: Event) -> Dashboard:
+    return Dashboard(report=build_report(event), registration_days=registrations_per_day(event),
+                     recommendation_states=recommendation_states(event),
+                     registration_state=registration_state(event))
