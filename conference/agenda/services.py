@@ -551,6 +551,20 @@ def signups_of(participant: Participant) -> dict[int, SessionSignup]:
     return {signup.session_id: signup for signup in rows}
 
 
+def sessions_chosen(participant: Participant) -> list[tuple[SessionSignup, int | None]]:
+    """The participant's seats and waiting places, session by session in the program's order, each waiting place
+    with its number in the queue (promote_waiting's order: the earliest first)."""
+    signups = db.session.scalars(select(SessionSignup).join(AgendaSession).where(
+        SessionSignup.participant_id == participant.id).options(joinedload(SessionSignup.session))
+        .order_by(AgendaSession.starts_at, AgendaSession.id)).all()
+    ahead = select(func.count()).select_from(SessionSignup)
+    return [(signup, None if signup.status != SignupStatus.WAITING else 1 + db.session.scalar(ahead.where(
+        SessionSignup.session_id == signup.session_id, SessionSignup.status == SignupStatus.WAITING,
+        (SessionSignup.created_at < signup.created_at)
+        | ((SessionSignup.created_at == signup.created_at) & (SessionSignup.id < signup.id)))))
+            for signup in signups]
+
+
 def taken_seats(session_ids: list[int]) -> dict[int, int]:
     query = (select(SessionSignup.session_id, func.count())
              .where(SessionSignup.session_id.in_(session_ids), SessionSignup.status == SignupStatus.REGISTERED)

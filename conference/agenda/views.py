@@ -337,3 +337,9 @@ def change_my_session(token: str, session_id: int):
 def my_calendar(token: str):
     participant = participant_or_abort(token)
     return ics(services.personal_calendar(participant, current_language()), f"{participant.event.slug}-my-sessions.ics")
+
+
+@editor_bp.app_context_processor
+def participant_sessions():
+    """(The organizer's page of a participant lists their seats and waiting places.)"""
+    return {"sessions_chosen": services.sessions_chosen}

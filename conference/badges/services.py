@@ -100,6 +100,13 @@ def badges_in_force(participants: list[Participant]) -> dict[int, Badge]:
     return badges
 
 
+def badges_of(participant: Participant) -> list[Badge]:
+    """Every badge the participant was given, the first first: the one in force and those revoked (lost, or
+    erased with the registration)."""
+    return list(db.session.scalars(select(Badge).where(Badge.participant_id == participant.id)
+                                   .order_by(Badge.issued_at, Badge.id)))
+
+
 def current_badges(participants: list[Participant]) -> dict[int, Badge]:
     """The badges in force, to be shown or printed: with their QR pictures."""
     badges = badges_in_force(participants)

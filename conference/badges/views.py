@@ -109,7 +109,8 @@ def batch_printed(download_id: int):
 
 @bp.app_context_processor
 def badge_layouts():
-    return {"badge_layouts": LAYOUTS, "latest_badge_batches": latest_batches, "badge_in_force": badge_in_force}
+    return {"badge_layouts": LAYOUTS, "latest_badge_batches": latest_batches, "badge_in_force": badge_in_force,
+            "badges_of": services.badges_of}
 
 
 def badge_in_force(participant: Participant) -> Badge | None:

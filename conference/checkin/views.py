@@ -484,3 +484,9 @@ def openapi():
     """The API's description, for people writing a scanner app."""
     return (Path(__file__).parent / "openapi.yaml").read_text(encoding="utf-8"), 200, {
         "Content-Type": "application/yaml; charset=utf-8"}
+
+
+@bp.app_context_processor
+def participant_arrivals():
+    """(The organizer's page of a participant lists their arrivals.)"""
+    return {"arrivals_of": services.arrivals_of}

@@ -3,9 +3,10 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from conference.accounts.models import User
 from conference.directories.models import Country, FederalSubject, OrganizationType
 from conference.events.models import ConsentText, Event
 from conference.extensions import db
@@ -153,3 +154,33 @@ class Participant(db.Model):
 def _keep_search_text_current(mapper, connection, participant: Participant) -> None:
     if participant.erased_at is None:  # an erased row's search text is the neutral word alone (privacy.services)
         participant.refresh_search_text()
+
+
+class ChangeActor(Vocabulary):
+    PARTICIPANT = "participant", _l("the participant")
+    STAFF = "staff", _l("staff")
+    SYSTEM = "system", _l("the system")
+
+
+class RegistrationChange(db.Model):
+    """Who changed a registration, what and when, for the organizer's page of the participant (written by
+    registration.history on every flush that changes one). It names the fields that changed and keeps the values
+    of the status and the category alone: the history outlives an erasure and must identify nobody."""
+
+    __tablename__ = "registration_change"
+    __table_args__ = (
+        CheckConstraint(f"actor IN {ChangeActor.values()}", name="actor"),
+        Index("ix_registration_change_participant", "participant_id", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    registered: Mapped[bool] = mapped_column(default=False)  # a new registration, or a cancelled one made anew
+    # field → [before, after] for the status and the category; field → null for the others (changed, values unsaid)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    participant: Mapped[Participant] = relationship()
+    user: Mapped[User | None] = relationship()

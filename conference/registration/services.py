@@ -22,12 +22,14 @@ from conference.spreadsheets import csv_bytes, xlsx_bytes
 from conference.timeutil import to_zone, utcnow
 from conference.transactions import lock_row, savepoint
 
+from . import history  # noqa: F401 (its listener records every change of a registration)
 from .labels import CATEGORY_LABELS, STATUS_LABELS
 from .models import (
     ACTIVE_STATUSES,
     PARTICIPANT_FIELDS,
     SEARCH_INDEX,
     Participant,
+    RegistrationChange,
     RegistrationStatus,
     new_link_key,
     search_words,
@@ -222,6 +224,13 @@ def resend_link(event: Event, email: str) -> bool:
         return False
     notify(participant, "link")
     return True
+
+
+def history_of(participant: Participant) -> list[RegistrationChange]:
+    """Who changed the registration, what and when (registration.history writes it), the latest first."""
+    return list(db.session.scalars(select(RegistrationChange).where(
+        RegistrationChange.participant_id == participant.id).options(joinedload(RegistrationChange.user))
+        .order_by(RegistrationChange.changed_at.desc(), RegistrationChange.id.desc())))
 
 
 # ---- moderation ------------------------------------------------------------------------------------------

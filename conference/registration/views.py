@@ -21,7 +21,7 @@ from .forms import (
     ResendLinkForm,
     filter_args,
 )
-from .labels import CATEGORY_LABELS, STATUS_LABELS
+from .labels import ACTOR_LABELS, CATEGORY_LABELS, FIELD_LABELS, STATUS_LABELS
 from .models import Participant, RegistrationStatus
 
 public_bp = Blueprint("registration", __name__)
@@ -231,7 +231,9 @@ def detail(participant_id: int):
     record_access("participant", event, 1, participant.id)  # (shown again after a refused POST, too)
     return render_template("registration/manage_detail.html", event=event, participant=participant, form=form,
                            status_labels=STATUS_LABELS, category_labels=CATEGORY_LABELS,
-                           self_service_url=services.self_service_url(participant))
+                           self_service_url=services.self_service_url(participant),
+                           history=services.history_of(participant), field_labels=FIELD_LABELS,
+                           actor_labels=ACTOR_LABELS)
 
 
 @manage_bp.route("/<int:participant_id>/status", methods=["POST"])
