@@ -220,8 +220,9 @@ def _load(path: str, modified: float) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def load(path: Path = MAP_FILE) -> dict | None:
+def load(path: Path | None = None) -> dict | None:
     """The built map, or None when it has not been built (`make vendor`)."""
+    path = path or MAP_FILE
     try:
         return _load(str(path), path.stat().st_mtime)
     except FileNotFoundError:
