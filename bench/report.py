@@ -5,6 +5,7 @@ recommendations (in one process); then each measurement runs in a fresh process,
 is its own:
   - WeasyPrint rendering a one-page document (the renderer's floor on this machine, now);
   - the report as PDF (Russian), from the database to the last byte, tagged for screen readers as it is served;
+  - the same PDF without the map of regions (as if it had not been built): what the map costs;
   - the same PDF untagged: what tagging costs;
   - the same tables as XLSX.
 Budget on a 2-core machine: the PDF report in 5 s or less, peak memory at most 400 MB.
@@ -112,6 +113,10 @@ def run_case(name: str, database: str) -> dict:
     from conference.events.services import get_event
     from conference.reports import services
 
+    if name == "report-pdf-without-map":
+        from conference.reports import geography
+
+        geography.MAP_FILE = Path(tempfile.mkdtemp()) / "russia-map.json"  # not built: one line says the map is off
     if name == "report-pdf-untagged":
         from conference import pdf
 
@@ -143,7 +148,7 @@ def main() -> None:
     print(f"prepared {args.participants} participants, {args.sessions} sessions, {args.check_ins} check-ins "
           f"in {time.perf_counter() - started:.0f} s")
     results = {}
-    for name in ("weasyprint-one-page", "report-pdf", "report-pdf-untagged", "report-xlsx"):
+    for name in ("weasyprint-one-page", "report-pdf", "report-pdf-without-map", "report-pdf-untagged", "report-xlsx"):
         child = subprocess.run([sys.executable, __file__, "--case", name, "--database", database],
                                capture_output=True, text=True, cwd=Path(__file__).parent)
         if child.returncode:
@@ -152,7 +157,8 @@ def main() -> None:
         print(f"{name:<22} {figures['seconds']:7.2f} s   peak {figures['peak_mb']:6.0f} MB   "
               f"{figures['bytes'] / 1024:7.0f} KiB", flush=True)
     floor = results["weasyprint-one-page"]["seconds"]
-    print(f"report-pdf: {results['report-pdf']['seconds'] / floor:.1f}× WeasyPrint's one-page document; tagging "
+    print(f"report-pdf: {results['report-pdf']['seconds'] / floor:.1f}× WeasyPrint's one-page document; the map "
+          f"{results['report-pdf']['seconds'] / results['report-pdf-without-map']['seconds'] - 1:+.0%}; tagging "
           f"{results['report-pdf']['seconds'] / results['report-pdf-untagged']['seconds'] - 1:+.0%}")
     print("budget: the PDF report ≤ 5 s, peak ≤ 400 MB")
 

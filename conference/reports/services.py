@@ -29,6 +29,7 @@ from conference.resolutions.services import by_addressee, recommendations_of
 from conference.spreadsheets import add_table, share
 from conference.timeutil import to_zone
 
+from .geography import region_map
 from .labels import ORGANIZATION_GROUPS
 
 
@@ -317,7 +318,8 @@ def render_report_pdf(event: Event, language: str) -> bytes:
     with force_locale(language):
         report = build_report(event)
         html = render_template("reports/report.html", report=report, summary=summary(report),
-                               city=event_city(event, current_language()), generated=datetime.now(UTC))
+                               regions=region_map(report), city=event_city(event, current_language()),
+                               generated=datetime.now(UTC))
     return render_pdf(html, tagged=True)
 
 
