@@ -233,6 +233,7 @@ def docx_bytes(event: Event, language: str, text: str) -> bytes:
     styles = document.styles
     styles["Normal"].font.name = "Arial"  # a font every editor's Word has, with Cyrillic
     styles["Normal"].font.size = Pt(11)
+    styles["Heading 1"].font.name = "Arial"
     parts = paragraphs_of(text)
     with force_locale(language):
         document.core_properties.title = " ".join(parts[0].split()) if parts else event.display_title(language)
