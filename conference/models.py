@@ -11,4 +11,5 @@ from .events.models import ConsentText, Event  # noqa: F401
 from .mail.models import Letter, LetterAttempt  # noqa: F401
 from .privacy.models import DataAccess  # noqa: F401
 from .registration.models import Participant  # noqa: F401
+from .reports.models import PressRelease  # noqa: F401
 from .resolutions.models import Addressee, Body, Project, Recommendation  # noqa: F401

@@ -159,6 +159,7 @@ def test_an_organizers_pages(app, live_server, page, demo, make_user, axe, artif
                  "/manage/directories/", "/manage/staff/", "/manage/staff/new", "/checkin/", f"{manage}/team",
                  f"{manage}/privacy/anonymise", f"{manage}/mailings/", f"{manage}/mailings/new?status=confirmed",
                  f"{manage}/mailings/texts/", f"{manage}/mailings/texts/session_moved/ru",
+                 f"{manage}/press-release/ru", f"{manage}/press-release/en", f"{manage}/press-release/ru/redraft",
                  f"/events/{slug}/recommendations"]:
         audit.visit(path)
     # One of each thing to edit, as the lists link to them.

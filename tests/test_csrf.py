@@ -88,3 +88,24 @@ def team_of(app, event) -> set[str]:
 
     with app.app_context():
         return {user.email for user in members_of(event.id)}
+
+
+def test_the_press_release_forms_need_the_csrf_token(app, make_user, event):
+    from conference.reports.models import PressRelease
+
+    client = app.test_client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": make_user("organizer", events=(event,)), "password": PASSWORD,
+                                "csrf_token": token})
+    page = f"/manage/events/{event.slug}/press-release/ru"
+    assert client.post(page, data={"text": "Итоги", "version": ""}).status_code == 400
+    assert client.post(f"{page}/redraft").status_code == 400
+    with action(app):
+        assert db.session.scalar(select(func.count()).select_from(PressRelease)) == 0
+    # Each page's form carries its token, and is accepted with it.
+    form = client.get(page).get_data(as_text=True).split('<form method="post" novalidate class="form press-release"')[1]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)[1]
+    assert client.post(page, data={"text": "Итоги", "version": "", "csrf_token": token}).status_code == 302
+    form = client.get(f"{page}/redraft").get_data(as_text=True).split('<section class="narrow">')[1]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)[1]
+    assert client.post(f"{page}/redraft", data={"csrf_token": token}).status_code == 302

@@ -269,10 +269,11 @@ def organization_phrase(report: Report) -> str:
     return ", ".join(phrases)
 
 
-def summary(report: Report) -> str:
+def summary(report: Report, notes: bool = True) -> str:
     """The report's opening paragraph, written from the figures in the seed's press-release style: «В работе
     мероприятия … приняли участие более 500 человек из 66 субъектов Российской Федерации от Южно-Сахалинска до
-    Калининграда (представители …)»."""
+    Калининграда (представители …)». `notes`: with the note for the organizers that no one has been checked in
+    yet (the report's; not the press release's)."""
     event = report.event
     english = current_language() == "en"
     title = event.display_title(current_language())
@@ -301,7 +302,7 @@ def summary(report: Report) -> str:
     if kinds:
         text += " " + _("(representatives of %(kinds)s)", kinds=kinds)
     text += "."
-    if not report.has_check_ins:
+    if notes and not report.has_check_ins:
         text += " " + _("No arrivals have been checked in yet: attendance figures appear once check-in begins.")
     return text
 

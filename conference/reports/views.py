@@ -1,6 +1,7 @@
 """The organizer's downloads of the post-event report."""
 
-from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,8 +16,9 @@ from conference.resolutions.labels import STATUS_LABELS as RECOMMENDATION_LABELS
 from conference.spreadsheets import csv_bytes, xlsx_bytes
 from conference.timeutil import utcnow
 
-from . import services
+from . import press, services
 from .dashboard import build_dashboard
+from .forms import PressReleaseForm
 from .session_lists import csv_rows, session_lists, tables
 
 bp = event_blueprint("reports", __name__)
@@ -106,3 +108,55 @@ def session_people_export(session_id: int, fmt: str):
     return Response(xlsx_bytes(tables(lists, event.timezone)),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+# ---- the press release ----------------------------------------------------------------------------------------
+
+@bp.route("/press-release/<any(ru, en):language>", methods=["GET", "POST"])
+def press_release(language: str):
+    """The press release drafted from the data, which the organizers edit, keep, copy and download. (It names no
+    participant: not in the access log.)"""
+    event = g.event
+    form = PressReleaseForm()
+    theirs = None  # someone else's text, saved while this organizer edited
+    if form.validate_on_submit():
+        try:
+            press.save_text(event, language, form.text.data, current_user, form.version_seen)
+        except press.PressReleaseError as refused:
+            theirs = refused.saved
+            form.text.errors.append(_("Someone saved this text while you edited it: yours is below, not saved. "
+                                      "Their text is under it; saving again keeps yours in its place."))
+        else:
+            flash(_("The press release is saved."), "success")
+            return redirect(url_for(".press_release", language=language))
+    current = press.press_text(event, language)
+    form.text.render_kw = dict(form.text.render_kw, lang=language)  # spelling checked in the text's language
+    if request.method == "GET":
+        form.text.data = current.text
+    if request.method == "GET" or theirs is not None:
+        form.version.data = str(current.saved.version) if current.saved else ""
+    return render_template("reports/press_release.html", event=event, language=language, form=form, current=current,
+                           theirs=theirs, max_length=press.MAX_LENGTH)
+
+
+@bp.route("/press-release/<any(ru, en):language>/redraft", methods=["GET", "POST"])
+def redraft_press_release(language: str):
+    """Drafts the text again from the data: asked first, since the edits are lost."""
+    event = g.event
+    if request.method == "POST":
+        press.redraft(event, language, current_user)
+        flash(_("The press release is drafted again from the data."), "success")
+        return redirect(url_for(".press_release", language=language))
+    return render_template("reports/press_release_redraft.html", event=event, language=language,
+                           saved=press.press_release(event, language))
+
+
+@bp.route("/press-release/<any(ru, en):language>.docx")
+def press_release_docx(language: str):
+    """The saved text (the draft, before anyone saved one) as a Word document."""
+    event = g.event
+    saved = press.press_release(event, language)
+    text = saved.text if saved else press.draft(event, language)
+    return Response(press.docx_bytes(event, language, text),
+                    mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f"attachment; filename=press-release-{event.slug}-{language}.docx"})

@@ -1,4 +1,4 @@
-"""the report's and the dashboard's breakdowns (region or country, organization type, category, status) summed from
+"""the report's and the dashboard's breakdowns (region or country, organization type, category, status) and the registrations per day summed from
 one covering index
 
 Revision ID: 0025
@@ -18,7 +18,8 @@ depends_on = None
 
 def upgrade():
     op.create_index('ix_participant_event_groups', 'participant',
-                    ['event_id', 'subject_id', 'country_id', 'organization_type_id', 'category', 'status'])
+                    ['event_id', 'subject_id', 'country_id', 'organization_type_id', 'category', 'status',
+                     'created_at'])
 
 
 def downgrade():
