@@ -16,6 +16,7 @@ from conference.resolutions.models import STATUSES as RECOMMENDATION_STATUSES
 from conference.resolutions.models import Recommendation
 from conference.timeutil import interval_number
 
+from .geography import RegionMap, region_map
 from .services import Line, Report, SessionLine, build_report
 
 TOP = 10  # regions and organization types shown on the dashboard; the report and its XLSX have them all
@@ -41,6 +42,7 @@ class Dashboard:
     registration_days: list[RegistrationDay]
     recommendation_states: dict[str, int]
     registration_state: str
+    regions: RegionMap | None  # the report's map (None where its geometry has not been built)
 
     @property
     def top_regions(self) -> list[Line]:
@@ -94,6 +96,7 @@ def recommendation_states(event: Event) -> dict[str, int]:
 
 
 def build_dashboard(event: Event) -> Dashboard:
-    return Dashboard(report=build_report(event), registration_days=registrations_per_day(event),
+    report = build_report(event)
+    return Dashboard(report=report, registration_days=registrations_per_day(event),
                      recommendation_states=recommendation_states(event),
-                     registration_state=registration_state(event))
+                     registration_state=registration_state(event), regions=region_map(report))
