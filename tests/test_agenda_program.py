@@ -227,7 +227,8 @@ def test_agenda_and_recommendations_given_in_english_show_on_english_pages_and_f
             "title": title, "title_en": title_en, "kind": "plenary", "room_id": room_id, "day": day,
             "start_time": start, "end_time": start.replace(":00", ":45"), "is_public": "y",
             "description": "Открытие форума", "description_en": "The forum opens" if title_en else "",
-            "external-0-name": "Орлов Олег Олегович", "external-0-position": "Эксперт", "external-0-position_en": "Expert",
+            "external-0-name": "Орлов Олег Олегович", "external-0-position": "Эксперт",
+            "external-0-position_en": "Expert",
             "external-0-organization": "Фонд развития промышленности",
             "external-0-organization_en": "Industrial Development Fund"})
         assert answer.status_code == 302, answer.get_data(as_text=True)[:500]

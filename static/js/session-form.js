@@ -26,6 +26,9 @@
           no_results: function () { return "<div class=\"no-results\">" + select.dataset.noResults + "</div>"; }
         }
       });
+      // The label now names the search box; the hidden select keeps its name through it too.
+      var label = document.getElementById(select.id + "-ts-label");
+      if (label) select.setAttribute("aria-labelledby", label.id);
     });
   }
 
