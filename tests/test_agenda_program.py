@@ -153,7 +153,7 @@ def test_organizer_creates_edits_duplicates_and_meets_the_clash(app, organizer_c
     ({"title": ""}, "title"),
     ({"day": "0001-01-01"}, "day"),
     ({"speaker_ids": "999999"}, "speaker_ids"),
-    ({"external_position": "Эксперт"}, "external_name"),
+    ({"external-0-position": "Эксперт"}, "external-0-name"),
 ])
 def test_bad_session_input_gets_a_field_error_and_saves_nothing(app, organizer_client, event, program, change,
                                                                 field):
@@ -227,9 +227,10 @@ def test_agenda_and_recommendations_given_in_english_show_on_english_pages_and_f
             "title": title, "title_en": title_en, "kind": "plenary", "room_id": room_id, "day": day,
             "start_time": start, "end_time": start.replace(":00", ":45"), "is_public": "y",
             "description": "Открытие форума", "description_en": "The forum opens" if title_en else "",
-            "external_name": "Орлов Олег Олегович", "external_position": "Эксперт", "external_position_en": "Expert",
-            "external_organization": "Фонд развития промышленности",
-            "external_organization_en": "Industrial Development Fund"})
+            "external-0-name": "Орлов Олег Олегович", "external-0-position": "Эксперт",
+            "external-0-position_en": "Expert",
+            "external-0-organization": "Фонд развития промышленности",
+            "external-0-organization_en": "Industrial Development Fund"})
         assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
     with action(app):
         plenary_id = db.session.scalar(select(AgendaSession.id).where(AgendaSession.title == "Пленарное заседание"))

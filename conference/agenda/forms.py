@@ -1,11 +1,15 @@
+from dataclasses import replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -18,13 +22,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from conference.extensions import db
 from conference.formtools import clean, plausible_year
-from conference.registration.models import ACTIVE_STATUSES, Participant
+from conference.registration.models import Participant, RegistrationStatus
 from conference.timeutil import local_to_utc, to_zone
 
 from .labels import KIND_LABELS
 from .services import ExternalSpeaker, SessionData, rooms
 
-PICK_SEVERAL = _l("Registered participants; hold Ctrl (⌘ on a Mac) to pick several. Type a name to jump to it.")
+PICK_SEVERAL = _l("Confirmed participants: type part of a name or an organization to find them. In a plain list, "
+                  "hold Ctrl (⌘ on a Mac) to pick several.")
+NOBODY_FOUND = _l("Nobody found among the confirmed participants.")
+MAX_EXTERNAL = 30  # external speakers one session form takes
 IN_ENGLISH = _l("Optional: English pages, the English program and report show it; they show the Russian text where "
                 "it is empty.")
 POSITIVE = NumberRange(min=1, max=100_000, message=_l("Enter a whole number from 1."))
@@ -48,6 +55,32 @@ class RoomForm(FlaskForm):
                 "name_en": self.name_en.data or "", "address_en": self.address_en.data or ""}
 
 
+class ExternalSpeakerForm(Form):
+    """One speaker who is not registered: a row of the session form (as many rows as the organizer adds)."""
+
+    name = StringField(_l("Name"), filters=[clean], validators=[Optional(), Length(max=200)])
+    position = StringField(_l("Position"), filters=[clean], validators=[Optional(), Length(max=200)])
+    organization = StringField(_l("Organization"), filters=[clean], validators=[Optional(), Length(max=300)])
+    position_en = StringField(_l("Position in English"), filters=[clean], validators=[Optional(), Length(max=200)])
+    organization_en = StringField(_l("Organization in English"), filters=[clean],
+                                  validators=[Optional(), Length(max=300)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here, not in validate_name: Optional() stops that field's own checks when it is empty.
+        if not self.name.data and any(field.data for field in (
+                self.position, self.organization, self.position_en, self.organization_en)):
+            self.name.errors = [*self.name.errors, _l("Enter the external speaker's name.")]
+            valid = False
+        return valid
+
+    def speaker(self) -> ExternalSpeaker | None:
+        if not self.name.data:
+            return None
+        return ExternalSpeaker(self.name.data, self.position.data or "", self.organization.data or "",
+                               self.position_en.data or "", self.organization_en.data or "")
+
+
 class SessionForm(FlaskForm):
     title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(), Length(max=300)])
     title_en = StringField(_l("Title in English"), filters=[clean], validators=[Optional(), Length(max=300)],
@@ -63,34 +96,35 @@ class SessionForm(FlaskForm):
     capacity = IntegerField(_l("Seats"), validators=[Optional(), POSITIVE],
                             description=_l("Leave empty to use the room's seats."))
     is_public = BooleanField(_l("In the public program"), default=True)
-    moderator_ids = SelectMultipleField(_l("Moderators"), coerce=int, validators=[Optional()],
-                                        render_kw={"size": 6}, description=PICK_SEVERAL)
-    speaker_ids = SelectMultipleField(_l("Speakers"), coerce=int, validators=[Optional()],
-                                      render_kw={"size": 8}, description=PICK_SEVERAL)
+    # (validate_choice off: services._check_people refuses anyone not offered, and says why)
+    moderator_ids = SelectMultipleField(_l("Moderators"), coerce=int, validators=[Optional()], validate_choice=False,
+                                        render_kw={"size": 6, "data-picker": "", "data-no-results": NOBODY_FOUND},
+                                        description=PICK_SEVERAL)
+    speaker_ids = SelectMultipleField(_l("Speakers"), coerce=int, validators=[Optional()], validate_choice=False,
+                                      render_kw={"size": 8, "data-picker": "", "data-no-results": NOBODY_FOUND},
+                                      description=PICK_SEVERAL)
     keep_external_ids = SelectMultipleField(_l("External speakers"), coerce=int, validators=[Optional()],
                                             widget=widgets.ListWidget(prefix_label=False),
                                             option_widget=widgets.CheckboxInput(),
                                             description=_l("Untick to remove."))
-    external_name = StringField(_l("Name"), filters=[clean], validators=[Optional(), Length(max=200)])
-    external_position = StringField(_l("Position"), filters=[clean], validators=[Optional(), Length(max=200)])
-    external_organization = StringField(_l("Organization"), filters=[clean],
-                                        validators=[Optional(), Length(max=300)])
-    external_position_en = StringField(_l("Position in English"), filters=[clean],
-                                       validators=[Optional(), Length(max=200)])
-    external_organization_en = StringField(_l("Organization in English"), filters=[clean],
-                                           validators=[Optional(), Length(max=300)])
+    external = FieldList(FormField(ExternalSpeakerForm), min_entries=1, max_entries=MAX_EXTERNAL)
 
     def __init__(self, event, session=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
         self.room_id.choices = [(0, "—")] + [
             (room.id, f"{room.name} ({room.capacity})") for room in rooms(event)]
+        # Confirmed participants, and whoever is on the session already (their place is kept: see
+        # services._check_people, which also refuses anyone else posted by hand, with a clear message).
+        on_stage = [person.participant_id for person in (session.people if session else []) if person.participant_id]
         people = db.session.execute(
             select(Participant.id, Participant.last_name, Participant.first_name, Participant.patronymic,
                    Participant.organization)
-            .where(Participant.event_id == event.id, Participant.status.in_(ACTIVE_STATUSES))
-            .order_by(Participant.last_name, Participant.first_name)
+            .where(Participant.event_id == event.id,
+                   or_(Participant.status == RegistrationStatus.CONFIRMED, Participant.id.in_(on_stage)))
+            .order_by(Participant.last_name, Participant.first_name, Participant.id)
         )
+        # «Name — Organization»: the searchable picker (static/js/people-picker.js) shows the two on two lines.
         choices = [(pid, f"{' '.join(filter(None, (last, first, middle)))} — {organization}")
                    for pid, last, first, middle, organization in people]
         self.moderator_ids.choices = self.speaker_ids.choices = choices
@@ -102,16 +136,6 @@ class SessionForm(FlaskForm):
     def validate_end_time(self, field):
         if self.start_time.data and field.data and field.data <= self.start_time.data:
             raise ValidationError(_l("The session must end after it starts."))
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        # Checked here, not in validate_external_name: Optional() stops that field's own checks when it is empty.
-        if not self.external_name.data and any(field.data for field in (
-                self.external_position, self.external_organization, self.external_position_en,
-                self.external_organization_en)):
-            self.external_name.errors = [*self.external_name.errors, _l("Enter the external speaker's name.")]
-            valid = False
-        return valid
 
     def fill_from(self, session) -> None:
         zone = self.event.timezone
@@ -127,12 +151,7 @@ class SessionForm(FlaskForm):
 
     def session_data(self, keep_external: bool = True) -> SessionData:
         zone = self.event.timezone
-        external = []
-        if self.external_name.data:
-            external.append(ExternalSpeaker(self.external_name.data, self.external_position.data or "",
-                                            self.external_organization.data or "",
-                                            self.external_position_en.data or "",
-                                            self.external_organization_en.data or ""))
+        external = [row.form.speaker() for row in self.external if row.form.speaker()]
         return SessionData(
             title=self.title.data, kind=self.kind.data, description=self.description.data or "",
             title_en=self.title_en.data or "", description_en=self.description_en.data or "",
@@ -144,3 +163,16 @@ class SessionForm(FlaskForm):
             external_speakers=external,
             keep_external_ids=(self.keep_external_ids.data or []) if keep_external else [],
         )
+
+
+class MoveForm(FlaskForm):
+    """A session dragged in the day grid: the room and the time its top was dropped at; it keeps its length."""
+
+    room_id = IntegerField(validators=[InputRequired()])
+    day = DateField(validators=[DataRequired(), plausible_year])
+    start_time = TimeField(validators=[DataRequired()])
+
+    def moved(self, event, data: SessionData) -> SessionData:
+        starts_at = local_to_utc(datetime.combine(self.day.data, self.start_time.data), event.timezone)
+        return replace(data, room_id=self.room_id.data, starts_at=starts_at,
+                       ends_at=starts_at + (data.ends_at - data.starts_at))

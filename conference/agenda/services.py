@@ -20,7 +20,7 @@ from conference.extensions import db
 from conference.i18n import current_language
 from conference.mail.services import Draft, letter_kind, queue_letter, rendered
 from conference.registration.labels import CATEGORY_LABELS
-from conference.registration.models import ACTIVE_STATUSES, Participant
+from conference.registration.models import ACTIVE_STATUSES, Participant, RegistrationStatus
 from conference.registration.services import participants_withdrawn, self_service_url
 from conference.timeutil import local_to_utc, to_zone, utcnow
 from conference.transactions import lock_row, savepoint
@@ -158,17 +158,44 @@ def checked_room(event: Event, session: AgendaSession, data: SessionData) -> Roo
         raise AgendaError("room_id", str(_l("Choose a room of this event.")))
     if data.ends_at <= data.starts_at:
         raise AgendaError("end_time", str(_l("The session must end after it starts.")))
-    people_ids = set(data.speaker_ids) | set(data.moderator_ids)
-    known = set(db.session.scalars(
-        select(Participant.id).where(Participant.event_id == event.id, Participant.id.in_(people_ids))))
-    if people_ids - known:
-        raise AgendaError("speaker_ids", str(_l("Speakers and moderators must be participants of this event.")))
+    _check_people(event, session, data)
     other = room_clash(event, room.id, data.starts_at, data.ends_at, ignore_id=session.id)
     if other is not None:
         raise AgendaError("room_id", str(_l(
             "%(room)s is taken at this time by «%(title)s» (%(span)s). Choose another room or time.",
             room=room.localized("name"), title=other.localized("title"), span=time_span(other))))
     return room
+
+
+def _check_people(event: Event, session: AgendaSession, data: SessionData) -> None:
+    """Speakers and moderators are the event's confirmed participants. Someone already on the session keeps their
+    place whatever their status since (the session stays editable); anyone new must be confirmed."""
+    people_ids = set(data.speaker_ids) | set(data.moderator_ids)
+    found = {participant.id: participant for participant in db.session.scalars(
+        select(Participant).where(Participant.event_id == event.id, Participant.id.in_(people_ids)))}
+    if people_ids - found.keys():
+        raise AgendaError("speaker_ids", str(_l("Speakers and moderators must be participants of this event.")))
+    already = {person.participant_id for person in session.people if person.participant_id is not None}
+    unconfirmed = [participant_id for participant_id in [*data.moderator_ids, *data.speaker_ids]
+                   if found[participant_id].status != RegistrationStatus.CONFIRMED and participant_id not in already]
+    if unconfirmed:
+        statuses = RegistrationStatus.labels()
+        names = ", ".join(dict.fromkeys(f"{found[participant_id].full_name} ({statuses[found[participant_id].status]})"
+                                        for participant_id in unconfirmed))
+        raise AgendaError("moderator_ids" if unconfirmed[0] in data.moderator_ids else "speaker_ids", str(_l(
+            "Only confirmed participants can be speakers or moderators; not confirmed: %(names)s. Confirm the "
+            "registration first.", names=names)))
+
+
+def as_data(session: AgendaSession) -> SessionData:
+    """The session as it is, in the shape the edit form gives (to save it changed in one respect: moved, say)."""
+    return SessionData(
+        title=session.title, kind=session.kind, room_id=session.room_id, starts_at=session.starts_at,
+        ends_at=session.ends_at, description=session.description, title_en=session.title_en,
+        description_en=session.description_en, capacity=session.capacity, is_public=session.is_public,
+        speaker_ids=[person.participant_id for person in session.people_in("speaker") if person.participant_id],
+        moderator_ids=[person.participant_id for person in session.people_in("moderator") if person.participant_id],
+        keep_external_ids=None)
 
 
 def moves(session: AgendaSession, data: SessionData) -> bool:
@@ -362,6 +389,7 @@ class Problem:
     session: AgendaSession
     message: str
     other: AgendaSession | None = None
+    person: str = ""  # a person_clash's speaker or moderator
 
 
 def warnings_for(session: AgendaSession, others: list[AgendaSession] | None = None,
@@ -393,7 +421,7 @@ def warnings_for(session: AgendaSession, others: list[AgendaSession] | None = No
                 problems.append(Problem("person_clash", session, str(_l(
                     "%(name)s is in «%(title)s» and «%(other)s» at the same time (%(span)s).",
                     name=person.name, title=session.localized("title"), other=other.localized("title"),
-                    span=time_span(other))), other))
+                    span=time_span(other))), other, person.name))
     return problems
 
 
@@ -418,6 +446,17 @@ def all_problems(event: Event) -> list[Problem]:
                 continue
             problems.append(problem)
     return problems
+
+
+def double_bookings(problems: list[Problem]) -> dict[int, list[str]]:
+    """Of all_problems' findings, who is elsewhere at the same time, by session (both sessions of each clash)."""
+    people: dict[int, list[str]] = defaultdict(list)
+    for problem in problems:
+        if problem.kind == "person_clash":
+            for session in (problem.session, problem.other):
+                if problem.person not in people[session.id]:
+                    people[session.id].append(problem.person)
+    return dict(people)
 
 
 # ---- the program -----------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import hashlib
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -29,14 +30,15 @@ from conference.ids import database_id
 from conference.pdf import cached_pdf_response
 from conference.registration.access import participant_or_abort
 from conference.registration.models import ACTIVE_STATUSES
-from conference.timeutil import utcnow
+from conference.timeutil import to_zone, utcnow
 
 from . import schedule, services
-from .forms import RoomForm, SessionForm
+from .forms import MAX_EXTERNAL, MoveForm, RoomForm, SessionForm
 from .labels import KIND_LABELS
 from .models import AgendaSession, Room, SignupStatus
 
 VERSION_STAMP = datetime(2000, 1, 1, tzinfo=UTC)  # see public_calendar
+PICKER_LIBRARY = "vendor/tom-select/tom-select.complete.min.js"  # put in static/ by `make` from npm (never committed)
 
 bp = Blueprint("agenda", __name__)  # the public program, and the sessions a participant chose
 editor_bp = event_blueprint("agenda_editor", __name__, "/agenda")
@@ -44,6 +46,11 @@ editor_bp = event_blueprint("agenda_editor", __name__, "/agenda")
 
 
 # ---- organizers: the editor ------------------------------------------------------------------------------
+
+def vendored(path: str) -> bool:
+    """Whether `make` has put a library from npm into static/ (without it, pages work with plain HTML controls)."""
+    return (Path(current_app.static_folder) / path).is_file()
+
 
 @editor_bp.route("/")
 def manage():
@@ -66,7 +73,8 @@ def grid():
     except ValueError:
         day = days[0]
     return render_template("agenda/grid.html", event=event, day=day, days=days, kind_labels=translated(KIND_LABELS),
-                           grid=services.day_grid(event, sessions, day))
+                           grid=services.day_grid(event, sessions, day),
+                           double_booked=services.double_bookings(services.all_problems(event)))
 
 
 @editor_bp.route("/conflicts")
@@ -91,6 +99,9 @@ def edit_session(session_id: int | None = None):
             form.title.data, form.title_en.data = source.title, source.title_en
         else:
             form.day.data = form.day.data or event.starts_on
+    elif "add_external" in request.form:  # «one more external speaker» without JavaScript: nothing saved yet
+        if len(form.external) < MAX_EXTERNAL:
+            form.external.append_entry()
     elif form.validate_on_submit() and request.form.get("tell") != "back":
         data = form.session_data()
         if source:  # the copy gets its own external speakers
@@ -99,36 +110,72 @@ def edit_session(session_id: int | None = None):
                                          person.external_position_en, person.external_organization_en)
                 for person in source.people if person.participant_id is None and person.id in data.keep_external_ids]
             data.keep_external_ids = []
-        tell = request.form.get("tell")  # the answer of the confirmation below: "yes" or "no"
         try:
-            if tell not in ("yes", "no") and services.moves(session, data):
-                people = services.people_signed_up(session)
-                if people:  # who will be told what, before anything is saved or sent
-                    services.checked_room(event, session, data)  # (a move that cannot be is refused first)
-                    return _confirm_move(event, session, data, people)
-            saved = services.save_session(event, session, data, tell=tell != "no")
+            confirmation = _save_or_confirm(event, session, data)
         except services.AgendaError as refused:
             getattr(form, refused.field).errors.append(refused.message)
         else:
-            flash(_("The session has been saved."), "success")
-            if saved.told:
-                flash(ngettext("A letter with its new time and room was queued for the one person signed up.",
-                               "Letters with its new time and room were queued for the %(num)d people signed up.",
-                               saved.told), "info")
-            for warning in saved.warnings:
-                flash(warning, "warning")
-            return redirect(url_for(".manage", _anchor=f"session-{session.id}"))
+            return confirmation or redirect(url_for(".manage", _anchor=f"session-{session.id}"))
     return render_template("agenda/edit_session.html", event=event, session=session, form=form, source=source,
-                           signups=services.signup_count(session) if session.id else 0)
+                           signups=services.signup_count(session) if session.id else 0,
+                           picker=vendored(PICKER_LIBRARY), max_external=MAX_EXTERNAL)
 
 
-def _confirm_move(event: Event, session: AgendaSession, data: services.SessionData, people: list) -> str:
+def _save_or_confirm(event: Event, session: AgendaSession, data: services.SessionData,
+                     back: str | None = None) -> str | None:
+    """Saves the session as `data` says (the edit form's way and the grid's drag alike), or returns the page asking
+    whether to tell those signed up that it moves; an AgendaError when the session cannot be so."""
+    tell = request.form.get("tell")  # the answer of that confirmation: "yes" or "no"
+    if tell not in ("yes", "no") and services.moves(session, data):
+        people = services.people_signed_up(session)
+        if people:  # who will be told what, before anything is saved or sent
+            services.checked_room(event, session, data)  # (a move that cannot be is refused first)
+            return _confirm_move(event, session, data, people, back)
+    saved = services.save_session(event, session, data, tell=tell != "no")
+    flash(_("The session has been saved."), "success")
+    if saved.told:
+        flash(ngettext("A letter with its new time and room was queued for the one person signed up.",
+                       "Letters with its new time and room were queued for the %(num)d people signed up.",
+                       saved.told), "info")
+    for warning in saved.warnings:
+        flash(warning, "warning")
+    return None
+
+
+def _confirm_move(event: Event, session: AgendaSession, data: services.SessionData, people: list,
+                  back: str | None = None) -> str:
     """The page that shows the letter those signed up would get, and asks whether to send it; the form's fields
     go back with the answer."""
     subject, text = services.moved_letter_preview(event, session, data, people[0])
     fields = [(name, value) for name, value in request.form.items(multi=True) if name not in ("csrf_token", "tell")]
     return render_template("agenda/confirm_move.html", event=event, session=session, people=people,
-                           subject=subject, text=text, fields=fields)
+                           subject=subject, text=text, fields=fields, back=back or _("Back to the form"))
+
+
+@editor_bp.route("/sessions/<int:session_id>/move", methods=["POST"])
+def move_session(session_id: int):
+    """A session dragged in the day grid to another time or room: saved as the edit form saves a move (the same
+    clash rules, the same question about letters to those signed up)."""
+    event = g.event
+    session = of_event_or_404(AgendaSession, session_id, event)
+    form = MoveForm()
+    valid = form.validate_on_submit()
+    day = form.day.data if valid else to_zone(session.starts_at, event.timezone).date()
+    back = redirect(url_for(".grid", day=day.isoformat()))
+    if not valid:
+        flash(_("The session was not moved: the page was out of date or the move could not be read. "
+                "Reload the page and try again."), "error")
+        return back
+    if request.form.get("tell") == "back":
+        return back
+    try:
+        confirmation = _save_or_confirm(event, session, form.moved(event, services.as_data(session)),
+                                        back=_("Back to the grid"))
+    except services.AgendaError as refused:
+        flash(_("«%(title)s» was not moved: %(reason)s", title=session.localized("title"), reason=refused.message),
+              "error")
+        return back
+    return confirmation or back
 
 
 @editor_bp.route("/sessions/<int:session_id>/delete", methods=["GET", "POST"])
