@@ -3,7 +3,7 @@ own queries (build_report), plus what only matters before the end: registrations
 state, whether registration is open."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -79,9 +79,14 @@ def registrations_per_day(event: Event) -> list[RegistrationDay]:
         Participant.event_id == event.id).group_by(number, Participant.status))
     zone = ZoneInfo(event.timezone)
     days: dict[date, dict[str, int]] = {}
-    for quarter, status, count in rows:
-        counts = days.setdefault(datetime.fromtimestamp(quarter * QUARTER, zone).date(), dict.fromkeys(STATUSES, 0))
-        counts[status] += count
+    day, begins, ends = None, 0.0, 0.0  # the local day of the quarters at hand, and its bounds in UTC seconds
+    for quarter, status, count in sorted(rows):
+        second = quarter * QUARTER
+        if not begins <= second < ends:  # (the day's bounds from its midnights: right across a clock change too)
+            day = datetime.fromtimestamp(second, zone).date()
+            begins = datetime.combine(day, time(), zone).timestamp()
+            ends = datetime.combine(day + timedelta(days=1), time(), zone).timestamp()
+        days.setdefault(day, dict.fromkeys(STATUSES, 0))[status] += count
     if not days:
         return []
     first, last = min(days), max(days)
