@@ -136,3 +136,26 @@ def test_nothing_outside_reports_imports_it():
             if any(name == "conference.reports" or name.startswith("conference.reports.") for name in names):
                 importers.append(str(path.relative_to(package)))
     assert importers == []
+
+
+def test_registrations_fall_on_their_local_day_across_a_clock_change(app, make_event, client, form_data):
+    """Berlin moves its clocks from UTC+1 to UTC+2 at 01:00 UTC on 29 March 2026: a registration at 22:30 UTC that
+    evening is on the 30th there, one at 21:30 UTC on the 29th, and one at 23:30 UTC the evening before on the
+    29th. One offset for the whole span would put one of them on the wrong day."""
+    from datetime import UTC, date, datetime
+
+    from conference.reports.dashboard import registrations_per_day
+
+    event = make_event(timezone="Europe/Berlin")
+    made = [datetime(2026, 3, 28, 23, 30, tzinfo=UTC), datetime(2026, 3, 29, 21, 30, tzinfo=UTC),
+            datetime(2026, 3, 29, 22, 30, tzinfo=UTC)]
+    for number in range(len(made)):
+        assert client.post(f"/events/{event.slug}/register", data=form_data(
+            email=f"p{number}@example.org")).status_code == 302
+    with app.app_context():
+        for participant, moment in zip(db.session.scalars(select(Participant).order_by(Participant.id)), made,
+                                       strict=True):
+            participant.created_at = moment
+        db.session.commit()
+        days = registrations_per_day(db.session.merge(event))
+    assert [(day.day, day.total) for day in days] == [(date(2026, 3, 29), 2), (date(2026, 3, 30), 1)]

@@ -3,10 +3,10 @@ own queries (build_report), plus what only matters before the end: registrations
 state, whether registration is open."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, cast, func, literal_column, select
 
 from conference.events.models import Event
 from conference.extensions import db
@@ -14,16 +14,12 @@ from conference.registration.models import STATUSES, Participant
 from conference.registration.services import registration_state
 from conference.resolutions.models import STATUSES as RECOMMENDATION_STATUSES
 from conference.resolutions.models import Recommendation
-from conference.timeutil import interval_number
 
 from .geography import RegionMap, region_map
 from .services import Line, Report, SessionLine, build_report
 
 TOP = 10  # regions and organization types shown on the dashboard; the report and its XLSX have them all
 FULLEST = 15  # sessions shown, the fullest first
-# Registrations are counted per quarter hour by the database and put into days here: every time zone is a whole
-# number of quarter hours away from UTC, so each quarter falls into one local day.
-QUARTER = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -72,26 +68,59 @@ class Dashboard:
 
 
 def registrations_per_day(event: Event) -> list[RegistrationDay]:
-    """Registrations by the day they were made, split by their status now, every day from the first registration
-    to the last (days without any included, so that a quiet week shows)."""
-    number = interval_number(Participant.created_at, QUARTER).label("number")
-    rows = db.session.execute(select(number, Participant.status, func.count()).where(
-        Participant.event_id == event.id).group_by(number, Participant.status))
-    zone = ZoneInfo(event.timezone)
+    """Registrations by the day they were made (the event's time zone), split by their status now, every day from
+    the first registration to the last (days without any included, so that a quiet week shows)."""
     days: dict[date, dict[str, int]] = {}
-    day, begins, ends = None, 0.0, 0.0  # the local day of the quarters at hand, and its bounds in UTC seconds
-    for quarter, status, count in sorted(rows):
-        second = quarter * QUARTER
-        if not begins <= second < ends:  # (the day's bounds from its midnights: right across a clock change too)
-            day = datetime.fromtimestamp(second, zone).date()
-            begins = datetime.combine(day, time(), zone).timestamp()
-            ends = datetime.combine(day + timedelta(days=1), time(), zone).timestamp()
+    for day, status, count in _local_days(event):
+        day = date.fromisoformat(day) if isinstance(day, str) else day
         days.setdefault(day, dict.fromkeys(STATUSES, 0))[status] += count
     if not days:
         return []
     first, last = min(days), max(days)
     return [RegistrationDay(day, days.get(day, dict.fromkeys(STATUSES, 0)))
             for day in (first + timedelta(days=offset) for offset in range((last - first).days + 1))]
+
+
+def _local_days(event: Event) -> list[tuple]:
+    """(local day, status, registrations) counted by the database. PostgreSQL knows time zones; SQLite is told the
+    zone's offset from UTC, once for each stretch of time over which it stays the same (a clock change splits
+    the registrations into two stretches). Dates rather than quarter hours grouped in Python: the dashboard asks on
+    every refresh, and 20,000 registrations took 46 ms against 27 ms (bench/dashboard.py)."""
+    mine = Participant.event_id == event.id
+    if db.session.get_bind().dialect.name == "postgresql":
+        day = cast(func.timezone(event.timezone, func.timezone("UTC", Participant.created_at)), Date).label("day")
+        return db.session.execute(select(day, Participant.status, func.count()).where(mine)
+                                  .group_by(day, Participant.status)).all()
+    first, last = db.session.execute(select(func.min(Participant.created_at), func.max(Participant.created_at))
+                                     .where(mine)).one()
+    rows = []
+    for begins, ends, minutes in _offset_stretches(ZoneInfo(event.timezone), first, last) if first else ():
+        day = func.date(Participant.created_at, literal_column(f"'{minutes:+d} minutes'")).label("day")
+        rows += db.session.execute(select(day, Participant.status, func.count()).where(
+            mine, Participant.created_at >= begins, Participant.created_at < ends)
+            .group_by(day, Participant.status)).all()
+    return rows
+
+
+def _offset_stretches(zone: ZoneInfo, first: datetime, last: datetime) -> list[tuple[datetime, datetime, int]]:
+    """[begins, ends) in UTC covering first..last, over each of which the zone's offset (in minutes) stays the same.
+    The offset is looked at every 6 hours, and a change found is narrowed down to the minute."""
+    def offset(moment: datetime) -> int:
+        return int(moment.astimezone(zone).utcoffset().total_seconds() // 60)
+
+    stretches, begins, moment = [], first, first
+    while moment <= last:
+        following = moment + timedelta(hours=6)
+        if offset(following) != offset(moment):
+            low, high = moment, following  # the change lies after low, at or before high
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == offset(low) else (low, middle)
+            stretches.append((begins, high, offset(begins)))
+            begins = high
+        moment = following
+    stretches.append((begins, last + timedelta(seconds=1), offset(begins)))
+    return stretches
 
 
 def recommendation_states(event: Event) -> dict[str, int]:
