@@ -3,7 +3,7 @@ own queries (build_report), plus what only matters before the end: registrations
 state, whether registration is open."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, cast, func, literal_column, select
@@ -83,30 +83,45 @@ def registrations_per_day(event: Event) -> list[RegistrationDay]:
 
 def _local_days(event: Event) -> list[tuple]:
     """(local day, status, registrations) counted by the database. PostgreSQL knows time zones; SQLite is told the
-    zone's offset from UTC, once for each stretch of time over which it stays the same (a clock change splits
-    the registrations into two stretches). Dates rather than quarter hours grouped in Python: the dashboard asks on
-    every refresh, and 20,000 registrations took 46 ms against 27 ms (bench/dashboard.py)."""
+    zone's offset from UTC, once for each stretch of time over which it stays the same (a clock change between the
+    first registration and the last splits them into two stretches). Dates rather than quarter hours grouped in
+    Python: the dashboard asks on every refresh, and 20,000 registrations took 46 ms against 27 ms
+    (bench/dashboard.py)."""
     mine = Participant.event_id == event.id
     if db.session.get_bind().dialect.name == "postgresql":
         day = cast(func.timezone(event.timezone, func.timezone("UTC", Participant.created_at)), Date).label("day")
         return db.session.execute(select(day, Participant.status, func.count()).where(mine)
                                   .group_by(day, Participant.status)).all()
-    first, last = db.session.execute(select(func.min(Participant.created_at), func.max(Participant.created_at))
-                                     .where(mine)).one()
-    rows = []
-    for begins, ends, minutes in _offset_stretches(ZoneInfo(event.timezone), first, last) if first else ():
+    def counted(minutes: int, *where) -> list:
         day = func.date(Participant.created_at, literal_column(f"'{minutes:+d} minutes'")).label("day")
-        rows += db.session.execute(select(day, Participant.status, func.count()).where(
-            mine, Participant.created_at >= begins, Participant.created_at < ends)
-            .group_by(day, Participant.status)).all()
+        return db.session.execute(select(day, Participant.status, func.count()).where(mine, *where)
+                                  .group_by(day, Participant.status)).all()
+
+    zone, usual = ZoneInfo(event.timezone), _offset(ZoneInfo(event.timezone), event.ended_at)
+    # Counted with the offset the zone has at the event; counted again, stretch by stretch, only if the zone's
+    # clocks changed over the days counted (a day more on either side: a clock moves by hours, not by days).
+    rows = counted(usual)
+    if not rows:
+        return []
+    days = [date.fromisoformat(row[0]) for row in rows]
+    stretches = _offset_stretches(zone, datetime.combine(min(days) - timedelta(days=1), time(), UTC),
+                                  datetime.combine(max(days) + timedelta(days=2), time(), UTC))
+    if len(stretches) > 1 or stretches[0][2] != usual:
+        rows = [row for begins, ends, minutes in stretches for row in counted(
+            minutes, Participant.created_at >= begins, Participant.created_at < ends)]
     return rows
+
+
+def _offset(zone: ZoneInfo, moment: datetime) -> int:
+    """The zone's offset from UTC at that moment, in minutes."""
+    return int(moment.astimezone(zone).utcoffset().total_seconds() // 60)
 
 
 def _offset_stretches(zone: ZoneInfo, first: datetime, last: datetime) -> list[tuple[datetime, datetime, int]]:
     """[begins, ends) in UTC covering first..last, over each of which the zone's offset (in minutes) stays the same.
     The offset is looked at every 6 hours, and a change found is narrowed down to the minute."""
     def offset(moment: datetime) -> int:
-        return int(moment.astimezone(zone).utcoffset().total_seconds() // 60)
+        return _offset(zone, moment)
 
     stretches, begins, moment = [], first, first
     while moment <= last:
