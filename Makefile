@@ -91,3 +91,4 @@ bench: translations
 	$(BIN)/python bench/checkin.py
 	$(BIN)/python bench/offline.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/dashboard.py
