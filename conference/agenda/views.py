@@ -1,7 +1,6 @@
 import hashlib
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -31,6 +30,7 @@ from conference.pdf import cached_pdf_response
 from conference.registration.access import participant_or_abort
 from conference.registration.models import ACTIVE_STATUSES
 from conference.timeutil import to_zone, utcnow
+from conference.vendor import vendored
 
 from . import schedule, services
 from .forms import MAX_EXTERNAL, MoveForm, RoomForm, SessionForm
@@ -46,11 +46,6 @@ editor_bp = event_blueprint("agenda_editor", __name__, "/agenda")
 
 
 # ---- organizers: the editor ------------------------------------------------------------------------------
-
-def vendored(path: str) -> bool:
-    """Whether `make` has put a library from npm into static/ (without it, pages work with plain HTML controls)."""
-    return (Path(current_app.static_folder) / path).is_file()
-
 
 @editor_bp.route("/")
 def manage():

@@ -20,7 +20,6 @@ from markupsafe import Markup
 from conference.accounts.access import ORGANIZER_ROLES, STAFF_ROLES, roles_required
 from conference.accounts.services import events_of, may_open_event
 from conference.agenda.labels import KIND_LABELS
-from conference.config import PROJECT_ROOT
 from conference.events.access import event_blueprint, of_event_or_404
 from conference.events.models import Event
 from conference.events.services import list_events
@@ -31,6 +30,7 @@ from conference.privacy.access_log import record_access
 from conference.registration.labels import CATEGORY_LABELS, STATUS_LABELS
 from conference.registration.services import ParticipantFilter, page_of_participants
 from conference.timeutil import to_zone, utcnow
+from conference.vendor import vendored
 
 from . import offline, services
 from .api_input import read_scan
@@ -53,10 +53,6 @@ HTTP_STATUS = {ScanOutcome.CHECKED_IN: 201, ScanOutcome.ALREADY_CHECKED_IN: 409,
 COLOURS = {ScanOutcome.CHECKED_IN: "green", ScanOutcome.ALREADY_CHECKED_IN: "amber",
            ScanOutcome.OFFLINE_CONFLICT: "amber"}  # every refusal: red
 MESSAGES = ScanOutcome.labels()
-
-
-def camera_available() -> bool:
-    return (PROJECT_ROOT / "static" / Path(CAMERA_LIBRARY)).is_file()
 
 
 @cache
@@ -282,7 +278,7 @@ def device_scanner(slug: str):
         abort(404)
     checkpoint = request.args.get("checkpoint", ENTRANCE)[:30]
     return render_template("checkin/device_scanner.html", event=event, checkpoint=checkpoint, words=offline_words(),
-                           undo_minutes=services.UNDO_MINUTES, camera=camera_available(),
+                           undo_minutes=services.UNDO_MINUTES, camera=vendored(CAMERA_LIBRARY),
                            camera_library=CAMERA_LIBRARY), 200, {"Content-Security-Policy": SCANNER_CSP}
 
 
@@ -324,7 +320,7 @@ def scanner():
     recent = [recent_line(event, scan) for scan in services.recent_scans(event, current_user)]
     response = render_template(
         "checkin/scanner.html", event=event, points=points, checkpoint=checkpoint, checkpoint_label=checkpoint_label,
-        query=query, found=found, arrived=arrived, recent=recent, camera=camera_available(),
+        query=query, found=found, arrived=arrived, recent=recent, camera=vendored(CAMERA_LIBRARY),
         camera_library=CAMERA_LIBRARY,
         category_labels=translated(CATEGORY_LABELS), status_labels=translated(STATUS_LABELS),
         refused_statuses=services.REFUSED_STATUSES, undo_minutes=services.UNDO_MINUTES, words=offline_words())

@@ -26,6 +26,7 @@ from conference.events.services import event_city
 from conference.extensions import db
 from conference.i18n import current_language, date_range
 from conference.timeutil import utcnow
+from conference.transactions import savepoint
 
 from .models import PressRelease
 from .services import build_report, summary
@@ -213,7 +214,7 @@ def _first(event: Event, language: str, text: str, drafted: str, user: User | No
     row = PressRelease(event_id=event.id, language=language, text=text, drafted=drafted, drafted_at=now,
                        saved_at=now, saved_by_id=user.id if user else None, version=1)
     try:
-        with db.session.begin_nested():  # two first saves at once: the database keeps one, the other is told
+        with savepoint():  # two first saves at once: the database keeps one, the other is told
             db.session.add(row)
     except IntegrityError:
         raise PressReleaseError("changed", press_release(event, language)) from None
