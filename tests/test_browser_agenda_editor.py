@@ -174,3 +174,16 @@ def test_a_session_dragged_in_the_grid(app, live_server, page, event, make_user,
     assert "Пленарное заседание" in moved.inner_text() and "11:00–12:00" in moved.inner_text()
     assert moved.get_attribute("data-room") == str(small)
     page.screenshot(path=str(artifacts / "agenda-drag-saved.png"), full_page=True)
+
+
+def test_enter_in_a_field_saves_the_session(app, live_server, page, event, make_user):
+    """Enter submits a form with its first button: the session's «Сохранить», not «add another external speaker»."""
+    with action(app):
+        make_room(event, "Большой зал", 300)
+    log_in(page, live_server, make_user("organizer", events=(event,)))
+    page.goto(f"{live_server.url}/manage/events/{event.slug}/agenda/sessions/new")
+    fill_session(page, event, "Сохранено по Enter")
+    page.get_by_label("Название", exact=True).press("Enter")
+    page.get_by_text("Сессия сохранена.").wait_for()
+    with app.app_context():
+        assert db.session.scalars(select(AgendaSession.title)).all() == ["Сохранено по Enter"]

@@ -4,6 +4,7 @@ ended rather than showing the log-in page inside it."""
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from conference.badges import services as badges
@@ -31,7 +32,7 @@ def test_the_dashboard_refreshes_its_figures_and_says_when_the_log_in_has_ended(
     assert checkin_client.post(f"/api/v1/events/{event.slug}/checkins", json={
         "token": token, "nonce": uuid.uuid4().hex}).status_code == 201
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # as when the tab comes back into view
-    page.wait_for_function("document.querySelector('[data-figure=\"attended\"] .number').textContent === '1'")
+    expect(came).to_have_text("1")
     assert page.locator('[data-figure="came-share"] .number').inner_text() == "100 %"
     page.screenshot(path=str(artifacts / "dashboard-refreshed.png"), full_page=True)
 
