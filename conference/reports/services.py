@@ -321,7 +321,7 @@ def render_report_pdf(event: Event, language: str) -> bytes:
         html = render_template("reports/report.html", report=report, summary=summary(report),
                                regions=region_map(report), city=event_city(event, current_language()),
                                generated=datetime.now(UTC))
-    return render_pdf(html, tagged=True)
+    return render_pdf(html, user_agent_css="css/report-ua.css", tagged=True)
 
 
 def render_report_xlsx(event: Event, language: str) -> bytes:
