@@ -120,7 +120,7 @@ def run_case(name: str, database: str) -> dict:
     if name == "report-pdf-untagged":
         from conference import pdf
 
-        services.render_pdf = lambda html, **_options: pdf.render_pdf(html)  # as it was before tagging
+        services.render_pdf = lambda html, tagged=False, **options: pdf.render_pdf(html, **options)  # untagged
     app = bench_app(database)
     with app.test_request_context():
         event = get_event("bench")
