@@ -12,7 +12,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from conference.events.models import Event
 from conference.events.services import time_zone_changing
@@ -592,16 +592,16 @@ def signups_of(participant: Participant) -> dict[int, SessionSignup]:
 
 def sessions_chosen(participant: Participant) -> list[tuple[SessionSignup, int | None]]:
     """The participant's seats and waiting places, session by session in the program's order, each waiting place
-    with its number in the queue (promote_waiting's order: the earliest first)."""
-    signups = db.session.scalars(select(SessionSignup).join(AgendaSession).where(
+    with its number in the queue (promote_waiting's order: the earliest first), counted in the same query."""
+    earlier = aliased(SessionSignup)
+    ahead = select(func.count()).where(
+        earlier.session_id == SessionSignup.session_id, earlier.status == SignupStatus.WAITING,
+        (earlier.created_at < SessionSignup.created_at)
+        | ((earlier.created_at == SessionSignup.created_at) & (earlier.id < SessionSignup.id))).scalar_subquery()
+    rows = db.session.execute(select(SessionSignup, ahead).join(AgendaSession).where(
         SessionSignup.participant_id == participant.id).options(joinedload(SessionSignup.session))
-        .order_by(AgendaSession.starts_at, AgendaSession.id)).all()
-    ahead = select(func.count()).select_from(SessionSignup)
-    return [(signup, None if signup.status != SignupStatus.WAITING else 1 + db.session.scalar(ahead.where(
-        SessionSignup.session_id == signup.session_id, SessionSignup.status == SignupStatus.WAITING,
-        (SessionSignup.created_at < signup.created_at)
-        | ((SessionSignup.created_at == signup.created_at) & (SessionSignup.id < signup.id)))))
-            for signup in signups]
+        .order_by(AgendaSession.starts_at, AgendaSession.id))
+    return [(signup, 1 + ahead_of if signup.status == SignupStatus.WAITING else None) for signup, ahead_of in rows]
 
 
 def taken_seats(session_ids: list[int]) -> dict[int, int]:
