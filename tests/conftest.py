@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from conference import create_app
 from conference.accounts.services import add_member, create_user, find_user
+from conference.demo import DEMO_SLUG, create_demo
 from conference.directories.models import Country, FederalSubject, OrganizationType
 from conference.directories.services import load_reference_data
 from conference.events.models import Event
@@ -167,6 +168,16 @@ def make_event(app):
         return event
 
     return make
+
+
+@pytest.fixture
+def demo(app) -> str:
+    """The seed's forum, made as `flask demo` makes it (rooms, sessions, hundreds of participants, arrivals,
+    recommendations): its slug."""
+    with app.test_request_context():
+        create_demo()
+        db.session.commit()
+    return DEMO_SLUG
 
 
 @pytest.fixture

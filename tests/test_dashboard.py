@@ -13,7 +13,6 @@ from lxml import html
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from conference.demo import DEMO_SLUG, create_demo
 from conference.events.services import get_event
 from conference.extensions import db
 from conference.registration.models import Participant
@@ -23,14 +22,13 @@ from .conftest import join
 
 
 @pytest.fixture
-def demo(app, organizer_client, checkin_client):
-    with app.test_request_context():
-        create_demo()
-        db.session.commit()
-        event = get_event(DEMO_SLUG)
+def demo(app, demo, organizer_client, checkin_client):
+    """The demo forum (conftest's), with this test's organizer and check-in accounts in its team."""
+    with app.app_context():
+        event = get_event(demo)
     join(app, organizer_client.email, event)
     join(app, checkin_client.email, event)
-    return DEMO_SLUG
+    return demo
 
 
 def sheet(workbook, name: str) -> list[tuple]:

@@ -12,7 +12,6 @@ from flask import render_template_string
 from sqlalchemy import select
 
 from conference.checkin.models import CheckIn
-from conference.demo import DEMO_SLUG, create_demo
 from conference.directories.models import Country, FederalSubject
 from conference.events.services import get_event
 from conference.extensions import db
@@ -31,14 +30,6 @@ def geometry():
     built = geography.load()
     assert built is not None, f"{geography.MAP_FILE} is missing: `make vendor` builds it"
     return built
-
-
-@pytest.fixture
-def demo(app):
-    with app.test_request_context():
-        create_demo()
-        db.session.commit()
-    return DEMO_SLUG
 
 
 def svg_subjects(html: str) -> dict[str, dict]:

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from conference.agenda.models import AgendaSession
 from conference.checkin.models import CheckIn
-from conference.demo import DEMO_SLUG, create_demo
 from conference.events.services import get_event
 from conference.extensions import db
 from conference.pdf import render_pdf
@@ -36,14 +35,6 @@ def pdf_text(pdf: bytes) -> str:
     # Each page ends with its number («3 / 10»): dropped, so that a sentence running over a page reads whole.
     text = "\n".join(re.sub(r"\n\d+ / \d+\s*$", "", page) for page in pages)
     return " ".join(re.sub("(\\w)\u2010\n(\\w)", r"\1\2", text).split())
-
-
-@pytest.fixture
-def demo(app):
-    with app.test_request_context():
-        create_demo()
-        db.session.commit()
-    return DEMO_SLUG
 
 
 @pytest.fixture
