@@ -3,6 +3,7 @@ events and participants made through the real services."""
 
 import itertools
 import os
+import re
 import shutil
 import socket
 from contextlib import contextmanager
@@ -250,6 +251,16 @@ def join(app, email: str, *events: Event) -> None:
 def log_in(client, email: str) -> None:
     response = client.post("/login", data={"email": email, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def log_in_page(page, base: str, email: str) -> None:
+    """A staff account signed in on the log-in page in a real browser, as a person does it; waits for its landing
+    page (the events to manage, or to scan at)."""
+    page.goto(f"{base}/login")
+    page.get_by_label("Электронная почта").fill(email)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_url(re.compile(r"/(manage|checkin)/"))
 
 
 def staff_client(app, email: str):

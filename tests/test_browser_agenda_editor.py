@@ -11,7 +11,7 @@ from conference.extensions import db
 from conference.registration.models import Participant
 
 from .agenda_helpers import at, make_room, make_session
-from .conftest import PASSWORD, action
+from .conftest import action, log_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -35,14 +35,6 @@ def people(app, client, event, form_data) -> dict[str, int]:
         return {last_name: person.id for last_name, person in found.items()}
 
 
-def log_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_url("**/manage/")
-
-
 def fill_session(page, event, title: str) -> None:
     page.get_by_label("Название", exact=True).fill(title)
     page.get_by_label("Зал", exact=True).select_option(label="Большой зал (300)")
@@ -55,7 +47,7 @@ def test_speakers_are_found_by_typing_among_confirmed_participants(app, live_ser
                                                                   people, artifacts):
     with action(app):
         make_room(event, "Большой зал", 300)
-    log_in(page, live_server, make_user("organizer", events=(event,)))
+    log_in_page(page, live_server.url, make_user("organizer", events=(event,)))
     page.goto(f"{live_server.url}/manage/events/{event.slug}/agenda/sessions/new")
     fill_session(page, event, "Кооперация в машиностроении")
 
@@ -98,7 +90,7 @@ def test_speakers_are_found_by_typing_among_confirmed_participants(app, live_ser
 def test_several_external_speakers_in_one_save(app, live_server, page, event, make_user, artifacts):
     with action(app):
         make_room(event, "Большой зал", 300)
-    log_in(page, live_server, make_user("organizer", events=(event,)))
+    log_in_page(page, live_server.url, make_user("organizer", events=(event,)))
     page.goto(f"{live_server.url}/manage/events/{event.slug}/agenda/sessions/new")
     fill_session(page, event, "Экспертный совет")
 
@@ -145,7 +137,7 @@ def test_a_session_dragged_in_the_grid(app, live_server, page, event, make_user,
         plenary = make_session(event, hall, at(event, 0, 10), at(event, 0, 11), title="Пленарное заседание")
         make_session(event, small, at(event, 0, 10), at(event, 0, 11), title="Круглый стол")
         make_session(event, hall, at(event, 0, 12), at(event, 0, 13), title="Семинар")
-    log_in(page, live_server, make_user("organizer", events=(event,)))
+    log_in_page(page, live_server.url, make_user("organizer", events=(event,)))
     page.goto(f"{live_server.url}/manage/events/{event.slug}/agenda/grid")
 
     def cell(time: str, column: int):
@@ -180,7 +172,7 @@ def test_enter_in_a_field_saves_the_session(app, live_server, page, event, make_
     """Enter submits a form with its first button: the session's «Сохранить», not «add another external speaker»."""
     with action(app):
         make_room(event, "Большой зал", 300)
-    log_in(page, live_server, make_user("organizer", events=(event,)))
+    log_in_page(page, live_server.url, make_user("organizer", events=(event,)))
     page.goto(f"{live_server.url}/manage/events/{event.slug}/agenda/sessions/new")
     fill_session(page, event, "Сохранено по Enter")
     page.get_by_label("Название", exact=True).press("Enter")

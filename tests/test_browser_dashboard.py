@@ -11,7 +11,7 @@ from conference.badges import services as badges
 from conference.extensions import db
 from conference.registration.models import Participant
 
-from .conftest import PASSWORD, action
+from .conftest import action, log_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +21,7 @@ def test_the_dashboard_refreshes_its_figures_and_says_when_the_log_in_has_ended(
     assert client.post(f"/events/{event.slug}/register", data=form_data()).status_code == 302
     with action(app):
         token = badges.current_badge(db.session.scalar(select(Participant))).token
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Электронная почта").fill(make_user("organizer", events=(event,)))
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
+    log_in_page(page, live_server.url, make_user("organizer", events=(event,)))
     page.goto(f"{live_server.url}/manage/events/{event.slug}")
     came = page.locator('[data-figure="attended"] .number')
     assert came.inner_text() == "—"  # nobody checked in yet

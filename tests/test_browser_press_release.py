@@ -7,7 +7,7 @@ import pytest
 from docx import Document
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD
+from .conftest import log_in_page
 from .test_press_release import forum  # noqa: F401  (the fixture: a plenary and an adopted recommendation)
 
 pytestmark = pytest.mark.browser
@@ -16,10 +16,7 @@ pytestmark = pytest.mark.browser
 def test_organizer_edits_saves_copies_and_downloads_the_press_release(app, live_server, page, event, forum,  # noqa: F811
                                                                       make_user, artifacts):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Электронная почта").fill(make_user("organizer", events=(event,)))
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
+    log_in_page(page, live_server.url, make_user("organizer", events=(event,)))
     page.goto(f"{live_server.url}/manage/events/{event.slug}")
     page.get_by_role("link", name="Пресс-релиз").click()
 
