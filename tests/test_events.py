@@ -1,6 +1,6 @@
 """Events: several editions side by side, created and edited by organizers."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -41,6 +41,24 @@ def test_two_events_side_by_side(organizer_client, client, event):
     page = client.get("/").get_data(as_text=True)
     assert event.title_en in page or event.title in page
     assert "Промышленная Россия 5.0" in page
+
+
+def test_the_public_pages_offer_to_register_only_while_registration_is_open(client, make_event, form_data):
+    """The events' list and an event's page say where its registration stands (the registration capability's
+    answer, which the events' pages are given by it rather than import)."""
+    opens = datetime.now(UTC) + timedelta(days=3)
+    events = {"open": make_event(), "full": make_event(capacity=1), "not yet": make_event(registration_opens_at=opens),
+              "closed": make_event(registration_closes_at=datetime.now(UTC) - timedelta(hours=1))}
+    client.post(f"/events/{events['full'].slug}/register", data=form_data())
+    listing = client.get("/").get_data(as_text=True)
+    for state, event in events.items():
+        offered = f'href="/events/{event.slug}/register"' in listing
+        assert offered == (state == "open"), state
+    notices = {"open": "Зарегистрироваться", "full": "Все места заняты", "not yet": "Регистрация откроется",
+               "closed": "Регистрация закрыта"}
+    for state, event in events.items():
+        page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+        assert [notice for notice in notices.values() if notice in page] == [notices[state]], state
 
 
 def test_bad_event_input_is_refused_field_by_field(app, organizer_client, event):

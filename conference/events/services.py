@@ -1,6 +1,6 @@
 from blinker import Namespace
 from flask import g
-from sqlalchemy import column, select, table
+from sqlalchemy import column, func, select, table
 
 from conference.directories.models import FederalSubject
 from conference.extensions import db
@@ -100,6 +100,20 @@ _agreements = table("participant", column("consent_text_id"))
 def _agreed(published: ConsentText) -> bool:
     return db.session.scalar(select(_agreements.c.consent_text_id)
                              .where(_agreements.c.consent_text_id == published.id).limit(1)) is not None
+
+
+def agreed_to_consent(event: Event, version: str, text: str, text_en: str) -> int:
+    """How many participants agreed to `version` of the event's consent text as published, if the texts given
+    differ from it (0 when they do not, or nobody agreed): a text agreed to is kept as it was, and a changed one
+    must be a new version."""
+    if event.id is None:
+        return 0
+    published = db.session.scalar(select(ConsentText).where(ConsentText.event_id == event.id,
+                                                            ConsentText.version == version))
+    if published is None or (published.text, published.text_en) == (text, text_en or ""):
+        return 0
+    return db.session.scalar(select(func.count()).select_from(_agreements)
+                             .where(_agreements.c.consent_text_id == published.id))
 
 
 def current_consent(event: Event) -> ConsentText:

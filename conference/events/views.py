@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from conference.accounts.access import organizer_required
 from conference.accounts.services import add_member, events_of
-from conference.registration import services as registration
 from conference.transactions import lock_row
 
 from . import services
@@ -18,15 +17,13 @@ manage_bp = event_blueprint("events_manage", __name__)  # one event's settings (
 
 @bp.route("/")
 def index():
-    events = services.list_events()
-    return render_template("events/index.html", events=events,
-                           states={event.id: registration.registration_state(event) for event in events})
+    return render_template("events/index.html", events=services.list_events())
 
 
 @bp.route("/events/<slug>")
 def detail(slug: str):
     event = event_or_404(slug)
-    return render_template("events/detail.html", event=event, state=registration.registration_state(event))
+    return render_template("events/detail.html", event=event)
 
 
 @bp.route("/events/<slug>/consent")
@@ -71,8 +68,8 @@ def _save_event_form(form: EventForm, event: Event):
     if form.validate_on_submit():
         if event.id is not None:  # (no registration may agree to the text between this count and the save)
             lock_row(Event, event.id)
-        agreed = registration.agreed_to_consent(event, form.consent_version.data, form.consent_text.data,
-                                         form.consent_text_en.data)
+        agreed = services.agreed_to_consent(event, form.consent_version.data, form.consent_text.data,
+                                            form.consent_text_en.data)
         if services.slug_taken(form.slug.data, except_event=event):
             form.slug.errors.append(_("Another event already uses this address."))
         elif agreed:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from conference import tokens
 from conference.directories.models import FederalSubject
-from conference.events.models import ConsentText, Event
+from conference.events.models import Event
 from conference.events.services import current_consent
 from conference.extensions import db
 from conference.mail.services import Draft, letter_kind, queue_letter
@@ -81,19 +81,6 @@ def registration_state(event: Event, now: datetime | None = None) -> str:
 
 
 # ---- registering and self-service ------------------------------------------------------------------------
-
-def agreed_to_consent(event: Event, version: str, text: str, text_en: str) -> int:
-    """How many participants agreed to `version` of the event's consent text as published, if the texts given
-    differ from it (0 when they do not, or nobody agreed): a text agreed to is kept as it was, and a changed one
-    must be a new version."""
-    if event.id is None:
-        return 0
-    published = db.session.scalar(select(ConsentText).where(ConsentText.event_id == event.id,
-                                                            ConsentText.version == version))
-    if published is None or (published.text, published.text_en) == (text, text_en or ""):
-        return 0
-    return db.session.scalar(select(func.count()).where(Participant.consent_text_id == published.id))
-
 
 def find_by_email(event: Event, email: str) -> Participant | None:
     return db.session.scalar(

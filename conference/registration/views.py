@@ -250,3 +250,9 @@ def change_status(participant_id: int):
         flash(_("The participant has cancelled this registration; change the status below if you must."), "warning")
     return redirect(safe_next_url(request.form.get("back"),
                                   url_for(".detail", participant_id=participant.id)))
+
+
+@public_bp.app_context_processor
+def registration_states():
+    """(The events' public pages say whether registration is open, and offer to register when it is.)"""
+    return {"registration_state": services.registration_state}
