@@ -167,6 +167,16 @@ def test_a_session_dragged_in_the_grid(app, live_server, page, event, make_user,
     assert moved.get_attribute("data-room") == str(small)
     page.screenshot(path=str(artifacts / "agenda-drag-saved.png"), full_page=True)
 
+    # The grid runs an hour past the day's last session: a session can be dragged later than all the others.
+    seminar = page.locator("td[data-session]").filter(has_text="Семинар")
+    page.set_viewport_size({"width": 1280, "height": 1400})  # (the whole grid in view: no scrolling mid-drag)
+    seminar.drag_to(cell("13:45", 1), source_position={"x": 10, "y": 5}, target_position={"x": 10, "y": 5})
+    expect(page.locator("tr[data-time='13:45'] > td[data-session]")).to_contain_text("13:45–14:45")
+    with action(app):
+        session = db.session.scalar(select(AgendaSession).where(AgendaSession.title == "Семинар"))
+        assert (session.room_id, session.starts_at, session.ends_at) == (hall, at(event, 0, 13, 45),
+                                                                         at(event, 0, 14, 45))
+
 
 def test_enter_in_a_field_saves_the_session(app, live_server, page, event, make_user):
     """Enter submits a form with its first button: the session's «Сохранить», not «add another external speaker»."""

@@ -500,8 +500,13 @@ def program_json(event: Event, sessions: list[AgendaSession]) -> dict:
     }
 
 
+GRID_MARGIN_MINUTES = 60  # free rows before the day's first session and after its last, to drag a session to
+
+
 def day_grid(event: Event, sessions: list[AgendaSession], day: date, step_minutes: int = 15) -> dict:
-    """The organizer's day as a table: one column per room, one row per step; a session spans its rows."""
+    """The organizer's day as a table: one column per room, one row per step; a session spans its rows. The rows
+    run from an hour before the first session to an hour after the last (within the day), so that a session can
+    be dragged earlier or later than the others; a time further out is set in the session's form."""
     day_sessions = [s for s in sessions if to_zone(s.starts_at, event.timezone).date() == day]
     columns = rooms(event)
     if not day_sessions:
@@ -511,8 +516,9 @@ def day_grid(event: Event, sessions: list[AgendaSession], day: date, step_minute
         local = to_zone(moment, event.timezone)
         return (local.hour * 60 + local.minute) // step_minutes
 
-    first = min(slot(s.starts_at) for s in day_sessions)
-    last = max(slot(s.ends_at - timedelta(seconds=1)) for s in day_sessions)
+    margin = GRID_MARGIN_MINUTES // step_minutes
+    first = max(0, min(slot(s.starts_at) for s in day_sessions) - margin)
+    last = min(24 * 60 // step_minutes - 1, max(slot(s.ends_at - timedelta(seconds=1)) for s in day_sessions) + margin)
     index = {room.id: position for position, room in enumerate(columns)}
     cells = [[None] * len(columns) for _ in range(first, last + 1)]
     for session in day_sessions:
