@@ -86,6 +86,33 @@ def test_someone_on_a_session_keeps_their_place_when_no_longer_confirmed(app, or
             people["Алексеева"], people["Борисова"]]
 
 
+def test_a_copy_takes_the_confirmed_people_and_names_those_it_leaves_out(app, organizer_client, event, people,
+                                                                         rooms):
+    """The copied session's moderator has been cancelled since: the copy's form offers and selects only the
+    confirmed speakers, says who was left out and why, and saves as it is shown."""
+    with action(app):
+        source = make_session(event, rooms["hall"], at(event, 0, 10), at(event, 0, 11), title="Круглый стол",
+                              kind="round_table", speaker_ids=[people["Алексеева"], people["Борисова"]],
+                              moderator_ids=[people["Борисова"]])
+        db.session.get(Participant, people["Алексеева"]).status = "cancelled"
+    url = f"/manage/events/{event.slug}/agenda/sessions/new"
+    page = organizer_client.get(url, query_string={"from": source}).get_data(as_text=True)
+    assert ("Не скопированы, так как спикерами и модераторами могут быть только подтверждённые участники: "
+            "Алексеева Анна Петровна (Отменена).") in page
+    speakers = page.split('id="speaker_ids"')[1].split("</select>")[0]
+    assert re.findall(r'<option ([^>]*)>([^<]+)</option>', speakers) == [
+        (f'selected value="{people["Борисова"]}"', "Борисова Анна Петровна — Завод «Борисова»")]
+    moderators = page.split('id="moderator_ids"')[1].split("</select>")[0]
+    assert f'<option selected value="{people["Борисова"]}">' in moderators
+    saved = organizer_client.post(f"{url}?from={source}", data=session_form(
+        event, rooms, room_id=rooms["small"], speaker_ids=[people["Борисова"]], moderator_ids=[people["Борисова"]]))
+    assert saved.status_code == 302
+    with action(app):
+        copy = db.session.scalar(select(AgendaSession).where(AgendaSession.id != source))
+        assert [(person.role, person.participant_id) for person in copy.people] == [
+            ("moderator", people["Борисова"]), ("speaker", people["Борисова"])]
+
+
 def external(index: int, name: str = "", **fields) -> dict:
     return {f"external-{index}-name": name, **{f"external-{index}-{key}": value for key, value in fields.items()}}
 

@@ -109,9 +109,12 @@ class SessionForm(FlaskForm):
                                             description=_l("Untick to remove."))
     external = FieldList(FormField(ExternalSpeakerForm), min_entries=1, max_entries=MAX_EXTERNAL)
 
-    def __init__(self, event, session=None, *args, **kwargs):
+    def __init__(self, event, session=None, *args, copy_of=None, **kwargs):
+        """`session`: the one edited (None for a new one); `copy_of`: the session a new one is copied from, whose
+        external speakers it offers to keep (its participants are offered only if confirmed: see fill_from)."""
         super().__init__(*args, **kwargs)
         self.event = event
+        self.left_out: list[str] = []  # people of the copied session who cannot be on the copy (see fill_from)
         self.room_id.choices = [(0, "—")] + [
             (room.id, f"{room.name} ({room.capacity})") for room in rooms(event)]
         # Confirmed participants, and whoever is on the session already (their place is kept: see
@@ -128,7 +131,8 @@ class SessionForm(FlaskForm):
         choices = [(pid, f"{' '.join(filter(None, (last, first, middle)))} — {organization}")
                    for pid, last, first, middle, organization in people]
         self.moderator_ids.choices = self.speaker_ids.choices = choices
-        external = [person for person in (session.people if session else []) if person.participant_id is None]
+        external = [person for person in (session or copy_of).people if person.participant_id is None] \
+            if session or copy_of else []
         self.keep_external_ids.choices = [
             (person.id, ", ".join(filter(None, (person.external_name, person.external_position,
                                                 person.external_organization)))) for person in external]
@@ -145,8 +149,16 @@ class SessionForm(FlaskForm):
         self.room_id.data, self.capacity.data = session.room_id, session.capacity
         self.is_public.data = session.is_public
         self.day.data, self.start_time.data, self.end_time.data = start.date(), start.time(), end.time()
-        self.moderator_ids.data = [p.participant_id for p in session.people_in("moderator") if p.participant_id]
-        self.speaker_ids.data = [p.participant_id for p in session.people_in("speaker") if p.participant_id]
+        # A copy takes the people the form offers: a speaker of the copied session whose registration has been
+        # cancelled since is named in `left_out`, rather than refused when the copy is saved.
+        offered = {value for value, _label in self.speaker_ids.choices}
+        statuses = RegistrationStatus.labels()
+        for field, role in ((self.moderator_ids, "moderator"), (self.speaker_ids, "speaker")):
+            people = [person for person in session.people_in(role) if person.participant_id]
+            field.data = [person.participant_id for person in people if person.participant_id in offered]
+            self.left_out += [f"{person.participant.full_name} ({statuses[person.participant.status]})"
+                              for person in people if person.participant_id not in offered]
+        self.left_out = list(dict.fromkeys(self.left_out))
         self.keep_external_ids.data = [value for value, _ in self.keep_external_ids.choices]
 
     def session_data(self, keep_external: bool = True) -> SessionData:

@@ -86,7 +86,7 @@ def edit_session(session_id: int | None = None):
     # «Duplicate» opens the new-session form filled from another session, to be moved to its own room or time.
     copy_of = request.args.get("from", type=database_id) if session_id is None else None
     source = of_event_or_404(AgendaSession, copy_of, event) if copy_of else None
-    form = SessionForm(event, session if session_id else source)
+    form = SessionForm(event, session if session_id else None, copy_of=source)
     if request.method == "GET":
         if session_id or source:
             form.fill_from(session if session_id else source)
