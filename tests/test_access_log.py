@@ -52,6 +52,28 @@ def test_each_look_at_personal_data_is_recorded(app, client, event, form_data, o
     assert refused.status_code == 200 and records(app)[-1][:4] == ("participant", who, event.id, first)
 
 
+def test_a_participant_s_letter_seen_in_a_mailing_is_recorded_and_the_lists_are_not(app, client, event, form_data,
+                                                                                     organizer_client):
+    """A mailing's draft shows one person's letter as written for them, and a test letter sends it to the
+    organizer: each is a look at that person's data. The lists of recipients and of letters, like the
+    participant list, are working screens and are not recorded."""
+    register(client, event, form_data, 2)
+    first, second = participant_ids(app)
+    who, base = organizer_client.email, f"/manage/events/{event.slug}"
+    draft = organizer_client.post(f"{base}/mailings/new",
+                                  data={"subject": "Программа", "body": "Здравствуйте, {name}!"})
+    mailing = int(draft.location.rstrip("/").rsplit("/", 1)[-1])
+    # The draft shows the first recipient's letter (by name: Участников, registered second), then the one asked.
+    assert organizer_client.get(draft.location).status_code == 200
+    assert organizer_client.get(f"{draft.location}?preview={first}").status_code == 200
+    assert organizer_client.post(f"{draft.location}/test", data={"participant": first}).status_code == 302
+    assert organizer_client.get(f"{base}/letters/").status_code == 200
+    assert organizer_client.get(f"{base}/mailings/").status_code == 200
+    assert records(app) == [("letter", who, event.id, second, 1, f"mailing={mailing}"),
+                            ("letter", who, event.id, first, 1, f"mailing={mailing}"),
+                            ("letter", who, event.id, first, 1, f"mailing={mailing} test")]
+
+
 def test_a_batch_prepared_by_a_job_is_recorded_when_its_file_is_downloaded(app, client, event, form_data,
                                                                             organizer_client):
     app.config["BADGES_PRINTED_AT_ONCE"] = 1

@@ -95,6 +95,8 @@ def show(mailing_id: int):
     recipients = services.some_recipients(mailing)
     preview = services.recipient(mailing, request.args.get("preview", type=int)) or next(iter(recipients), None)
     written = services.written(mailing, preview, sample=True) if preview else None
+    if preview:  # one person's letter, as written for them: a look at their data (lists are not recorded)
+        record_access("letter", g.event, 1, preview.id, detail=f"mailing={mailing.id}")
     return render_template("communications/draft.html", event=g.event, mailing=mailing, recipients=recipients,
                            preview=preview, written=written, count=services.count_recipients(mailing))
 
@@ -106,6 +108,7 @@ def send_test(mailing_id: int):
     if participant is None:  # (a page older than the list's latest change, or a hand-made form)
         flash(_("Choose one of the letter's recipients: the test letter shows their letter."), "warning")
         return redirect(url_for(".show", mailing_id=mailing.id))
+    record_access("letter", g.event, 1, participant.id, detail=f"mailing={mailing.id} test")
     services.send_test(mailing, participant, current_user.email)
     flash(_("A test letter, as %(name)s gets it, is on its way to %(email)s.", name=participant.full_name,
             email=current_user.email), "success")

@@ -18,6 +18,7 @@ ACCESS_KINDS = {
     "certificate": _l("Downloaded a participant's certificate"),
     "certificates": _l("Downloaded a batch of certificates"),
     "admission_list": _l("Downloaded a scanner's admission list (for check-in without network)"),
+    "letter": _l("Saw a participant's letter of a mailing (its preview, or a test letter)"),
 }
 
 

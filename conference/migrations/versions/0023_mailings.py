@@ -6,9 +6,10 @@ Revises: 0022
 Create Date: 2026-12-06 23:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
+from conference.migrations.constraints import replace_check
 from conference.registration import search_index
 
 
@@ -78,23 +79,13 @@ def upgrade():
                                     ondelete='CASCADE')
         batch_op.create_unique_constraint('uq_letter_mailing_participant', ['mailing_id', 'participant_id'])
     # Certificates are personal data too: their downloads join the access log.
-    _access_kinds("kind IN ('participant', 'export', 'badge', 'badges', 'certificate', 'certificates')")
-
-
-def _access_kinds(kinds: str) -> None:
-    """The access log's kinds (its check constraint) become `kinds`. SQLite changes a constraint by rebuilding the
-    table; it does not reflect CHECK constraints, so the rebuilt one has the new one alone."""
-    if op.get_bind().dialect.name == "sqlite":
-        with op.batch_alter_table('data_access', recreate='always') as batch_op:
-            batch_op.create_check_constraint('kind', kinds)
-    else:
-        op.drop_constraint(op.f('ck_data_access_kind'), 'data_access', type_='check')
-        op.create_check_constraint('kind', 'data_access', kinds)
+    replace_check('data_access', 'kind',
+                  "kind IN ('participant', 'export', 'badge', 'badges', 'certificate', 'certificates')")
 
 
 def downgrade():
     op.execute("DELETE FROM data_access WHERE kind IN ('certificate', 'certificates')")  # (kinds 0022 did not know)
-    _access_kinds("kind IN ('participant', 'export', 'badge', 'badges')")
+    replace_check('data_access', 'kind', "kind IN ('participant', 'export', 'badge', 'badges')")
     with op.batch_alter_table('letter', schema=None) as batch_op:
         batch_op.drop_constraint('uq_letter_mailing_participant', type_='unique')
         batch_op.drop_constraint(batch_op.f('fk_letter_mailing_id_mailing'), type_='foreignkey')

@@ -10,6 +10,8 @@ Create Date: 2026-12-07 02:00:00
 import sqlalchemy as sa
 from alembic import op
 
+from conference.migrations.constraints import replace_check
+
 
 # revision identifiers, used by Alembic.
 revision = '0024'
@@ -27,31 +29,18 @@ def upgrade():
         batch_op.add_column(sa.Column('pairing_hash', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('pairing_expires_at', sa.DateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_checkin_device_pairing_hash'), ['pairing_hash'], unique=True)
-    _check('scan', 'outcome', f"outcome IN ({OUTCOMES}, 'offline_conflict')",
+    replace_check('scan', 'outcome', f"outcome IN ({OUTCOMES}, 'offline_conflict')",
            also=('method', "method IN ('camera', 'scanner', 'manual', 'api')"))
-    _check('data_access', 'kind', f"kind IN ({KINDS}, 'admission_list')")
+    replace_check('data_access', 'kind', f"kind IN ({KINDS}, 'admission_list')")
 
 
 def downgrade():
     op.execute("DELETE FROM data_access WHERE kind = 'admission_list'")
     op.execute("UPDATE scan SET outcome = 'already_checked_in' WHERE outcome = 'offline_conflict'")
-    _check('data_access', 'kind', f"kind IN ({KINDS})")
-    _check('scan', 'outcome', f"outcome IN ({OUTCOMES})",
+    replace_check('data_access', 'kind', f"kind IN ({KINDS})")
+    replace_check('scan', 'outcome', f"outcome IN ({OUTCOMES})",
            also=('method', "method IN ('camera', 'scanner', 'manual', 'api')"))
     with op.batch_alter_table('checkin_device', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checkin_device_pairing_hash'))
         batch_op.drop_column('pairing_expires_at')
         batch_op.drop_column('pairing_hash')
-
-
-def _check(table: str, name: str, condition: str, also: tuple[str, str] | None = None) -> None:
-    """The table's check constraint `name` becomes `condition`. SQLite changes a constraint by rebuilding the table,
-    which keeps none of its CHECK constraints: those it has besides (`also`) are made again."""
-    if op.get_bind().dialect.name == "sqlite":
-        with op.batch_alter_table(table, recreate='always') as batch_op:
-            batch_op.create_check_constraint(name, condition)
-            if also:
-                batch_op.create_check_constraint(*also)
-    else:
-        op.drop_constraint(op.f(f'ck_{table}_{name}'), table, type_='check')
-        op.create_check_constraint(name, table, condition)
