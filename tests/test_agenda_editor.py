@@ -3,6 +3,7 @@ external speakers go in one save, the day grid marks double-bookings, and a sess
 as its form saves it (the same clash rules, the same question about letters)."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -88,8 +89,8 @@ def test_someone_on_a_session_keeps_their_place_when_no_longer_confirmed(app, or
 
 def test_a_copy_takes_the_confirmed_people_and_names_those_it_leaves_out(app, organizer_client, event, people,
                                                                          rooms):
-    """The copied session's moderator has been cancelled since: the copy's form offers and selects only the
-    confirmed speakers, says who was left out and why, and saves as it is shown."""
+    """One of the copied session's speakers has been cancelled since: the copy's form offers and selects only the
+    confirmed people, says who was left out and why (again when a save is refused), and saves as it is shown."""
     with action(app):
         source = make_session(event, rooms["hall"], at(event, 0, 10), at(event, 0, 11), title="Круглый стол",
                               kind="round_table", speaker_ids=[people["Алексеева"], people["Борисова"]],
@@ -104,8 +105,12 @@ def test_a_copy_takes_the_confirmed_people_and_names_those_it_leaves_out(app, or
         (f'selected value="{people["Борисова"]}"', "Борисова Анна Петровна — Завод «Борисова»")]
     moderators = page.split('id="moderator_ids"')[1].split("</select>")[0]
     assert f'<option selected value="{people["Борисова"]}">' in moderators
-    saved = organizer_client.post(f"{url}?from={source}", data=session_form(
-        event, rooms, room_id=rooms["small"], speaker_ids=[people["Борисова"]], moderator_ids=[people["Борисова"]]))
+    chosen = {"speaker_ids": [people["Борисова"]], "moderator_ids": [people["Борисова"]]}
+    refused = organizer_client.post(f"{url}?from={source}", data=session_form(event, rooms, **chosen))  # the room
+    assert "занят" in refused.get_data(as_text=True) and "Алексеева Анна Петровна (Отменена)" in refused.get_data(
+        as_text=True)
+    saved = organizer_client.post(f"{url}?from={source}", data=session_form(event, rooms, room_id=rooms["small"],
+                                                                             **chosen))
     assert saved.status_code == 302
     with action(app):
         copy = db.session.scalar(select(AgendaSession).where(AgendaSession.id != source))
@@ -242,3 +247,50 @@ def test_a_drag_of_a_session_people_signed_up_for_asks_first_as_the_form_does(ap
     with action(app):
         [letter] = db.session.scalars(select(Letter).where(Letter.kind == "session_moved")).all()
         assert letter.recipient == "алексеева@example.org"
+
+
+def test_a_drag_past_midnight_is_refused_and_the_grid_keeps_to_its_day(app, organizer_client, event, rooms):
+    """The grid's free hour stops at the day's ends (00:00, 23:45); a session dragged so late that it would end
+    after midnight is refused (its form knows no such session), and one that runs past midnight (a night
+    hackathon, saved otherwise) is drawn to the day's last row rather than break the page."""
+    with action(app):
+        late = make_session(event, rooms["hall"], at(event, 0, 22, 30), at(event, 0, 23, 30), title="Вечерняя сессия")
+        make_session(event, rooms["small"], at(event, 0, 0, 15), at(event, 0, 1), title="Ночной брифинг")
+    grid_url = f"/manage/events/{event.slug}/agenda/grid"
+    times = re.findall(r'<tr data-time="(\d\d:\d\d)">', organizer_client.get(grid_url).get_data(as_text=True))
+    assert (times[0], times[-1], len(times)) == ("00:00", "23:45", 96)
+
+    refused = move(organizer_client, event, late, rooms["hall"], "23:30", follow_redirects=True)
+    assert ("«Вечерняя сессия» не перенесена: В сетке сессия переносится в пределах своего дня: эта закончилась бы "
+            "после полуночи.") in refused.get_data(as_text=True)
+    assert where(app, late) == (rooms["hall"], at(event, 0, 22, 30), at(event, 0, 23, 30))
+
+    with action(app):
+        db.session.get(AgendaSession, late).ends_at = at(event, 1, 0, 30)
+    grid = organizer_client.get(grid_url)
+    assert grid.status_code == 200
+    cell = re.search(r'<td rowspan="(\d+)" class="slot[^"]*"[^>]*>\s*<a [^>]+>Вечерняя сессия</a>', grid.get_data(
+        as_text=True))
+    assert cell and cell.group(1) == "6"  # 22:30 … 23:45
+
+
+def test_an_erased_registration_is_neither_offered_nor_copied(app, organizer_client, event, people, rooms):
+    """Erased after the event, a registration keeps its status «confirmed» for the statistics: it is no longer a
+    person to put on a stage. A copy of a session they spoke at names them as the program does."""
+    from conference.privacy.services import anonymise
+
+    with action(app):
+        source = make_session(event, rooms["hall"], at(event, 0, 10), at(event, 0, 11), title="Круглый стол",
+                              kind="round_table", speaker_ids=[people["Алексеева"], people["Борисова"]])
+        over = db.session.merge(event)
+        over.starts_on, over.ends_on = over.starts_on - timedelta(days=60), over.ends_on - timedelta(days=60)
+        db.session.flush()
+        anonymise([db.session.get(Participant, people["Алексеева"])], "organizer")
+        assert db.session.get(Participant, people["Алексеева"]).status == "confirmed"
+    url = f"/manage/events/{event.slug}/agenda/sessions/new"
+    page = organizer_client.get(url).get_data(as_text=True)
+    speakers = page.split('id="speaker_ids"')[1].split("</select>")[0]
+    assert re.findall(r'<option [^>]*>([^<]+)</option>', speakers) == ["Борисова Анна Петровна — Завод «Борисова»"]
+    copy = organizer_client.get(url, query_string={"from": source}).get_data(as_text=True)
+    assert ("Не скопированы, так как спикерами и модераторами могут быть только подтверждённые участники: "
+            "1 удалённая регистрация.") in copy

@@ -1,9 +1,10 @@
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,7 +27,7 @@ from conference.registration.models import Participant, RegistrationStatus
 from conference.timeutil import local_to_utc, to_zone
 
 from .labels import KIND_LABELS
-from .services import ExternalSpeaker, SessionData, rooms
+from .services import AgendaError, ExternalSpeaker, SessionData, rooms
 
 PICK_SEVERAL = _l("Confirmed participants: type part of a name or an organization to find them. In a plain list, "
                   "hold Ctrl (⌘ on a Mac) to pick several.")
@@ -114,7 +115,6 @@ class SessionForm(FlaskForm):
         external speakers it offers to keep (its participants are offered only if confirmed: see fill_from)."""
         super().__init__(*args, **kwargs)
         self.event = event
-        self.left_out: list[str] = []  # people of the copied session who cannot be on the copy (see fill_from)
         self.room_id.choices = [(0, "—")] + [
             (room.id, f"{room.name} ({room.capacity})") for room in rooms(event)]
         # Confirmed participants, and whoever is on the session already (their place is kept: see
@@ -124,13 +124,24 @@ class SessionForm(FlaskForm):
             select(Participant.id, Participant.last_name, Participant.first_name, Participant.patronymic,
                    Participant.organization)
             .where(Participant.event_id == event.id,
-                   or_(Participant.status == RegistrationStatus.CONFIRMED, Participant.id.in_(on_stage)))
+                   or_(and_(Participant.status == RegistrationStatus.CONFIRMED, Participant.erased_at.is_(None)),
+                       Participant.id.in_(on_stage)))
             .order_by(Participant.last_name, Participant.first_name, Participant.id)
         )
         # «Name — Organization»: the searchable picker (static/js/people-picker.js) shows the two on two lines.
         choices = [(pid, f"{' '.join(filter(None, (last, first, middle)))} — {organization}")
                    for pid, last, first, middle, organization in people]
         self.moderator_ids.choices = self.speaker_ids.choices = choices
+        # A copy takes the people the form offers: those of the copied session who cannot be on it (cancelled or
+        # erased since) are named to the organizer, rather than refused when the copy is saved.
+        offered, statuses = {value for value, _label in choices}, RegistrationStatus.labels()
+        gone = {person.participant_id: person.participant for person in (copy_of.people if copy_of else [])
+                if person.participant_id and person.participant_id not in offered}
+        self.left_out = [f"{participant.full_name} ({statuses[participant.status]})"
+                         for participant in gone.values() if not participant.erased_at]
+        erased = sum(1 for participant in gone.values() if participant.erased_at)
+        if erased:
+            self.left_out.append(ngettext("%(num)d erased registration", "%(num)d erased registrations", erased))
         external = [person for person in (session or copy_of).people if person.participant_id is None] \
             if session or copy_of else []
         self.keep_external_ids.choices = [
@@ -149,16 +160,10 @@ class SessionForm(FlaskForm):
         self.room_id.data, self.capacity.data = session.room_id, session.capacity
         self.is_public.data = session.is_public
         self.day.data, self.start_time.data, self.end_time.data = start.date(), start.time(), end.time()
-        # A copy takes the people the form offers: a speaker of the copied session whose registration has been
-        # cancelled since is named in `left_out`, rather than refused when the copy is saved.
-        offered = {value for value, _label in self.speaker_ids.choices}
-        statuses = RegistrationStatus.labels()
+        offered = {value for value, _label in self.speaker_ids.choices}  # (a copy: see left_out)
         for field, role in ((self.moderator_ids, "moderator"), (self.speaker_ids, "speaker")):
-            people = [person for person in session.people_in(role) if person.participant_id]
-            field.data = [person.participant_id for person in people if person.participant_id in offered]
-            self.left_out += [f"{person.participant.full_name} ({statuses[person.participant.status]})"
-                              for person in people if person.participant_id not in offered]
-        self.left_out = list(dict.fromkeys(self.left_out))
+            field.data = [person.participant_id for person in session.people_in(role)
+                          if person.participant_id in offered]
         self.keep_external_ids.data = [value for value, _ in self.keep_external_ids.choices]
 
     def session_data(self, keep_external: bool = True) -> SessionData:
@@ -186,5 +191,10 @@ class MoveForm(FlaskForm):
 
     def moved(self, event, data: SessionData) -> SessionData:
         starts_at = local_to_utc(datetime.combine(self.day.data, self.start_time.data), event.timezone)
-        return replace(data, room_id=self.room_id.data, starts_at=starts_at,
-                       ends_at=starts_at + (data.ends_at - data.starts_at))
+        ends_at = starts_at + (data.ends_at - data.starts_at)
+        # A drag keeps the session within the grid's day: late in the evening it could carry the end past midnight
+        # by accident, and the session's form, where its times are put right, knows no such session.
+        if to_zone(ends_at - timedelta(seconds=1), event.timezone).date() != self.day.data:
+            raise AgendaError("end_time", str(_l("In the grid a session moves within its day: this one would end "
+                                                 "after midnight.")))
+        return replace(data, room_id=self.room_id.data, starts_at=starts_at, ends_at=ends_at)

@@ -512,13 +512,17 @@ def day_grid(event: Event, sessions: list[AgendaSession], day: date, step_minute
     if not day_sessions:
         return {"rooms": columns, "rows": []}
 
+    last_of_day = 24 * 60 // step_minutes - 1
+
     def slot(moment: datetime) -> int:
         local = to_zone(moment, event.timezone)
+        if local.date() > day:  # (a session saved across midnight before that was refused: to the day's end)
+            return last_of_day
         return (local.hour * 60 + local.minute) // step_minutes
 
     margin = GRID_MARGIN_MINUTES // step_minutes
     first = max(0, min(slot(s.starts_at) for s in day_sessions) - margin)
-    last = min(24 * 60 // step_minutes - 1, max(slot(s.ends_at - timedelta(seconds=1)) for s in day_sessions) + margin)
+    last = min(last_of_day, max(slot(s.ends_at - timedelta(seconds=1)) for s in day_sessions) + margin)
     index = {room.id: position for position, room in enumerate(columns)}
     cells = [[None] * len(columns) for _ in range(first, last + 1)]
     for session in day_sessions:

@@ -73,9 +73,9 @@ def save_event(event: Event, data: dict) -> Event:
 
 def publish_consent(event: Event) -> ConsentText:
     """The event's consent text, of its version, as published: kept as a new version, or the version's text put
-    right while nobody has agreed to it yet (the event form refuses the rest: registration.services.
-    agreed_to_consent). A text agreed to is never changed: one changed under its version some other way (a script)
-    is published as a version of its own, «2019-1.2», which the event then names."""
+    right while nobody has agreed to it yet (the event form refuses the rest: agreed_to_consent). A text agreed to
+    is never changed: one changed under its version some other way (a script) is published as a version of its
+    own, «2019-1.2», which the event then names."""
     published = db.session.scalar(select(ConsentText).where(ConsentText.event_id == event.id,
                                                             ConsentText.version == event.consent_version))
     texts = (event.consent_text, event.consent_text_en or "")

@@ -30,7 +30,7 @@ def upgrade():
         batch_op.add_column(sa.Column('pairing_expires_at', sa.DateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_checkin_device_pairing_hash'), ['pairing_hash'], unique=True)
     replace_check('scan', 'outcome', f"outcome IN ({OUTCOMES}, 'offline_conflict')",
-           also=('method', "method IN ('camera', 'scanner', 'manual', 'api')"))
+                  also=('method', "method IN ('camera', 'scanner', 'manual', 'api')"))
     replace_check('data_access', 'kind', f"kind IN ({KINDS}, 'admission_list')")
 
 
@@ -39,7 +39,7 @@ def downgrade():
     op.execute("UPDATE scan SET outcome = 'already_checked_in' WHERE outcome = 'offline_conflict'")
     replace_check('data_access', 'kind', f"kind IN ({KINDS})")
     replace_check('scan', 'outcome', f"outcome IN ({OUTCOMES})",
-           also=('method', "method IN ('camera', 'scanner', 'manual', 'api')"))
+                  also=('method', "method IN ('camera', 'scanner', 'manual', 'api')"))
     with op.batch_alter_table('checkin_device', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checkin_device_pairing_hash'))
         batch_op.drop_column('pairing_expires_at')
