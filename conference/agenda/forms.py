@@ -112,7 +112,7 @@ class SessionForm(FlaskForm):
 
     def __init__(self, event, session=None, *args, copy_of=None, **kwargs):
         """`session`: the one edited (None for a new one); `copy_of`: the session a new one is copied from, whose
-        external speakers it offers to keep (its participants are offered only if confirmed: see fill_from)."""
+        external speakers it offers to keep (its participants only if still confirmed: see left_out)."""
         super().__init__(*args, **kwargs)
         self.event = event
         self.room_id.choices = [(0, "—")] + [

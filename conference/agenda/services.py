@@ -516,7 +516,7 @@ def day_grid(event: Event, sessions: list[AgendaSession], day: date, step_minute
 
     def slot(moment: datetime) -> int:
         local = to_zone(moment, event.timezone)
-        if local.date() > day:  # (a session saved across midnight before that was refused: to the day's end)
+        if local.date() > day:  # a session that runs past midnight (a night hackathon): to the day's last row
             return last_of_day
         return (local.hour * 60 + local.minute) // step_minutes
 
