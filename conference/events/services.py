@@ -79,7 +79,7 @@ def publish_consent(event: Event) -> ConsentText:
     published = db.session.scalar(select(ConsentText).where(ConsentText.event_id == event.id,
                                                             ConsentText.version == event.consent_version))
     texts = (event.consent_text, event.consent_text_en or "")
-    if published is not None and (published.text, published.text_en) != texts and _agreed(published):
+    if published is not None and (published.text, published.text_en) != texts and _agreements_to(published):
         taken = set(db.session.scalars(select(ConsentText.version).where(ConsentText.event_id == event.id)))
         event.consent_version = next(version for number in range(2, 10_000)
                                      if (version := f"{published.version}.{number}"[:40]) not in taken)
@@ -97,9 +97,10 @@ def publish_consent(event: Event) -> ConsentText:
 _agreements = table("participant", column("consent_text_id"))
 
 
-def _agreed(published: ConsentText) -> bool:
-    return db.session.scalar(select(_agreements.c.consent_text_id)
-                             .where(_agreements.c.consent_text_id == published.id).limit(1)) is not None
+def _agreements_to(published: ConsentText) -> int:
+    """How many registrations agreed to this text."""
+    return db.session.scalar(select(func.count()).select_from(_agreements)
+                             .where(_agreements.c.consent_text_id == published.id))
 
 
 def agreed_to_consent(event: Event, version: str, text: str, text_en: str) -> int:
@@ -112,8 +113,7 @@ def agreed_to_consent(event: Event, version: str, text: str, text_en: str) -> in
                                                             ConsentText.version == version))
     if published is None or (published.text, published.text_en) == (text, text_en or ""):
         return 0
-    return db.session.scalar(select(func.count()).select_from(_agreements)
-                             .where(_agreements.c.consent_text_id == published.id))
+    return _agreements_to(published)
 
 
 def current_consent(event: Event) -> ConsentText:
